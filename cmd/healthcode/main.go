@@ -1,0 +1,51 @@
+// Command healthcode runs a Healthcode region node and its tools.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `healthcode — the health code platform
+
+Usage:
+  healthcode serve   [--addr :8080] [--data DIR] [--db postgres://…] [--region CN-330100] [--dev]
+  healthcode verify  [--trust FILE|URL] [--hub-key BASE64] [--at RFC3339] [--image FILE] CODE|-
+  healthcode token   create --role ROLE [--venue ID] [--kind KIND] [--name NAME] [--data DIR|--db …]
+  healthcode token   revoke ID | list
+  healthcode keys    rotate [--alg EdDSA|ES256] | list
+
+Run "healthcode COMMAND -h" for the flags of one command.
+`
+
+// command runs one subcommand and returns the process exit code.
+type command func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+
+var commands = map[string]command{}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "healthcode: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	return cmd(ctx, args[1:], stdout, stderr)
+}

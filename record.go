@@ -1,0 +1,173 @@
+package healthcode
+
+import "time"
+
+// Records are facts about people that come from data providers (labs, the
+// health authority, carriers). They name a person by PersonKey, the keyed
+// hash of the normalised document number, so that a record may arrive before
+// the person ever signs in.
+
+// TestResult is a nucleic-acid test result.
+type TestResult int
+
+const (
+	Negative TestResult = 0
+	Positive TestResult = 1
+)
+
+// Test is a nucleic-acid test.
+type Test struct {
+	ID         int64
+	PersonKey  []byte
+	SampledAt  time.Time
+	Result     TestResult
+	Lab        string
+	ExternalID string // provider's id, for idempotent import
+}
+
+// Vaccination is one dose.
+type Vaccination struct {
+	ID         int64
+	PersonKey  []byte
+	Dose       int
+	Product    string
+	At         time.Time
+	ExternalID string
+}
+
+// CaseKind is the classification of a case.
+type CaseKind string
+
+const (
+	CaseConfirmed    CaseKind = "confirmed"
+	CaseSuspected    CaseKind = "suspected"
+	CaseAsymptomatic CaseKind = "asymptomatic"
+)
+
+// Case puts a person on the case list.
+type Case struct {
+	ID          int64
+	PersonKey   []byte
+	Kind        CaseKind
+	DiagnosedAt time.Time
+	ClosedAt    time.Time // discharged or excluded; zero while open
+	ExternalID  string
+}
+
+// ContactKind is the kind of a contact.
+type ContactKind string
+
+const (
+	ContactClose     ContactKind = "close"
+	ContactSecondary ContactKind = "secondary"
+	ContactCompanion ContactKind = "companion" // spatiotemporal companion
+)
+
+// Contact puts a person on a contact list.
+type Contact struct {
+	ID         int64
+	PersonKey  []byte
+	Kind       ContactKind
+	ExposedAt  time.Time
+	ClearedAt  time.Time // zero while not cleared
+	ExternalID string
+}
+
+// QuarantineKind is the kind of a quarantine order.
+type QuarantineKind string
+
+const (
+	QuarantineCentralised    QuarantineKind = "centralised"
+	QuarantineHome           QuarantineKind = "home"
+	QuarantineHomeMonitoring QuarantineKind = "home_monitoring"
+)
+
+// Quarantine is an order, from From until Until (zero: open-ended).
+type Quarantine struct {
+	ID         int64
+	PersonKey  []byte
+	Kind       QuarantineKind
+	From       time.Time
+	Until      time.Time
+	ExternalID string
+}
+
+// Travel is a stay recorded by a carrier or by telecom data.
+type Travel struct {
+	ID         int64
+	PersonKey  []byte
+	Division   string
+	From       time.Time
+	To         time.Time
+	ExternalID string
+}
+
+// RiskLevel is the level of a risk area.
+type RiskLevel string
+
+const (
+	RiskHigh   RiskLevel = "high"
+	RiskMedium RiskLevel = "medium"
+	RiskLow    RiskLevel = "low"
+)
+
+// RiskArea is a division declared at a risk level from From until Until
+// (zero: still in force). Risk areas are region-wide, not per person.
+type RiskArea struct {
+	Division string
+	Name     string
+	Level    RiskLevel
+	From     time.Time
+	Until    time.Time
+}
+
+// DrugClasses are the four drug classes whose purchase asks for a test.
+var DrugClasses = []string{"antipyretic", "cough", "antiviral", "antibiotic"}
+
+// DrugPurchase is a registered purchase at a pharmacy.
+type DrugPurchase struct {
+	ID        int64
+	PersonKey []byte
+	Class     string
+	At        time.Time
+	VenueID   string
+}
+
+// RemoteStatus is a person's colour in another region, learned through the hub.
+type RemoteStatus struct {
+	ID        int64
+	PersonKey []byte
+	Region    string
+	Colour    Colour
+	At        time.Time
+	Until     time.Time // zero: until replaced
+}
+
+// RecordBatch is a set of records written together: all or nothing.
+type RecordBatch struct {
+	Tests          []Test
+	Vaccinations   []Vaccination
+	Cases          []Case
+	Contacts       []Contact
+	Quarantines    []Quarantine
+	Travel         []Travel
+	DrugPurchases  []DrugPurchase
+	RemoteStatuses []RemoteStatus
+}
+
+// Facts is everything the status engine reads about one person.
+type Facts struct {
+	// Declarations holds the person's declarations of the last 14 days and
+	// at least the latest one, newest first.
+	Declarations   []Declaration
+	Tests          []Test
+	Vaccinations   []Vaccination
+	Cases          []Case
+	Contacts       []Contact
+	Quarantines    []Quarantine
+	Travel         []Travel
+	DrugPurchases  []DrugPurchase
+	RemoteStatuses []RemoteStatus
+	// RiskAreas are the region's risk areas, current and past.
+	RiskAreas []RiskArea
+}
