@@ -73,6 +73,9 @@ type Status struct {
 	Doses          int          `json:"doses"`
 	PolicyVersion  string       `json:"policy_version"`
 	EvaluatedAt    time.Time    `json:"evaluated_at"`
+	// Declared is false until the person's first declaration: no code is
+	// issued before it.
+	Declared bool `json:"declared"`
 }
 
 // Stale reports whether s must be evaluated again at now.
