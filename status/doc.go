@@ -1,0 +1,79 @@
+// Package status is the status engine: a pure function from a person's
+// facts, a region's policy and the current time to a status (colour,
+// action_required, reasons, since, re-evaluation time).
+//
+//	s := status.Evaluate(facts, policy, now)
+//
+// The engine reads no clock and does no I/O, so a status can be recomputed
+// and audited at any time. Policy is data (see Policy and docs/policy.md):
+// a region changes numbers and colours by editing a file, not the code.
+//
+// # Facts and reasons
+//
+// Each fact gives one reason code; the policy's "colours" table says which
+// colour the code gives ("green" there means the fact is ignored). Default
+// colours are DESIGN §2's:
+//
+//	case_confirmed, case_suspected, case_asymptomatic  Case of that kind         red
+//	close_contact                                      Contact "close"           red
+//	quarantine_centralised                             Quarantine "centralised"  red
+//	positive_test                                      positive Test             red
+//	remote_red                                         RemoteStatus red          red
+//	secondary_contact, companion                       Contact of that kind      yellow
+//	quarantine_home, home_monitoring                   Quarantine of that kind   yellow
+//	declared_fever         Temperature ≥ fever_celsius, or the symptom "fever"    yellow
+//	declared_respiratory   any of respiratory_symptoms (default: dry_cough,
+//	                       sputum, sore_throat, short_breath, chest_tightness,
+//	                       taste_smell_loss)                                      yellow
+//	declared_case_contact  CaseContact "yes" ("unsure" does not count)            yellow
+//	high_risk_area         a declared Stay or a Travel record overlapping a risk
+//	                       area of a counted level within the look-back window    yellow
+//	remote_yellow                                      RemoteStatus yellow       yellow
+//
+// Two action reasons set action_required without changing the colour:
+// drug_purchase (a DrugPurchase of a class in action.drug_classes) and
+// fever_medicine (a declaration of fever medicine, when action.fever_medicine
+// is true). Each holds until a negative test sampled after it.
+//
+// # When a fact stops counting
+//
+// A fact counts from its start (DiagnosedAt, ExposedAt, From, SampledAt, At;
+// a declaration's CreatedAt for declared facts) until:
+//
+//   - cases, contacts and declared facts: now ≥ start + period of the fact's
+//     colour AND the period's negative tests exist: n negative tests sampled
+//     after start and at or before now, each at least test_interval after the
+//     one before. A case's ClosedAt or a contact's ClearedAt ends it earlier.
+//     The fact stops at the later of the period's end and the last test.
+//   - quarantines: at the order's Until, whatever the tests (zero: open).
+//   - positive tests: at the first negative test sampled after it.
+//   - high_risk_area: lookback after the overlap of stay and risk area ends
+//     (a stay with zero To, or an area with zero Until, is open).
+//     Six-digit area codes cover their sub-divisions: "330100" covers "330106".
+//   - remote statuses: at Until, or when the same region reports a newer
+//     status, whichever comes first.
+//
+// A fact that starts after now does not count yet. Tests sampled after now
+// are ignored. Every declaration passed in Facts is judged, not only the
+// latest: a newer declaration without fever does not undo an older one
+// before its period is over.
+//
+// # The status
+//
+// Colour is the worst colour among counting reasons. Reasons lists one entry
+// per counting code (the earliest start among its facts as Since), worst
+// colour first, then in catalog order (Codes). Since is, for yellow and red,
+// the earliest Since among reasons of that colour; for green, the latest
+// instant at which a yellow or red fact stopped counting (zero if none ever
+// did): "green since".
+//
+// ReevaluateAt is the earliest instant after now at which the status could
+// change by time alone: a period ending when its tests are already in (while
+// tests are missing only a new test, a fact change, can end it), a case or
+// contact closing, a quarantine's From or Until, a stay sliding out of the
+// look-back window, a remote status's Until, a future fact starting, or the
+// latest test growing older than test_validity. Zero if none.
+//
+// LatestTest is the newest test sampled at or before now (positive wins a
+// tie); Doses counts distinct dose numbers given at or before now.
+package status
