@@ -1,0 +1,99 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+
+	"github.com/healthcode/healthcode"
+)
+
+const declarationColumns = `id, person_id, temperature, symptoms, fever_medicine, case_contact, places, return_to_work, created_at`
+
+// CreateDeclaration stores d and sets d.ID; ENOTFOUND when the person does
+// not exist.
+func (db *DB) CreateDeclaration(ctx context.Context, d *healthcode.Declaration) error {
+	symptoms := d.Symptoms
+	if symptoms == nil {
+		symptoms = []healthcode.Symptom{}
+	}
+	places := d.Places
+	if places == nil {
+		places = []healthcode.Stay{}
+	}
+	symptomsJSON, err := toJSON(symptoms)
+	if err != nil {
+		return err
+	}
+	placesJSON, err := toJSON(places)
+	if err != nil {
+		return err
+	}
+	var temp sql.NullFloat64
+	if d.Temperature != nil {
+		temp = sql.NullFloat64{Float64: *d.Temperature, Valid: true}
+	}
+	err = db.db.QueryRowContext(ctx, `INSERT INTO declarations (person_id, temperature, symptoms, fever_medicine,
+			case_contact, places, return_to_work, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		d.PersonID, temp, symptomsJSON, d.FeverMedicine, d.CaseContact, placesJSON, d.ReturnToWork, micros(d.CreatedAt)).Scan(&d.ID)
+	return db.wrap(err, "create declaration")
+}
+
+// ListDeclarations returns up to limit declarations, newest first; limit
+// <= 0 means all.
+func (db *DB) ListDeclarations(ctx context.Context, personID int64, limit int) ([]*healthcode.Declaration, error) {
+	q := `SELECT ` + declarationColumns + ` FROM declarations WHERE person_id = $1 ORDER BY created_at DESC, id DESC`
+	if limit > 0 {
+		q += ` LIMIT ` + strconv.Itoa(limit)
+	}
+	rows, err := db.db.QueryContext(ctx, q, personID)
+	if err != nil {
+		return nil, db.wrap(err, "list declarations")
+	}
+	ds, err := db.scanDeclarations(rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*healthcode.Declaration, len(ds))
+	for i := range ds {
+		out[i] = &ds[i]
+	}
+	return out, nil
+}
+
+func (db *DB) scanDeclarations(rows *sql.Rows) ([]healthcode.Declaration, error) {
+	defer rows.Close()
+	var ds []healthcode.Declaration
+	for rows.Next() {
+		var d healthcode.Declaration
+		var temp sql.NullFloat64
+		var symptoms, places string
+		var created int64
+		if err := rows.Scan(&d.ID, &d.PersonID, &temp, &symptoms, &d.FeverMedicine, &d.CaseContact, &places,
+			&d.ReturnToWork, &created); err != nil {
+			return nil, db.wrap(err, "scan declaration")
+		}
+		if temp.Valid {
+			d.Temperature = &temp.Float64
+		}
+		if err := fromJSON(symptoms, &d.Symptoms); err != nil {
+			return nil, err
+		}
+		if err := fromJSON(places, &d.Places); err != nil {
+			return nil, err
+		}
+		if len(d.Symptoms) == 0 {
+			d.Symptoms = nil
+		}
+		if len(d.Places) == 0 {
+			d.Places = nil
+		}
+		for i := range d.Places {
+			d.Places[i].From, d.Places[i].To = stored(d.Places[i].From), stored(d.Places[i].To)
+		}
+		d.CreatedAt = fromMicros(created)
+		ds = append(ds, d)
+	}
+	return ds, db.wrap(rows.Err(), "scan declarations")
+}
