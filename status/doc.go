@@ -75,5 +75,6 @@
 // latest test growing older than test_validity. Zero if none.
 //
 // LatestTest is the newest test sampled at or before now (positive wins a
-// tie); Doses counts distinct dose numbers given at or before now.
+// tie); Doses counts distinct dose numbers given at or before now; Declared
+// tells whether any declaration was made at or before now.
 package status

@@ -51,6 +51,7 @@ func Evaluate(f *healthcode.Facts, p *Policy, now time.Time) *healthcode.Status 
 	}
 	s := t.status(p, now)
 	s.Doses = doses(f.Vaccinations, now)
+	s.Declared = declared(f.Declarations, now)
 	if e.latest != nil {
 		s.LatestTest = &healthcode.TestSummary{SampledAt: e.latest.SampledAt, Result: e.latest.Result}
 	}
@@ -350,6 +351,17 @@ func (t *tally) status(p *Policy, now time.Time) *healthcode.Status {
 		s.Since = t.cleared
 	}
 	return s
+}
+
+// declared reports whether the person had declared by now: no code is
+// issued before the first declaration.
+func declared(list []healthcode.Declaration, now time.Time) bool {
+	for i := range list {
+		if !list[i].CreatedAt.After(now) {
+			return true
+		}
+	}
+	return false
 }
 
 // doses counts distinct dose numbers given at or before now; a dose
