@@ -1,0 +1,39 @@
+package http
+
+import (
+	"net/http"
+
+	"github.com/healthcode/healthcode"
+)
+
+// route is one entry of the route table. The table is the single list that
+// both the mux and the OpenAPI test read.
+type route struct {
+	pattern string // ServeMux pattern: "METHOD /path"
+	handler http.Handler
+}
+
+// routes returns the route table. Protected routes go through requireRole;
+// staff routes are added the same way with their roles.
+func (s *Server) routes() []route {
+	citizen := s.requireRole(healthcode.RoleCitizen)
+	return []route{
+		{"GET /healthz", http.HandlerFunc(s.handleHealthz)},
+		{"GET /metrics", s.Metrics},
+		{"GET /api/v1/trust", http.HandlerFunc(s.handleTrust)},
+		{"GET /api/v1/openapi.json", http.HandlerFunc(handleOpenAPI)},
+
+		{"POST /api/v1/auth/otp", http.HandlerFunc(s.handleOTPRequest)},
+		{"POST /api/v1/auth/session", http.HandlerFunc(s.handleSessionCreate)},
+		{"DELETE /api/v1/auth/session", citizen(s.handleSessionDelete)},
+
+		{"GET /api/v1/me/profile", citizen(s.handleProfileGet)},
+		{"PUT /api/v1/me/profile", citizen(s.handleProfilePut)},
+		{"POST /api/v1/me/declarations", citizen(s.handleDeclarationCreate)},
+		{"GET /api/v1/me/declarations", citizen(s.handleDeclarationList)},
+		{"GET /api/v1/me/status", citizen(s.handleStatusGet)},
+		{"GET /api/v1/me/code", citizen(s.handleCodeGet)},
+		{"GET /api/v1/me/code.png", citizen(s.handleCodePNG)},
+		{"GET /api/v1/me/code.svg", citizen(s.handleCodeSVG)},
+	}
+}

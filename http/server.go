@@ -1,0 +1,117 @@
+// Package http is the JSON API of a region node: routing, authentication,
+// strict input decoding, error mapping, logging and metrics. It calls the
+// application services through the interfaces of package healthcode.
+package http
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/healthcode/healthcode"
+)
+
+// Timeouts of the listening server. Handlers answer from the database in
+// milliseconds; the limits only bound slow or stuck clients.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 120 * time.Second
+	shutdownTimeout   = 10 * time.Second
+)
+
+// Server serves the node's HTTP API. Set the exported fields, then call
+// Handler, Serve or ListenAndServe; the fields must not change afterwards.
+type Server struct {
+	Auth     healthcode.AuthService
+	Citizens healthcode.CitizenService
+	// TrustJSON returns the node's trust list document, served as is.
+	TrustJSON func(ctx context.Context) ([]byte, error)
+	// Ready reports whether the node can serve, e.g. by pinging the database.
+	Ready  func(ctx context.Context) error
+	Logger *slog.Logger
+	// Metrics collects the HTTP metrics served at /metrics.
+	Metrics *Metrics
+	// Dev lets the OTP endpoint answer the password the service returned.
+	Dev bool
+	// TrustProxy takes the client address from X-Forwarded-For's first entry.
+	TrustProxy bool
+	// SecureCookies marks the session cookie Secure (behind HTTPS).
+	SecureCookies bool
+
+	once    sync.Once
+	handler http.Handler
+	mux     *http.ServeMux
+	csrf    *http.CrossOriginProtection
+}
+
+// NewServer returns a Server with a discarding logger and fresh metrics.
+func NewServer() *Server {
+	return &Server{
+		Logger:  slog.New(slog.DiscardHandler),
+		Metrics: NewMetrics(),
+	}
+}
+
+// Handler returns the server's handler, building the routes on first use.
+func (s *Server) Handler() http.Handler {
+	s.once.Do(func() {
+		if s.Logger == nil {
+			s.Logger = slog.New(slog.DiscardHandler)
+		}
+		if s.Metrics == nil {
+			s.Metrics = NewMetrics()
+		}
+		s.csrf = http.NewCrossOriginProtection()
+		s.mux = http.NewServeMux()
+		for _, rt := range s.routes() {
+			s.mux.Handle(rt.pattern, rt.handler)
+			s.Metrics.addRoute(rt.pattern)
+		}
+		s.handler = http.HandlerFunc(s.serveRoot)
+	})
+	return s.handler
+}
+
+// ListenAndServe listens on addr and serves until ctx is done, then shuts
+// down gracefully.
+func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln until ctx is done, then stops accepting, lets running
+// requests finish for up to shutdownTimeout and closes ln.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(shutCtx)
+	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+		err = serr
+	}
+	return err
+}
