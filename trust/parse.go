@@ -1,0 +1,147 @@
+package trust
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/hcode"
+)
+
+// Parse reads a trust list, plain JSON (it starts with '{') or a JWS
+// compact serialization signed with EdDSA.
+//
+// With a hubKey, only a JWS whose signature holds under hubKey is accepted;
+// plain JSON is refused. With a nil hubKey the JWS payload is read WITHOUT
+// checking its signature: use that only for a list obtained over a channel
+// already trusted (a local file the operator placed).
+//
+// The list is validated: every error is an EINVALID *healthcode.Error, with
+// the offending fields named (e.g. "regions[0].keys[1].public_key").
+func Parse(data []byte, hubKey ed25519.PublicKey) (*List, error) {
+	data = bytes.TrimSpace(data)
+	payload := data
+	if len(data) > 0 && data[0] == '{' {
+		if hubKey != nil {
+			return nil, healthcode.Errorf(healthcode.EINVALID, "trust list is plain JSON but a hub key was given: a signed list (JWS) is required")
+		}
+	} else {
+		jws, err := jose.ParseSignedCompact(string(data), []jose.SignatureAlgorithm{jose.EdDSA})
+		if err != nil {
+			return nil, &healthcode.Error{Code: healthcode.EINVALID, Message: "trust list is neither JSON nor an EdDSA JWS", Err: err}
+		}
+		if hubKey != nil {
+			if payload, err = jws.Verify(hubKey); err != nil {
+				return nil, &healthcode.Error{Code: healthcode.EINVALID, Message: "trust list signature does not verify under the hub key", Err: err}
+			}
+		} else {
+			payload = jws.UnsafePayloadWithoutVerification()
+		}
+	}
+	var w wireList
+	if err := json.Unmarshal(payload, &w); err != nil {
+		return nil, &healthcode.Error{Code: healthcode.EINVALID, Message: "trust list is not valid JSON: " + err.Error(), Err: err}
+	}
+	return w.list()
+}
+
+// wireList mirrors List with the base64 fields as text, so that a bad
+// value is reported with its place in the list.
+type wireList struct {
+	Version  int          `json:"version"`
+	IssuedAt time.Time    `json:"issued_at"`
+	Issuer   string       `json:"issuer"`
+	Regions  []wireRegion `json:"regions"`
+}
+
+type wireRegion struct {
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	Mode     string    `json:"mode"`
+	Endpoint string    `json:"endpoint"`
+	Keys     []wireKey `json:"keys"`
+}
+
+type wireKey struct {
+	KID       string    `json:"kid"`
+	Alg       string    `json:"alg"`
+	PublicKey string    `json:"public_key"`
+	NotBefore time.Time `json:"not_before"`
+	NotAfter  time.Time `json:"not_after"`
+	Revoked   bool      `json:"revoked"`
+}
+
+func (w *wireList) list() (*List, error) {
+	var fe healthcode.FieldErrors
+	if w.Version < 1 {
+		fe.Add("version", "must be 1 or more")
+	}
+	if w.Issuer != hcode.NationalRegion {
+		fe.Add("issuer", `must be "CN", the national hub`)
+	}
+	l := &List{Version: w.Version, IssuedAt: w.IssuedAt, Issuer: w.Issuer, Regions: make([]Region, 0, len(w.Regions))}
+	seen := map[string]bool{}
+	for i, wr := range w.Regions {
+		at := fmt.Sprintf("regions[%d]", i)
+		if !hcode.ValidRegion(wr.ID) {
+			fe.Add(at+".id", fmt.Sprintf("%q is not CN or CN- and six digits", wr.ID))
+		} else if seen[wr.ID] {
+			fe.Add(at+".id", fmt.Sprintf("%q appears twice", wr.ID))
+		}
+		seen[wr.ID] = true
+		if wr.Mode != ModeLocal && wr.Mode != ModeNational {
+			fe.Add(at+".mode", `must be "local" or "national"`)
+		}
+		if wr.Endpoint != "" {
+			if u, err := url.Parse(wr.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				fe.Add(at+".endpoint", "must be an http(s) URL")
+			}
+		}
+		r := Region{ID: wr.ID, Name: wr.Name, Mode: wr.Mode, Endpoint: wr.Endpoint, Keys: make([]Key, 0, len(wr.Keys))}
+		for j, wk := range wr.Keys {
+			k, ok := wk.key(&fe, fmt.Sprintf("%s.keys[%d]", at, j))
+			if ok {
+				r.Keys = append(r.Keys, k)
+			}
+		}
+		l.Regions = append(l.Regions, r)
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (wk *wireKey) key(fe *healthcode.FieldErrors, at string) (Key, bool) {
+	k := Key{Alg: wk.Alg, NotBefore: wk.NotBefore, NotAfter: wk.NotAfter, Revoked: wk.Revoked}
+	ok := true
+	var err error
+	if k.KID, err = base64.StdEncoding.DecodeString(wk.KID); err != nil || len(k.KID) == 0 {
+		fe.Add(at+".kid", "must be non-empty standard base64")
+		ok = false
+	}
+	if wk.Alg != healthcode.AlgEdDSA && wk.Alg != healthcode.AlgES256 {
+		fe.Add(at+".alg", fmt.Sprintf("unknown algorithm %q (want EdDSA or ES256)", wk.Alg))
+		ok = false
+	}
+	if k.PublicKey, err = base64.StdEncoding.DecodeString(wk.PublicKey); err != nil || len(k.PublicKey) == 0 {
+		fe.Add(at+".public_key", "must be non-empty standard base64")
+		ok = false
+	} else if ok {
+		if _, err := hcode.ParsePublicKey(wk.Alg, k.PublicKey); err != nil {
+			fe.Add(at+".public_key", healthcode.ErrorMessage(err))
+			ok = false
+		}
+	}
+	if !k.NotBefore.IsZero() && !k.NotAfter.IsZero() && k.NotAfter.Before(k.NotBefore) {
+		fe.Add(at+".not_after", "is before not_before")
+		ok = false
+	}
+	return k, ok
+}
