@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/healthcode/healthcode/postgres"
@@ -59,11 +60,15 @@ func MustOpenDBWith(tb testing.TB, box *secret.Box) *sqlstore.DB {
 	v := os.Getenv(EnvVar)
 	switch {
 	case v == "" || v == "sqlite":
-		db, err := sqlite.Open(context.Background(), tb.TempDir(), box)
+		dir := tb.TempDir()
+		db, err := sqlite.Open(context.Background(), dir, box)
 		if err != nil {
 			tb.Fatalf("open sqlite: %v", err)
 		}
 		tb.Cleanup(func() { db.Close() })
+		remember(tb, db, func(box *secret.Box) (*sqlstore.DB, error) {
+			return sqlite.Open(context.Background(), dir, box)
+		})
 		return db
 	case isPostgres(v):
 		return openPostgres(tb, v, box)
@@ -97,12 +102,36 @@ func openPostgres(tb testing.TB, dsn string, box *secret.Box) *sqlstore.DB {
 			tb.Errorf("drop schema %s: %v", schema, err)
 		}
 	})
-	db, err := postgres.Open(ctx, WithSearchPath(tb, dsn, schema), box)
+	dsn = WithSearchPath(tb, dsn, schema)
+	db, err := postgres.Open(ctx, dsn, box)
 	if err != nil {
 		tb.Fatalf("open postgres: %v", err)
 	}
 	tb.Cleanup(func() { db.Close() })
+	remember(tb, db, func(box *secret.Box) (*sqlstore.DB, error) {
+		return postgres.Open(context.Background(), dsn, box)
+	})
 	return db
+}
+
+// reopeners maps each store MustOpenDB made to a function that opens the
+// same database again.
+var reopeners sync.Map
+
+func remember(tb testing.TB, db *sqlstore.DB, reopen func(*secret.Box) (*sqlstore.DB, error)) {
+	reopeners.Store(db, reopen)
+	tb.Cleanup(func() { reopeners.Delete(db) })
+}
+
+// Reopen opens the database behind db a second time, as a restarted node
+// would, with box; the caller closes what it returns.
+func Reopen(tb testing.TB, db *sqlstore.DB, box *secret.Box) (*sqlstore.DB, error) {
+	tb.Helper()
+	f, ok := reopeners.Load(db)
+	if !ok {
+		tb.Fatal("storetest: Reopen of a store MustOpenDB did not make")
+	}
+	return f.(func(*secret.Box) (*sqlstore.DB, error))(box)
 }
 
 // WithSearchPath returns dsn with its search_path set to schema.
