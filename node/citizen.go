@@ -1,0 +1,172 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"log/slog"
+	"time"
+
+	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/hcode"
+	"github.com/healthcode/healthcode/idnum"
+	"github.com/healthcode/healthcode/status"
+)
+
+// CitizenService implements healthcode.CitizenService.
+type CitizenService struct {
+	Store  healthcode.Store
+	Policy *status.Policy
+	Keys   *KeyRing
+	Region string // iss of issued codes, e.g. "CN-330100"
+	Now    func() time.Time
+	Logger  *slog.Logger
+	Metrics *Metrics
+}
+
+var _ healthcode.CitizenService = (*CitizenService)(nil)
+
+// SaveProfile validates and stores p for personID, then evaluates the status
+// again: records filed under the document number now apply.
+func (s *CitizenService) SaveProfile(ctx context.Context, personID int64, p *healthcode.Profile) (*healthcode.Profile, error) {
+	now := s.Now()
+	p.PersonID = personID
+	if err := validateProfile(p, now); err != nil {
+		return nil, err
+	}
+	if p.Phone == "" {
+		person, err := s.Store.FindPerson(ctx, personID)
+		if err != nil {
+			return nil, err
+		}
+		p.Phone = person.Phone
+	}
+	p.UpdatedAt = now
+	if err := s.Store.SaveProfile(ctx, p); err != nil {
+		return nil, err
+	}
+	if _, err := s.Evaluate(ctx, personID); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (s *CitizenService) Profile(ctx context.Context, personID int64) (*healthcode.Profile, error) {
+	p, err := s.Store.FindProfile(ctx, personID)
+	if err != nil {
+		return nil, notFoundAs(err, errNoProfile)
+	}
+	return p, nil
+}
+
+var (
+	errNoProfile     = healthcode.Errorf(healthcode.ENOTFOUND, "no profile yet: save your profile first (PUT /api/v1/me/profile)")
+	errNoDeclaration = healthcode.Errorf(healthcode.ENOTFOUND, "no declaration yet: declare first (POST /api/v1/me/declarations)")
+)
+
+// Declare validates and stores d, then evaluates the status again.
+func (s *CitizenService) Declare(ctx context.Context, personID int64, d *healthcode.Declaration) (*healthcode.Declaration, *healthcode.Status, error) {
+	now := s.Now()
+	if err := validateDeclaration(d, now); err != nil {
+		return nil, nil, err
+	}
+	d.ID, d.PersonID, d.CreatedAt = 0, personID, now
+	if err := s.Store.CreateDeclaration(ctx, d); err != nil {
+		return nil, nil, err
+	}
+	st, err := s.Evaluate(ctx, personID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, st, nil
+}
+
+func (s *CitizenService) Declarations(ctx context.Context, personID int64, limit int) ([]*healthcode.Declaration, error) {
+	if limit < 1 || limit > 100 {
+		return nil, (healthcode.FieldErrors{"limit": "must be between 1 and 100"}).Err()
+	}
+	return s.Store.ListDeclarations(ctx, personID, limit)
+}
+
+// Status returns the stored status, evaluating it again when it is missing
+// or its re-evaluation time has come: turning back needs nobody to act.
+func (s *CitizenService) Status(ctx context.Context, personID int64) (*healthcode.Status, error) {
+	st, err := s.Store.FindStatus(ctx, personID)
+	switch {
+	case healthcode.ErrorCode(err) == healthcode.ENOTFOUND:
+		return s.Evaluate(ctx, personID)
+	case err != nil:
+		return nil, err
+	case st.Stale(s.Now()) || st.PolicyVersion != s.Policy.Version:
+		return s.Evaluate(ctx, personID)
+	}
+	return st, nil
+}
+
+// Evaluate runs the status engine on the person's current facts and stores
+// the result.
+func (s *CitizenService) Evaluate(ctx context.Context, personID int64) (*healthcode.Status, error) {
+	now := s.Now()
+	key, err := s.Store.PersonKey(ctx, personID)
+	if err != nil && healthcode.ErrorCode(err) != healthcode.ENOTFOUND {
+		return nil, err
+	}
+	facts, err := s.Store.Facts(ctx, personID, key, now)
+	if err != nil {
+		return nil, err
+	}
+	st := status.Evaluate(facts, s.Policy, now)
+	st.Declared = len(facts.Declarations) > 0
+	if err := s.Store.SaveStatus(ctx, personID, st); err != nil {
+		return nil, err
+	}
+	s.Metrics.evaluated(st)
+	return st, nil
+}
+
+// Code issues a fresh health code. It needs a profile (the code carries the
+// masked name and document number) and a declaration.
+func (s *CitizenService) Code(ctx context.Context, personID int64) (*healthcode.IssuedCode, error) {
+	st, err := s.Status(ctx, personID)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Declared {
+		return nil, errNoDeclaration
+	}
+	person, err := s.Store.FindPerson(ctx, personID)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.Store.FindProfile(ctx, personID)
+	if err != nil {
+		return nil, notFoundAs(err, errNoProfile)
+	}
+	now := s.Now()
+	signer, err := s.Keys.Signer(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	iat := now.Truncate(time.Second)
+	c := &hcode.HealthClaims{
+		Issuer:    s.Region,
+		IssuedAt:  iat,
+		ExpiresAt: iat.Add(s.Policy.CodeLifetime()),
+		CTI:       make([]byte, 16),
+		Subject:   person.Subject,
+		Colour:    st.Colour,
+		Action:    st.ActionRequired,
+		Name:      idnum.MaskName(p.Name),
+		IDMasked:  idnum.MaskID(p.IDNumber),
+		Doses:     st.Doses,
+	}
+	rand.Read(c.CTI)
+	if t := st.LatestTest; t != nil {
+		c.Test = &hcode.TestClaim{At: t.SampledAt, Result: t.Result}
+	}
+	text, err := signer.SignHealth(c)
+	if err != nil {
+		return nil, healthcode.Internal(err, "sign code")
+	}
+	s.Metrics.issued(st.Colour)
+	return &healthcode.IssuedCode{Code: text, Colour: st.Colour, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt}, nil
+}

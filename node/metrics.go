@@ -1,0 +1,49 @@
+package node
+
+import (
+	"github.com/healthcode/healthcode"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the node's own Prometheus metrics. A nil *Metrics records
+// nothing, so tests need not set one up.
+type Metrics struct {
+	codesIssued *prometheus.CounterVec
+	evaluations *prometheus.CounterVec
+	sweeps      prometheus.Counter
+}
+
+// NewMetrics registers the node's metrics on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		codesIssued: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "healthcode_codes_issued_total", Help: "Health codes issued, by colour.",
+		}, []string{"colour"}),
+		evaluations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "healthcode_status_evaluations_total", Help: "Status evaluations, by resulting colour.",
+		}, []string{"colour"}),
+		sweeps: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "healthcode_status_sweep_evaluations_total", Help: "Statuses evaluated again because their time came.",
+		}),
+	}
+	reg.MustRegister(m.codesIssued, m.evaluations, m.sweeps)
+	return m
+}
+
+func (m *Metrics) issued(c healthcode.Colour) {
+	if m != nil {
+		m.codesIssued.WithLabelValues(c.String()).Inc()
+	}
+}
+
+func (m *Metrics) evaluated(s *healthcode.Status) {
+	if m != nil {
+		m.evaluations.WithLabelValues(s.Colour.String()).Inc()
+	}
+}
+
+func (m *Metrics) swept(n int) {
+	if m != nil {
+		m.sweeps.Add(float64(n))
+	}
+}

@@ -1,0 +1,63 @@
+package node
+
+import (
+	"context"
+	"time"
+
+	"github.com/healthcode/healthcode"
+)
+
+// RecordKinds are the data kinds a provider token may send (DESIGN §7).
+var RecordKinds = []string{"tests", "vaccinations", "cases", "contacts", "quarantines", "travel"}
+
+// StaffTokenRequest describes a token to create.
+type StaffTokenRequest struct {
+	Role     healthcode.Role
+	Name     string
+	VenueID  string
+	DataKind string
+}
+
+// CreateStaffToken validates r, stores the token's hash and returns the
+// token, which is shown this once and never again.
+func CreateStaffToken(ctx context.Context, store healthcode.TokenStore, r StaffTokenRequest, now time.Time) (string, *healthcode.StaffToken, error) {
+	var fe healthcode.FieldErrors
+	if !r.Role.Valid() {
+		fe.Add("role", "must be one of admin, health, provider, venue, checkpoint, org, peer")
+	}
+	needsVenue := r.Role == healthcode.RoleVenue || r.Role == healthcode.RoleCheckpoint
+	switch {
+	case needsVenue && r.VenueID == "":
+		fe.Add("venue", "required for the "+string(r.Role)+" role")
+	case !needsVenue && r.VenueID != "":
+		fe.Add("venue", "only venue and checkpoint tokens are bound to a venue")
+	}
+	switch {
+	case r.Role == healthcode.RoleProvider && !oneOf(r.DataKind, RecordKinds):
+		fe.Add("kind", "a provider token sends one data kind: tests, vaccinations, cases, contacts, quarantines or travel")
+	case r.Role != healthcode.RoleProvider && r.DataKind != "":
+		fe.Add("kind", "only provider tokens have a data kind")
+	}
+	if len([]rune(r.Name)) > 100 {
+		fe.Add("name", "at most 100 characters")
+	}
+	if err := fe.Err(); err != nil {
+		return "", nil, err
+	}
+	token := newToken(staffPrefix)
+	t := &healthcode.StaffToken{Role: r.Role, Name: r.Name, VenueID: r.VenueID, DataKind: r.DataKind,
+		TokenHash: hashToken(token), CreatedAt: now}
+	if err := store.CreateStaffToken(ctx, t); err != nil {
+		return "", nil, err
+	}
+	return token, t, nil
+}
+
+func oneOf(s string, set []string) bool {
+	for _, v := range set {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
