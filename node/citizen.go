@@ -14,11 +14,11 @@ import (
 
 // CitizenService implements healthcode.CitizenService.
 type CitizenService struct {
-	Store  healthcode.Store
-	Policy *status.Policy
-	Keys   *KeyRing
-	Region string // iss of issued codes, e.g. "CN-330100"
-	Now    func() time.Time
+	Store   healthcode.Store
+	Policy  *status.Policy
+	Keys    *KeyRing
+	Region  string // iss of issued codes, e.g. "CN-330100"
+	Now     func() time.Time
 	Logger  *slog.Logger
 	Metrics *Metrics
 }
