@@ -36,6 +36,9 @@ func TestErrorCodesMapToStatus(t *testing.T) {
 		if w.Code != tt.status {
 			t.Errorf("%s: status %d, want %d", tt.code, w.Code, tt.status)
 		}
+		if e := errorOf(t, w); tt.status != 500 && (e.Code != tt.code || e.Message != "because") {
+			t.Errorf("%s: error %+v", tt.code, e)
+		}
 	}
 }
 
