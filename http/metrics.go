@@ -127,12 +127,12 @@ func (rm *routeMetrics) count(method string, code int) *codeCount {
 func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
 	bw := bufio.NewWriter(w)
-	m.WriteTo(bw)
+	m.write(bw)
 	bw.Flush()
 }
 
-// WriteTo writes the metrics in the Prometheus text format.
-func (m *Metrics) WriteTo(w *bufio.Writer) {
+// write writes the metrics in the Prometheus text format.
+func (m *Metrics) write(w *bufio.Writer) {
 	routes := m.sortedRoutes()
 
 	w.WriteString("# HELP healthcode_http_requests_total HTTP requests by route pattern, method and status code.\n")
