@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/base45"
 )
 
@@ -118,11 +119,11 @@ func parse(text, prefix string, mayCompress bool) (*Parsed, *cwtClaims, error) {
 func (p *Parsed) VerifySignature(pub crypto.PublicKey) error {
 	switch k := pub.(type) {
 	case ed25519.PublicKey:
-		if p.Alg == "EdDSA" && len(k) == ed25519.PublicKeySize && ed25519.Verify(k, p.toBeSigned, p.signature) {
+		if p.Alg == healthcode.AlgEdDSA && len(k) == ed25519.PublicKeySize && ed25519.Verify(k, p.toBeSigned, p.signature) {
 			return nil
 		}
 	case *ecdsa.PublicKey:
-		if p.Alg == "ES256" && len(p.signature) == 64 {
+		if p.Alg == healthcode.AlgES256 && len(p.signature) == 64 {
 			h := sha256.Sum256(p.toBeSigned)
 			r := new(big.Int).SetBytes(p.signature[:32])
 			s := new(big.Int).SetBytes(p.signature[32:])
@@ -133,3 +134,10 @@ func (p *Parsed) VerifySignature(pub crypto.PublicKey) error {
 	}
 	return invalid(ErrSignature, "signature does not verify", nil)
 }
+
+// ToBeSigned returns the COSE Sig_structure the signature covers, for
+// callers that check signatures with their own cryptography.
+func (p *Parsed) ToBeSigned() []byte { return p.toBeSigned }
+
+// Signature returns the raw signature (64 bytes: Ed25519, or r‖s for ES256).
+func (p *Parsed) Signature() []byte { return p.signature }
