@@ -23,7 +23,6 @@ func fullBatch(key []byte, ext string) *healthcode.RecordBatch {
 	}
 }
 
-
 func TestAddRecordsAndFacts(t *testing.T) {
 	db := storetest.MustOpenDB(t)
 	box := storetest.TestBox(t)
@@ -191,8 +190,8 @@ func TestFactsDeclarationWindow(t *testing.T) {
 	now := t0.AddDate(0, 1, 0)
 
 	// Only an old declaration: the latest is always there.
+	declare(t, db, p.ID, now.Add(-40*24*time.Hour))
 	old := declare(t, db, p.ID, now.Add(-30*24*time.Hour))
-	older := declare(t, db, p.ID, now.Add(-40*24*time.Hour))
 	f, err := db.Facts(ctx, p.ID, nil, now)
 	if err != nil {
 		t.Fatal(err)
@@ -200,7 +199,6 @@ func TestFactsDeclarationWindow(t *testing.T) {
 	if len(f.Declarations) != 1 || f.Declarations[0].ID != old.ID {
 		t.Fatalf("with only old declarations got %+v, want the latest (%d) alone", f.Declarations, old.ID)
 	}
-	_ = older
 
 	edge := declare(t, db, p.ID, now.Add(-14*24*time.Hour))
 	recent := declare(t, db, p.ID, now.Add(-time.Hour))
