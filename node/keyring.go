@@ -47,7 +47,10 @@ func (r *KeyRing) Ensure(ctx context.Context, alg string) error {
 			return nil
 		}
 	}
-	_, err = r.create(ctx, alg, now)
+	if _, err = r.create(ctx, alg, now); err != nil {
+		return err
+	}
+	_, err = r.reload(ctx, now)
 	return err
 }
 

@@ -46,7 +46,7 @@ func (d *TrustDocument) List(ctx context.Context) (*trust.List, error) {
 		r.Keys = append(r.Keys, trust.Key{KID: k.KID, Alg: k.Alg, PublicKey: k.PublicKey,
 			NotBefore: k.NotBefore, NotAfter: k.NotAfter, Revoked: k.Revoked})
 	}
-	return &trust.List{Version: 1, IssuedAt: now.UTC().Truncate(time.Second), Issuer: d.Region, Regions: []trust.Region{r}}, nil
+	return &trust.List{Version: 1, IssuedAt: now.UTC().Truncate(time.Second), Issuer: "CN", Regions: []trust.Region{r}}, nil
 }
 
 // JSON returns the list as served at GET /api/v1/trust.

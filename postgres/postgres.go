@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/secret"
@@ -36,7 +37,7 @@ func Open(ctx context.Context, dsn string, box *secret.Box) (*sqlstore.DB, error
 	if err != nil {
 		return nil, healthcode.Errorf(healthcode.EINVALID, "postgres: bad connection string: %v", err)
 	}
-	db := sql.OpenDB(&connector{config: config})
+	db := stdlib.OpenDB(*config)
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(10)
 	db.SetConnMaxIdleTime(5 * time.Minute)
@@ -94,7 +95,7 @@ func OpenRaw(ctx context.Context, dsn string) (*sql.DB, error) {
 	if err != nil {
 		return nil, healthcode.Errorf(healthcode.EINVALID, "postgres: bad connection string: %v", err)
 	}
-	db := sql.OpenDB(&connector{config: config})
+	db := stdlib.OpenDB(*config)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, &healthcode.Error{Code: healthcode.EUNAVAILABLE, Message: "postgres: cannot connect", Err: err}

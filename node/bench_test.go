@@ -1,0 +1,46 @@
+package node_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"testing"
+
+	"github.com/healthcode/healthcode"
+)
+
+// BenchmarkIssueCode is the node's cost of one code: the stored status read,
+// the person and profile reads, claims, signing and encoding (no image),
+// on the backend HEALTHCODE_TEST_DB names. Compare with
+// BenchmarkEd25519Sign from the same run.
+func BenchmarkIssueCode(b *testing.B) {
+	e := newEnv(b)
+	ctx := context.Background()
+	id := e.signIn(b, "13800138000")
+	if _, err := e.citizens.SaveProfile(ctx, id, validProfile()); err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := e.citizens.Declare(ctx, id, &healthcode.Declaration{CaseContact: "no"}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.citizens.Code(ctx, id); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEd25519Sign is the bare signature the issue budget is set against:
+// a message of the size of a code's COSE Sig_structure.
+func BenchmarkEd25519Sign(b *testing.B) {
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	msg := make([]byte, 160)
+	rand.Read(msg)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ed25519.Sign(priv, msg)
+	}
+}
