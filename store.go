@@ -93,6 +93,9 @@ type StatusStore interface {
 	SaveStatus(ctx context.Context, personID int64, s *Status) error
 	// FindStatus returns the stored status, ENOTFOUND when none.
 	FindStatus(ctx context.Context, personID int64) (*Status, error)
+	// FindCodeHolder returns, in one read, what issuing a code needs:
+	// ENOTFOUND when the person does not exist.
+	FindCodeHolder(ctx context.Context, personID int64) (*CodeHolder, error)
 	// DueStatuses returns up to limit ids of people whose stored status
 	// must be evaluated again at now.
 	DueStatuses(ctx context.Context, now time.Time, limit int) ([]int64, error)
@@ -113,4 +116,14 @@ type TokenStore interface {
 	FindStaffToken(ctx context.Context, tokenHash []byte) (*StaffToken, error)
 	ListStaffTokens(ctx context.Context) ([]*StaffToken, error)
 	RevokeStaffToken(ctx context.Context, id int64, now time.Time) error
+}
+
+// CodeHolder is what issuing one code reads about a person.
+type CodeHolder struct {
+	Subject []byte
+	// Profile is nil when the person has none; otherwise it holds at least
+	// Name and IDNumber, opened.
+	Profile *Profile
+	// Status is nil when none is stored yet.
+	Status *Status
 }

@@ -126,22 +126,23 @@ func (s *CitizenService) Evaluate(ctx context.Context, personID int64) (*healthc
 // Code issues a fresh health code. It needs a profile (the code carries the
 // masked name and document number) and a declaration.
 func (s *CitizenService) Code(ctx context.Context, personID int64) (*healthcode.IssuedCode, error) {
-	st, err := s.Status(ctx, personID)
+	now := s.Now()
+	h, err := s.Store.FindCodeHolder(ctx, personID)
 	if err != nil {
 		return nil, err
 	}
-	if !st.Declared {
+	st := h.Status
+	if st == nil || st.Stale(now) || st.PolicyVersion != s.Policy.Version {
+		if st, err = s.Evaluate(ctx, personID); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case h.Profile == nil:
+		return nil, errNoProfile
+	case !st.Declared:
 		return nil, errNoDeclaration
 	}
-	person, err := s.Store.FindPerson(ctx, personID)
-	if err != nil {
-		return nil, err
-	}
-	p, err := s.Store.FindProfile(ctx, personID)
-	if err != nil {
-		return nil, notFoundAs(err, errNoProfile)
-	}
-	now := s.Now()
 	signer, err := s.Keys.Signer(ctx, now)
 	if err != nil {
 		return nil, err
@@ -152,11 +153,11 @@ func (s *CitizenService) Code(ctx context.Context, personID int64) (*healthcode.
 		IssuedAt:  iat,
 		ExpiresAt: iat.Add(s.Policy.CodeLifetime()),
 		CTI:       make([]byte, 16),
-		Subject:   person.Subject,
+		Subject:   h.Subject,
 		Colour:    st.Colour,
 		Action:    st.ActionRequired,
-		Name:      idnum.MaskName(p.Name),
-		IDMasked:  idnum.MaskID(p.IDNumber),
+		Name:      idnum.MaskName(h.Profile.Name),
+		IDMasked:  idnum.MaskID(h.Profile.IDNumber),
 		Doses:     st.Doses,
 	}
 	rand.Read(c.CTI)

@@ -7,6 +7,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"sync"
 
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/secret"
@@ -39,6 +40,7 @@ type DB struct {
 	db      *sql.DB
 	dialect Dialect
 	box     *secret.Box
+	stmts   sync.Map // query text → *sql.Stmt
 }
 
 var _ healthcode.Store = (*DB)(nil)
@@ -59,7 +61,10 @@ func (db *DB) Backend() string { return db.dialect.Name }
 func (db *DB) Box() *secret.Box { return db.box }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.db.Close() }
+func (db *DB) Close() error {
+	db.closeStatements()
+	return db.db.Close()
+}
 
 // Ping checks that the database answers, for /healthz.
 func (db *DB) Ping(ctx context.Context) error {

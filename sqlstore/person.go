@@ -31,7 +31,7 @@ func (db *DB) FindPerson(ctx context.Context, id int64) (*healthcode.Person, err
 func (db *DB) findPerson(ctx context.Context, where string, arg any) (*healthcode.Person, error) {
 	var p healthcode.Person
 	var created int64
-	err := db.db.QueryRowContext(ctx, `SELECT id, phone, subject, created_at FROM persons WHERE `+where, arg).
+	err := db.queryRow(ctx, `SELECT id, phone, subject, created_at FROM persons WHERE `+where, arg).
 		Scan(&p.ID, &p.Phone, &p.Subject, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("person")

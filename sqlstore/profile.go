@@ -60,7 +60,7 @@ func (db *DB) FindProfile(ctx context.Context, personID int64) (*healthcode.Prof
 	var idNumber, name, address []byte
 	var idType, conds string
 	var updated int64
-	err := db.db.QueryRowContext(ctx, `SELECT id_number, name, address, id_type, sex, birth_date, nationality,
+	err := db.queryRow(ctx, `SELECT id_number, name, address, id_type, sex, birth_date, nationality,
 			phone, household_division, address_division, conditions, updated_at
 		FROM profiles WHERE person_id = $1`, personID).
 		Scan(&idNumber, &name, &address, &idType, &p.Sex, &p.BirthDate, &p.Nationality,
@@ -93,7 +93,7 @@ func (db *DB) FindProfile(ctx context.Context, personID int64) (*healthcode.Prof
 
 func (db *DB) PersonKey(ctx context.Context, personID int64) ([]byte, error) {
 	var key []byte
-	err := db.db.QueryRowContext(ctx, `SELECT person_key FROM profiles WHERE person_id = $1`, personID).Scan(&key)
+	err := db.queryRow(ctx, `SELECT person_key FROM profiles WHERE person_id = $1`, personID).Scan(&key)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("profile")
 	}

@@ -18,7 +18,7 @@ func (db *DB) CreateSession(ctx context.Context, s *healthcode.Session) error {
 func (db *DB) FindSession(ctx context.Context, tokenHash []byte, now time.Time) (*healthcode.Session, error) {
 	s := healthcode.Session{TokenHash: tokenHash}
 	var created, expires int64
-	err := db.db.QueryRowContext(ctx, `SELECT person_id, created_at, expires_at FROM sessions
+	err := db.queryRow(ctx, `SELECT person_id, created_at, expires_at FROM sessions
 		WHERE token_hash = $1 AND expires_at > $2`, nonNil(tokenHash), micros(now)).Scan(&s.PersonID, &created, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("session")

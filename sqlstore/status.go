@@ -26,7 +26,7 @@ func (db *DB) SaveStatus(ctx context.Context, personID int64, s *healthcode.Stat
 
 func (db *DB) FindStatus(ctx context.Context, personID int64) (*healthcode.Status, error) {
 	var js string
-	err := db.db.QueryRowContext(ctx, `SELECT status FROM statuses WHERE person_id = $1`, personID).Scan(&js)
+	err := db.queryRow(ctx, `SELECT status FROM statuses WHERE person_id = $1`, personID).Scan(&js)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("status")
 	} else if err != nil {
