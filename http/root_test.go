@@ -73,9 +73,9 @@ func TestMetricsAfterRequests(t *testing.T) {
 	wantStatus(t, w, http.StatusOK)
 	body := w.Body.String()
 	for _, want := range []string{
-		`healthcode_http_requests_total{route="GET /api/v1/me/code",method="GET",code="200"} 1`,
-		`healthcode_http_requests_total{route="GET /api/v1/me/code",method="GET",code="401"} 1`,
-		`healthcode_http_requests_total{route="unmatched",method="GET",code="404"} 1`,
+		`healthcode_http_requests_total{code="200",method="GET",route="GET /api/v1/me/code"} 1`,
+		`healthcode_http_requests_total{code="401",method="GET",route="GET /api/v1/me/code"} 1`,
+		`healthcode_http_requests_total{code="404",method="GET",route="unmatched"} 1`,
 		`healthcode_http_request_duration_seconds_count{route="GET /api/v1/me/code"} 2`,
 		`healthcode_http_request_duration_seconds_bucket{route="GET /api/v1/me/code",le="+Inf"} 2`,
 	} {

@@ -54,7 +54,7 @@ type Server struct {
 func NewServer() *Server {
 	return &Server{
 		Logger:  slog.New(slog.DiscardHandler),
-		Metrics: NewMetrics(),
+		Metrics: NewMetrics(nil),
 	}
 }
 
@@ -65,7 +65,7 @@ func (s *Server) Handler() http.Handler {
 			s.Logger = slog.New(slog.DiscardHandler)
 		}
 		if s.Metrics == nil {
-			s.Metrics = NewMetrics()
+			s.Metrics = NewMetrics(nil)
 		}
 		s.csrf = http.NewCrossOriginProtection()
 		s.mux = http.NewServeMux()

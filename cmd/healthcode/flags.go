@@ -1,0 +1,56 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"os"
+	"strconv"
+	"time"
+)
+
+// Every setting is a flag whose default comes from an environment variable,
+// so that a node runs the same from a shell, a unit file or a container.
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+func envString(fs *flag.FlagSet, name, env, def, usage string) *string {
+	if v, ok := os.LookupEnv(env); ok {
+		def = v
+	}
+	return fs.String(name, def, usage+" (env "+env+")")
+}
+
+func envBool(fs *flag.FlagSet, name, env string, def bool, usage string) *bool {
+	if v, ok := os.LookupEnv(env); ok {
+		if b, err := strconv.ParseBool(v); err == nil {
+			def = b
+		}
+	}
+	return fs.Bool(name, def, usage+" (env "+env+")")
+}
+
+func envDuration(fs *flag.FlagSet, name, env string, def time.Duration, usage string) *time.Duration {
+	if v, ok := os.LookupEnv(env); ok {
+		if d, err := time.ParseDuration(v); err == nil {
+			def = d
+		}
+	}
+	return fs.Duration(name, def, usage+" (env "+env+")")
+}
+
+// storeFlags are the flags of every command that opens the store.
+type storeFlags struct {
+	data *string
+	db   *string
+}
+
+func addStoreFlags(fs *flag.FlagSet) storeFlags {
+	return storeFlags{
+		data: envString(fs, "data", "HEALTHCODE_DATA", "./data", "data directory: the SQLite database and the data key"),
+		db:   envString(fs, "db", "HEALTHCODE_DB", "", "PostgreSQL URL (postgres://…); SQLite in --data when empty"),
+	}
+}

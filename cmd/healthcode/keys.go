@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/node"
+)
+
+func init() { commands["keys"] = runKeys }
+
+const keysUsage = `Usage:
+  healthcode keys rotate [--alg EdDSA|ES256] [--data DIR|--db URL]
+  healthcode keys revoke [--data DIR|--db URL] ID
+  healthcode keys list   [--data DIR|--db URL]
+`
+
+func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, keysUsage)
+		return 2
+	}
+	fs := newFlagSet("keys "+args[0], stderr)
+	sf := addStoreFlags(fs)
+	alg := fs.String("alg", healthcode.AlgEdDSA, "algorithm of the new key: EdDSA or ES256")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	var id int64
+	switch args[0] {
+	case "rotate", "list":
+		if fs.NArg() != 0 {
+			fmt.Fprint(stderr, keysUsage)
+			return 2
+		}
+	case "revoke":
+		var err error
+		if fs.NArg() != 1 {
+			fmt.Fprint(stderr, keysUsage)
+			return 2
+		}
+		if id, err = strconv.ParseInt(fs.Arg(0), 10, 64); err != nil {
+			fmt.Fprintf(stderr, "keys revoke: ID must be a number, got %q\n", fs.Arg(0))
+			return 2
+		}
+	default:
+		fmt.Fprintf(stderr, "keys: unknown action %q\n%s", args[0], keysUsage)
+		return 2
+	}
+	db, _, err := openStore(ctx, sf)
+	if err != nil {
+		fmt.Fprintln(stderr, "keys:", err)
+		return 1
+	}
+	defer db.Close()
+	ring := node.NewKeyRing(db)
+	switch args[0] {
+	case "rotate":
+		k, err := ring.Rotate(ctx, *alg)
+		if err != nil {
+			return fail(stderr, "keys rotate", err)
+		}
+		fmt.Fprintf(stderr, "key %d (%s, kid %s) signs from now on; older keys stay valid for %s and stay in the trust list until their codes expire\n",
+			k.ID, k.Alg, base64.StdEncoding.EncodeToString(k.KID), node.RotationGrace)
+	case "revoke":
+		if err := ring.Revoke(ctx, id); err != nil {
+			return fail(stderr, "keys revoke", err)
+		}
+		fmt.Fprintf(stderr, "key %d revoked: codes it signed no longer verify\n", id)
+	case "list":
+		keys, err := ring.Keys(ctx)
+		if err != nil {
+			return fail(stderr, "keys list", err)
+		}
+		enc := json.NewEncoder(stdout)
+		for _, k := range keys {
+			row := map[string]any{"id": k.ID, "alg": k.Alg, "kid": base64.StdEncoding.EncodeToString(k.KID),
+				"not_before": k.NotBefore, "revoked": k.Revoked}
+			if !k.NotAfter.IsZero() {
+				row["not_after"] = k.NotAfter
+			}
+			enc.Encode(row)
+		}
+	}
+	return 0
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"regexp"
+	"time"
+
+	"github.com/healthcode/healthcode"
+	hchttp "github.com/healthcode/healthcode/http"
+	"github.com/healthcode/healthcode/node"
+	"github.com/healthcode/healthcode/status"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+func init() { commands["serve"] = runServe }
+
+var regionPattern = regexp.MustCompile(`^CN-\d{6}$`)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("serve", stderr)
+	addr := envString(fs, "addr", "HEALTHCODE_ADDR", ":8080", "listen address")
+	sf := addStoreFlags(fs)
+	region := envString(fs, "region", "HEALTHCODE_REGION", "CN-330100", "this region's id: CN- and its GB/T 2260 code")
+	regionName := envString(fs, "region-name", "HEALTHCODE_REGION_NAME", "", "this region's name, for the trust list")
+	publicURL := envString(fs, "public-url", "HEALTHCODE_PUBLIC_URL", "", "the URL other regions reach this node at, for the trust list")
+	dev := envBool(fs, "dev", "HEALTHCODE_DEV", false, "development mode: one-time passwords are logged and returned as dev_otp; never in production")
+	policyFile := envString(fs, "policy", "HEALTHCODE_POLICY", "", "region policy JSON file; the embedded national default when empty")
+	alg := envString(fs, "alg", "HEALTHCODE_ALG", healthcode.AlgEdDSA, "algorithm of the first signing key: EdDSA or ES256")
+	webhook := envString(fs, "otp-webhook", "HEALTHCODE_OTP_WEBHOOK", "", "SMS gateway URL one-time passwords are POSTed to")
+	webhookToken := envString(fs, "otp-webhook-token", "HEALTHCODE_OTP_WEBHOOK_TOKEN", "", "bearer token for the SMS gateway")
+	trustProxy := envBool(fs, "trust-proxy", "HEALTHCODE_TRUST_PROXY", false, "take the client address from X-Forwarded-For (behind a reverse proxy only)")
+	secureCookies := envBool(fs, "secure-cookies", "HEALTHCODE_SECURE_COOKIES", false, "mark session cookies Secure (serve behind HTTPS)")
+	logLevel := envString(fs, "log-level", "HEALTHCODE_LOG_LEVEL", "info", "debug, info, warn or error")
+	logFormat := envString(fs, "log-format", "HEALTHCODE_LOG_FORMAT", "text", "text or json")
+	sweepEvery := envDuration(fs, "sweep-interval", "HEALTHCODE_SWEEP_INTERVAL", time.Minute, "how often statuses whose time has come are evaluated again")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	logger, err := newLogger(stderr, *logLevel, *logFormat)
+	if err != nil {
+		fmt.Fprintln(stderr, "serve:", err)
+		return 2
+	}
+	if !regionPattern.MatchString(*region) {
+		fmt.Fprintln(stderr, "serve: --region: must be CN- and a six-digit division code, e.g. CN-330100")
+		return 2
+	}
+	policy := status.DefaultPolicy()
+	if *policyFile != "" {
+		data, err := os.ReadFile(*policyFile)
+		if err == nil {
+			policy, err = status.LoadPolicy(data)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "serve: --policy %s: %v\n", *policyFile, err)
+			return 2
+		}
+	}
+	var sender node.OTPSender
+	switch {
+	case *webhook != "":
+		sender = node.WebhookSender{URL: *webhook, Token: *webhookToken}
+	case *dev:
+		sender = node.LogSender{Logger: logger}
+	default:
+		fmt.Fprintln(stderr, "serve: no SMS gateway: set --otp-webhook URL, or --dev to log one-time passwords while trying the system out")
+		return 2
+	}
+	if *dev {
+		logger.Warn("DEVELOPMENT MODE: one-time passwords are returned in responses (dev_otp); never run a public node with --dev")
+	}
+
+	db, box, err := openStore(ctx, sf)
+	if err != nil {
+		logger.Error("cannot open the store", "err", err)
+		return 1
+	}
+	defer db.Close()
+	logger.Info("store open", "backend", db.Backend())
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := node.NewMetrics(reg)
+
+	keys := node.NewKeyRing(db)
+	if err := keys.Ensure(ctx, *alg); err != nil {
+		logger.Error("cannot make a signing key", "err", err)
+		return 1
+	}
+	auth := node.NewAuthService(db, box, sender)
+	auth.Dev, auth.Logger = *dev, logger
+	citizens := &node.CitizenService{Store: db, Policy: policy, Keys: keys, Region: *region,
+		Now: time.Now, Logger: logger, Metrics: metrics}
+	trustDoc := &node.TrustDocument{Keys: keys, Region: *region, RegionName: *regionName,
+		Endpoint: *publicURL, CodeLifetime: policy.CodeLifetime(), Now: time.Now}
+
+	srv := hchttp.NewServer()
+	srv.Auth, srv.Citizens = auth, citizens
+	srv.TrustJSON = trustDoc.JSON
+	srv.Ready = db.Ping
+	srv.Logger, srv.Metrics = logger, hchttp.NewMetrics(reg)
+	srv.Dev, srv.TrustProxy, srv.SecureCookies = *dev, *trustProxy, *secureCookies
+
+	go citizens.RunSweeper(ctx, *sweepEvery)
+	logger.Info("serving", "addr", *addr, "region", *region, "policy", policy.Version)
+	if err := srv.ListenAndServe(ctx, *addr); err != nil {
+		logger.Error("server stopped", "err", err)
+		return 1
+	}
+	logger.Info("stopped")
+	return 0
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: must be debug, info, warn or error")
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format: must be text or json")
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/node"
+)
+
+func init() { commands["token"] = runToken }
+
+const tokenUsage = `Usage:
+  healthcode token create --role ROLE [--venue ID] [--kind KIND] [--name NAME] [--data DIR|--db URL]
+  healthcode token revoke [--data DIR|--db URL] ID
+  healthcode token list   [--data DIR|--db URL]
+`
+
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, tokenUsage)
+		return 2
+	}
+	fs := newFlagSet("token "+args[0], stderr)
+	sf := addStoreFlags(fs)
+	var role, venue, kind, name *string
+	if args[0] == "create" {
+		role = fs.String("role", "", "admin, health, provider, venue, checkpoint, org or peer")
+		venue = fs.String("venue", "", "venue id (venue and checkpoint tokens)")
+		kind = fs.String("kind", "", "data kind (provider tokens): tests, vaccinations, cases, contacts, quarantines or travel")
+		name = fs.String("name", "", "who or what holds the token")
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	var id int64
+	switch args[0] {
+	case "create", "list":
+		if fs.NArg() != 0 {
+			fmt.Fprint(stderr, tokenUsage)
+			return 2
+		}
+	case "revoke":
+		var err error
+		if fs.NArg() != 1 {
+			fmt.Fprint(stderr, tokenUsage)
+			return 2
+		}
+		if id, err = strconv.ParseInt(fs.Arg(0), 10, 64); err != nil {
+			fmt.Fprintf(stderr, "token revoke: ID must be a number, got %q\n", fs.Arg(0))
+			return 2
+		}
+	default:
+		fmt.Fprintf(stderr, "token: unknown action %q\n%s", args[0], tokenUsage)
+		return 2
+	}
+
+	db, _, err := openStore(ctx, sf)
+	if err != nil {
+		fmt.Fprintln(stderr, "token:", err)
+		return 1
+	}
+	defer db.Close()
+	now := time.Now()
+	switch args[0] {
+	case "create":
+		token, t, err := node.CreateStaffToken(ctx, db, node.StaffTokenRequest{
+			Role: healthcode.Role(*role), Name: *name, VenueID: *venue, DataKind: *kind}, now)
+		if err != nil {
+			return fail(stderr, "token create", err)
+		}
+		fmt.Fprintf(stderr, "token %d created for role %s; it is shown this once:\n", t.ID, t.Role)
+		fmt.Fprintln(stdout, token)
+	case "revoke":
+		if err := db.RevokeStaffToken(ctx, id, now); err != nil {
+			return fail(stderr, "token revoke", err)
+		}
+		fmt.Fprintf(stderr, "token %d revoked\n", id)
+	case "list":
+		ts, err := db.ListStaffTokens(ctx)
+		if err != nil {
+			return fail(stderr, "token list", err)
+		}
+		enc := json.NewEncoder(stdout)
+		for _, t := range ts {
+			row := map[string]any{"id": t.ID, "role": t.Role, "name": t.Name, "venue": t.VenueID,
+				"kind": t.DataKind, "created_at": t.CreatedAt, "revoked": !t.RevokedAt.IsZero()}
+			enc.Encode(row)
+		}
+	}
+	return 0
+}
+
+// fail prints err with its field reasons and returns exit code 1.
+func fail(stderr io.Writer, what string, err error) int {
+	fmt.Fprintf(stderr, "%s: %s\n", what, healthcode.ErrorMessage(err))
+	for f, r := range healthcode.ErrorFields(err) {
+		fmt.Fprintf(stderr, "  --%s: %s\n", f, r)
+	}
+	if healthcode.ErrorCode(err) == healthcode.EINTERNAL {
+		fmt.Fprintf(stderr, "  cause: %v\n", err)
+	}
+	return 1
+}
