@@ -77,9 +77,39 @@ func MustOpenDBWith(tb testing.TB, box *secret.Box) *sqlstore.DB {
 	return nil
 }
 
+// MustDSN returns, for tests that start a whole node, the --db URL of a
+// fresh PostgreSQL schema (dropped at cleanup), or "" when the backend
+// under test is SQLite (the node then uses its --data directory).
+func MustDSN(tb testing.TB) string {
+	tb.Helper()
+	v := os.Getenv(EnvVar)
+	if !isPostgres(v) {
+		return ""
+	}
+	return WithSearchPath(tb, v, freshSchema(tb, v))
+}
+
 // openPostgres makes schema t_<random> and opens the store inside it;
 // cleanup drops the schema.
 func openPostgres(tb testing.TB, dsn string, box *secret.Box) *sqlstore.DB {
+	tb.Helper()
+	ctx := context.Background()
+	schema := freshSchema(tb, dsn)
+	dsn = WithSearchPath(tb, dsn, schema)
+	db, err := postgres.Open(ctx, dsn, box)
+	if err != nil {
+		tb.Fatalf("open postgres: %v", err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	remember(tb, db, func(box *secret.Box) (*sqlstore.DB, error) {
+		return postgres.Open(context.Background(), dsn, box)
+	})
+	return db
+}
+
+// freshSchema creates schema t_<random> and drops it at cleanup. It fails
+// the test, never skips it, when PostgreSQL cannot be reached.
+func freshSchema(tb testing.TB, dsn string) string {
 	tb.Helper()
 	ctx := context.Background()
 	admin, err := postgres.OpenRaw(ctx, dsn)
@@ -102,16 +132,7 @@ func openPostgres(tb testing.TB, dsn string, box *secret.Box) *sqlstore.DB {
 			tb.Errorf("drop schema %s: %v", schema, err)
 		}
 	})
-	dsn = WithSearchPath(tb, dsn, schema)
-	db, err := postgres.Open(ctx, dsn, box)
-	if err != nil {
-		tb.Fatalf("open postgres: %v", err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	remember(tb, db, func(box *secret.Box) (*sqlstore.DB, error) {
-		return postgres.Open(context.Background(), dsn, box)
-	})
-	return db
+	return schema
 }
 
 // reopeners maps each store MustOpenDB made to a function that opens the
