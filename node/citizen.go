@@ -93,18 +93,34 @@ func (s *CitizenService) Status(ctx context.Context, personID int64) (*healthcod
 	st, err := s.Store.FindStatus(ctx, personID)
 	switch {
 	case healthcode.ErrorCode(err) == healthcode.ENOTFOUND:
-		return s.Evaluate(ctx, personID)
+		return s.evaluate(ctx, personID, nil)
 	case err != nil:
 		return nil, err
-	case st.Stale(s.Now()) || st.PolicyVersion != s.Policy.Version:
-		return s.Evaluate(ctx, personID)
+	case s.outdated(st):
+		return s.evaluate(ctx, personID, st)
 	}
 	return st, nil
+}
+
+// outdated reports whether a stored status must be evaluated again: its
+// time has come (turning back needs nobody to act), or the region's policy
+// changed since.
+func (s *CitizenService) outdated(st *healthcode.Status) bool {
+	return st.Stale(s.Now()) || st.PolicyVersion != s.Policy.Version
 }
 
 // Evaluate runs the status engine on the person's current facts and stores
 // the result.
 func (s *CitizenService) Evaluate(ctx context.Context, personID int64) (*healthcode.Status, error) {
+	prev, err := s.Store.FindStatus(ctx, personID)
+	if err != nil && healthcode.ErrorCode(err) != healthcode.ENOTFOUND {
+		return nil, err
+	}
+	return s.evaluate(ctx, personID, prev)
+}
+
+// evaluate is Evaluate with the stored status already read (nil if none).
+func (s *CitizenService) evaluate(ctx context.Context, personID int64, prev *healthcode.Status) (*healthcode.Status, error) {
 	now := s.Now()
 	key, err := s.Store.PersonKey(ctx, personID)
 	if err != nil && healthcode.ErrorCode(err) != healthcode.ENOTFOUND {
@@ -116,6 +132,15 @@ func (s *CitizenService) Evaluate(ctx context.Context, personID int64) (*healthc
 	}
 	st := status.Evaluate(facts, s.Policy, now)
 	st.Declared = len(facts.Declarations) > 0
+	// The engine dates a colour from the facts; a person who was never
+	// anything but green has no such fact, so the colour dates from when
+	// the node first said so.
+	if st.Since.IsZero() {
+		st.Since = now
+		if prev != nil && prev.Colour == st.Colour && !prev.Since.IsZero() {
+			st.Since = prev.Since
+		}
+	}
 	if err := s.Store.SaveStatus(ctx, personID, st); err != nil {
 		return nil, err
 	}
@@ -132,8 +157,8 @@ func (s *CitizenService) Code(ctx context.Context, personID int64) (*healthcode.
 		return nil, err
 	}
 	st := h.Status
-	if st == nil || st.Stale(now) || st.PolicyVersion != s.Policy.Version {
-		if st, err = s.Evaluate(ctx, personID); err != nil {
+	if st == nil || s.outdated(st) {
+		if st, err = s.evaluate(ctx, personID, st); err != nil {
 			return nil, err
 		}
 	}

@@ -99,8 +99,14 @@ func TestGreenCodeVerifiesOffline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Colour != healthcode.Green {
-		t.Fatalf("status = %+v, want green", st)
+	if st.Colour != healthcode.Green || !st.Since.Equal(e.clock.Now()) {
+		t.Fatalf("status = %+v, want green since now", st)
+	}
+	// Still green a day later: the colour keeps its date.
+	greenSince := st.Since
+	e.clock.Add(24 * time.Hour)
+	if _, st, err = e.citizens.Declare(ctx, id, &healthcode.Declaration{CaseContact: "no"}); err != nil || !st.Since.Equal(greenSince) {
+		t.Fatalf("next day: %+v, %v; want green since %v", st, err, greenSince)
 	}
 	code, err := e.citizens.Code(ctx, id)
 	if err != nil {
