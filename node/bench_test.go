@@ -44,3 +44,41 @@ func BenchmarkEd25519Sign(b *testing.B) {
 		ed25519.Sign(priv, msg)
 	}
 }
+
+// BenchmarkIssueCodeParallel is the issuing rate with every core busy, as
+// a serving node runs: on PostgreSQL the round trips overlap. Compare with
+// BenchmarkEd25519SignParallel from the same run.
+func BenchmarkIssueCodeParallel(b *testing.B) {
+	e := newEnv(b)
+	ctx := context.Background()
+	id := e.signIn(b, "13800138000")
+	if _, err := e.citizens.SaveProfile(ctx, id, validProfile()); err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := e.citizens.Declare(ctx, id, &healthcode.Declaration{CaseContact: "no"}); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := e.citizens.Code(ctx, id); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+func BenchmarkEd25519SignParallel(b *testing.B) {
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	msg := make([]byte, 160)
+	rand.Read(msg)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			ed25519.Sign(priv, msg)
+		}
+	})
+}
