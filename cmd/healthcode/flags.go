@@ -54,3 +54,20 @@ func addStoreFlags(fs *flag.FlagSet) storeFlags {
 		db:   envString(fs, "db", "HEALTHCODE_DB", "", "PostgreSQL URL (postgres://…); SQLite in --data when empty"),
 	}
 }
+
+// parseAnywhere parses flags that may come before or after the positional
+// arguments (`token revoke 5 --data DIR` as well as `token revoke --data DIR 5`)
+// and returns the positional ones.
+func parseAnywhere(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}

@@ -28,24 +28,24 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("keys "+args[0], stderr)
 	sf := addStoreFlags(fs)
 	alg := fs.String("alg", healthcode.AlgEdDSA, "algorithm of the new key: EdDSA or ES256")
-	if err := fs.Parse(args[1:]); err != nil {
+	pos, err := parseAnywhere(fs, args[1:])
+	if err != nil {
 		return 2
 	}
 	var id int64
 	switch args[0] {
 	case "rotate", "list":
-		if fs.NArg() != 0 {
+		if len(pos) != 0 {
 			fmt.Fprint(stderr, keysUsage)
 			return 2
 		}
 	case "revoke":
-		var err error
-		if fs.NArg() != 1 {
+		if len(pos) != 1 {
 			fmt.Fprint(stderr, keysUsage)
 			return 2
 		}
-		if id, err = strconv.ParseInt(fs.Arg(0), 10, 64); err != nil {
-			fmt.Fprintf(stderr, "keys revoke: ID must be a number, got %q\n", fs.Arg(0))
+		if id, err = strconv.ParseInt(pos[0], 10, 64); err != nil {
+			fmt.Fprintf(stderr, "keys revoke: ID must be a number, got %q\n", pos[0])
 			return 2
 		}
 	default:

@@ -34,24 +34,24 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		kind = fs.String("kind", "", "data kind (provider tokens): tests, vaccinations, cases, contacts, quarantines or travel")
 		name = fs.String("name", "", "who or what holds the token")
 	}
-	if err := fs.Parse(args[1:]); err != nil {
+	pos, err := parseAnywhere(fs, args[1:])
+	if err != nil {
 		return 2
 	}
 	var id int64
 	switch args[0] {
 	case "create", "list":
-		if fs.NArg() != 0 {
+		if len(pos) != 0 {
 			fmt.Fprint(stderr, tokenUsage)
 			return 2
 		}
 	case "revoke":
-		var err error
-		if fs.NArg() != 1 {
+		if len(pos) != 1 {
 			fmt.Fprint(stderr, tokenUsage)
 			return 2
 		}
-		if id, err = strconv.ParseInt(fs.Arg(0), 10, 64); err != nil {
-			fmt.Fprintf(stderr, "token revoke: ID must be a number, got %q\n", fs.Arg(0))
+		if id, err = strconv.ParseInt(pos[0], 10, 64); err != nil {
+			fmt.Fprintf(stderr, "token revoke: ID must be a number, got %q\n", pos[0])
 			return 2
 		}
 	default:
