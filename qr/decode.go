@@ -40,14 +40,38 @@ func DecodeImage(r io.Reader) (string, error) {
 	if err != nil {
 		return "", &healthcode.Error{Code: healthcode.EINVALID, Message: "not a PNG or JPEG image", Err: err}
 	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		return "", &healthcode.Error{Code: healthcode.EINVALID, Message: "cannot read image", Err: err}
-	}
-	hints := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, hints)
+	text, err := decodeQR(img)
 	if err != nil {
 		return "", &healthcode.Error{Code: healthcode.EINVALID, Message: "no readable QR code in the image", Err: err}
 	}
-	return res.GetText(), nil
+	return text, nil
+}
+
+// decodeQR tries the general detector first (photos, screenshots with
+// borders), then the pure-barcode reader: gozxing's finder-pattern detector
+// misjudges the version of about one clean rendering in fifty that other
+// readers (zbar) read fine, and the pure reader handles exactly those.
+func decodeQR(img image.Image) (string, error) {
+	src := gozxing.NewLuminanceSourceFromImage(img)
+	var firstErr error
+	for _, try := range []struct {
+		binarizer func(gozxing.LuminanceSource) gozxing.Binarizer
+		hints     map[gozxing.DecodeHintType]any
+	}{
+		{gozxing.NewHybridBinarizer, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}},
+		{gozxing.NewHybridBinarizer, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true}},
+		{gozxing.NewGlobalHistgramBinarizer, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}},
+	} {
+		bmp, err := gozxing.NewBinaryBitmap(try.binarizer(src))
+		if err == nil {
+			var res *gozxing.Result
+			if res, err = zxqr.NewQRCodeReader().Decode(bmp, try.hints); err == nil {
+				return res.GetText(), nil
+			}
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return "", firstErr
 }
