@@ -5,8 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"testing"
-
-	"github.com/healthcode/healthcode"
 )
 
 // BenchmarkIssueCode is the node's cost of one code: the stored status read,
@@ -16,13 +14,7 @@ import (
 func BenchmarkIssueCode(b *testing.B) {
 	e := newEnv(b)
 	ctx := context.Background()
-	id := e.signIn(b, "13800138000")
-	if _, err := e.citizens.SaveProfile(ctx, id, validProfile()); err != nil {
-		b.Fatal(err)
-	}
-	if _, _, err := e.citizens.Declare(ctx, id, &healthcode.Declaration{CaseContact: "no"}); err != nil {
-		b.Fatal(err)
-	}
+	id := e.readyCitizen(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -51,13 +43,7 @@ func BenchmarkEd25519Sign(b *testing.B) {
 func BenchmarkIssueCodeParallel(b *testing.B) {
 	e := newEnv(b)
 	ctx := context.Background()
-	id := e.signIn(b, "13800138000")
-	if _, err := e.citizens.SaveProfile(ctx, id, validProfile()); err != nil {
-		b.Fatal(err)
-	}
-	if _, _, err := e.citizens.Declare(ctx, id, &healthcode.Declaration{CaseContact: "no"}); err != nil {
-		b.Fatal(err)
-	}
+	id := e.readyCitizen(b)
 	b.ReportAllocs()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {

@@ -12,13 +12,7 @@ import (
 func TestKeyRotationKeepsOldCodesValid(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	id := e.signIn(t, "13800138000")
-	if _, err := e.citizens.SaveProfile(ctx, id, validProfile()); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := e.citizens.Declare(ctx, id, &healthcode.Declaration{CaseContact: "no"}); err != nil {
-		t.Fatal(err)
-	}
+	id := e.readyCitizen(t)
 	old, err := e.citizens.Code(ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -61,13 +55,7 @@ func TestKeyRotationKeepsOldCodesValid(t *testing.T) {
 func TestRevokedKeyFailsVerification(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	id := e.signIn(t, "13800138000")
-	if _, err := e.citizens.SaveProfile(ctx, id, validProfile()); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := e.citizens.Declare(ctx, id, &healthcode.Declaration{CaseContact: "no"}); err != nil {
-		t.Fatal(err)
-	}
+	id := e.readyCitizen(t)
 	code, err := e.citizens.Code(ctx, id)
 	if err != nil {
 		t.Fatal(err)

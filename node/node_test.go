@@ -126,3 +126,18 @@ func (e *env) verify(t testing.TB, code string, at time.Time) verify.Verdict {
 	}
 	return v.Verify(code, at)
 }
+
+// readyCitizen signs a citizen in, saves a valid profile and declares no
+// symptoms: a person who can be issued a code.
+func (e *env) readyCitizen(t testing.TB) int64 {
+	t.Helper()
+	ctx := context.Background()
+	id := e.signIn(t, "13800138000")
+	if _, err := e.citizens.SaveProfile(ctx, id, validProfile()); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.citizens.Declare(ctx, id, &healthcode.Declaration{CaseContact: "no"}); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
