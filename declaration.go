@@ -47,5 +47,10 @@ type Declaration struct {
 	CaseContact   string // ContactYes, ContactNo or ContactUnsure
 	Places        []Stay // places stayed in the last 14 days
 	ReturnToWork  string // employer the person returns to work at, "" if none
-	CreatedAt     time.Time
+	// Findings is set when the region's policy counts something in the
+	// declaration (fever, symptoms, contact, medicine). Such a declaration
+	// stays among the person's facts however old it grows, because it only
+	// stops counting once tests clear it; others drop out after 14 days.
+	Findings  bool
+	CreatedAt time.Time
 }

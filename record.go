@@ -157,8 +157,9 @@ type RecordBatch struct {
 
 // Facts is everything the status engine reads about one person.
 type Facts struct {
-	// Declarations holds the person's declarations of the last 14 days and
-	// at least the latest one, newest first.
+	// Declarations holds the person's declarations of the last 14 days,
+	// every older one with Findings, and at least the latest one, newest
+	// first.
 	Declarations   []Declaration
 	Tests          []Test
 	Vaccinations   []Vaccination

@@ -70,6 +70,7 @@ func (s *CitizenService) Declare(ctx context.Context, personID int64, d *healthc
 		return nil, nil, err
 	}
 	d.ID, d.PersonID, d.CreatedAt = 0, personID, now
+	d.Findings = status.Findings(d, s.Policy)
 	if err := s.Store.CreateDeclaration(ctx, d); err != nil {
 		return nil, nil, err
 	}

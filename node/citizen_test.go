@@ -171,6 +171,27 @@ func TestFeverTurnsYellowAndBackWithTests(t *testing.T) {
 	}
 }
 
+func TestFeverWithoutTestsStaysYellow(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	id := e.signIn(t, "13800138000")
+	if _, _, err := e.citizens.Declare(ctx, id, &healthcode.Declaration{Symptoms: []healthcode.Symptom{"fever"}, CaseContact: "no"}); err != nil {
+		t.Fatal(err)
+	}
+	// Daily declarations without fever afterwards do not clear it, and
+	// neither does the fever declaration growing old: only tests do.
+	for day := 0; day < 30; day++ {
+		e.clock.Add(24 * time.Hour)
+		if _, _, err := e.citizens.Declare(ctx, id, &healthcode.Declaration{Temperature: ptr(36.5), CaseContact: "no"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := e.citizens.Status(ctx, id)
+	if err != nil || st.Colour != healthcode.Yellow || !hasReason(st, "declared_fever") {
+		t.Fatalf("30 days later without tests: %+v, %v; want still yellow for declared_fever", st, err)
+	}
+}
+
 func TestDeclarationValidation(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()

@@ -8,7 +8,7 @@ import (
 	"github.com/healthcode/healthcode"
 )
 
-const declarationColumns = `id, person_id, temperature, symptoms, fever_medicine, case_contact, places, return_to_work, created_at`
+const declarationColumns = `id, person_id, temperature, symptoms, fever_medicine, case_contact, places, return_to_work, findings, created_at`
 
 // CreateDeclaration stores d and sets d.ID; ENOTFOUND when the person does
 // not exist.
@@ -34,9 +34,9 @@ func (db *DB) CreateDeclaration(ctx context.Context, d *healthcode.Declaration) 
 		temp = sql.NullFloat64{Float64: *d.Temperature, Valid: true}
 	}
 	err = db.db.QueryRowContext(ctx, `INSERT INTO declarations (person_id, temperature, symptoms, fever_medicine,
-			case_contact, places, return_to_work, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		d.PersonID, temp, symptomsJSON, d.FeverMedicine, d.CaseContact, placesJSON, d.ReturnToWork, micros(d.CreatedAt)).Scan(&d.ID)
+			case_contact, places, return_to_work, findings, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		d.PersonID, temp, symptomsJSON, d.FeverMedicine, d.CaseContact, placesJSON, d.ReturnToWork, d.Findings, micros(d.CreatedAt)).Scan(&d.ID)
 	return db.wrap(err, "create declaration")
 }
 
@@ -71,7 +71,7 @@ func (db *DB) scanDeclarations(rows *sql.Rows) ([]healthcode.Declaration, error)
 		var symptoms, places string
 		var created int64
 		if err := rows.Scan(&d.ID, &d.PersonID, &temp, &symptoms, &d.FeverMedicine, &d.CaseContact, &places,
-			&d.ReturnToWork, &created); err != nil {
+			&d.ReturnToWork, &d.Findings, &created); err != nil {
 			return nil, db.wrap(err, "scan declaration")
 		}
 		if temp.Valid {

@@ -7,7 +7,8 @@ import (
 	"github.com/healthcode/healthcode"
 )
 
-// DeclarationWindow is how far back Facts reads declarations.
+// DeclarationWindow is how far back Facts reads declarations without
+// findings.
 const DeclarationWindow = 14 * 24 * time.Hour
 
 // recordsOf reads every record kind of one person key in one round trip;
@@ -29,7 +30,7 @@ ORDER BY 3, 2`
 func (db *DB) Facts(ctx context.Context, personID int64, personKey []byte, now time.Time) (*healthcode.Facts, error) {
 	var f healthcode.Facts
 	rows, err := db.db.QueryContext(ctx, `SELECT `+declarationColumns+` FROM declarations
-		WHERE person_id = $1 AND (created_at >= $2 OR id = (
+		WHERE person_id = $1 AND (created_at >= $2 OR findings OR id = (
 			SELECT id FROM declarations WHERE person_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1))
 		ORDER BY created_at DESC, id DESC`, personID, micros(now.Add(-DeclarationWindow)))
 	if err != nil {

@@ -214,6 +214,24 @@ func TestFactsDeclarationWindow(t *testing.T) {
 		t.Fatalf("declarations %v, want the last 14 days newest first %v", ids, want)
 	}
 
+	// An old declaration with findings stays: only tests clear it.
+	fever := &healthcode.Declaration{PersonID: p.ID, CaseContact: healthcode.ContactNo,
+		Symptoms: []healthcode.Symptom{"fever"}, Findings: true, CreatedAt: now.Add(-50 * 24 * time.Hour)}
+	if err := db.CreateDeclaration(ctx, fever); err != nil {
+		t.Fatal(err)
+	}
+	f, err = db.Facts(ctx, p.ID, nil, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids = ids[:0]
+	for _, d := range f.Declarations {
+		ids = append(ids, d.ID)
+	}
+	if want := []int64{recent.ID, edge.ID, fever.ID}; !reflect.DeepEqual(ids, want) || !f.Declarations[2].Findings {
+		t.Fatalf("declarations %v, want %v with the old one's findings kept", ids, want)
+	}
+
 	// Another person's declarations never show.
 	q := mustPerson(t, db, "13800000002")
 	if f, _ := db.Facts(ctx, q.ID, nil, now); len(f.Declarations) != 0 {

@@ -81,9 +81,11 @@ CREATE TABLE declarations (
 	case_contact   TEXT NOT NULL,
 	places         TEXT NOT NULL, -- JSON array of stays
 	return_to_work TEXT NOT NULL,
+	findings       BOOLEAN NOT NULL, -- counted by the policy: kept in Facts however old
 	created_at     BIGINT NOT NULL
 );
 CREATE INDEX declarations_person_created ON declarations (person_id, created_at);
+CREATE INDEX declarations_person_findings ON declarations (person_id) WHERE findings;
 
 CREATE TABLE statuses (
 	person_id       BIGINT PRIMARY KEY REFERENCES persons (id) ON DELETE CASCADE,
