@@ -69,7 +69,9 @@ func TestMetricsAfterRequests(t *testing.T) {
 	ts.do("GET", "/api/v1/me/code", "", asCitizen...)
 	ts.do("GET", "/api/v1/me/code", "")
 	ts.do("GET", "/no/such/path/13800138000", "")
-	w := ts.do("GET", "/metrics", "")
+	wantStatus(t, ts.do("GET", "/metrics", ""), http.StatusUnauthorized)
+	wantStatus(t, ts.do("GET", "/metrics", "", asCitizen...), http.StatusForbidden)
+	w := ts.do("GET", "/metrics", "", asAdmin...)
 	wantStatus(t, w, http.StatusOK)
 	body := w.Body.String()
 	for _, want := range []string{

@@ -17,9 +17,11 @@ type route struct {
 // staff routes are added the same way with their roles.
 func (s *Server) routes() []route {
 	citizen := s.requireRole(healthcode.RoleCitizen)
+	admin := s.requireRole(healthcode.RoleAdmin)
 	return []route{
 		{"GET /healthz", http.HandlerFunc(s.handleHealthz)},
-		{"GET /metrics", s.Metrics},
+		// Scrape with an admin token (Prometheus: authorization.credentials).
+		{"GET /metrics", admin(s.Metrics.ServeHTTP)},
 		{"GET /api/v1/trust", http.HandlerFunc(s.handleTrust)},
 		{"GET /api/v1/openapi.json", http.HandlerFunc(handleOpenAPI)},
 

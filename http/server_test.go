@@ -19,6 +19,7 @@ import (
 const (
 	citizenToken = "citizen-token"
 	staffToken   = "staff-token"
+	adminToken   = "admin-token"
 	personID     = 42
 )
 
@@ -41,6 +42,8 @@ func newTestServer(t testing.TB) *testServer {
 				return &healthcode.Caller{Role: healthcode.RoleCitizen, PersonID: personID}, nil
 			case staffToken:
 				return &healthcode.Caller{Role: healthcode.RoleHealth, TokenID: 7, Name: "staff"}, nil
+			case adminToken:
+				return &healthcode.Caller{Role: healthcode.RoleAdmin, TokenID: 1, Name: "ops"}, nil
 			}
 			return nil, healthcode.Errorf(healthcode.EUNAUTHORIZED, "unknown token")
 		},
@@ -73,7 +76,10 @@ func (ts *testServer) do(method, path, body string, header ...string) *httptest.
 	return w
 }
 
-var asCitizen = []string{"Authorization", "Bearer " + citizenToken}
+var (
+	asCitizen = []string{"Authorization", "Bearer " + citizenToken}
+	asAdmin   = []string{"Authorization", "Bearer " + adminToken}
+)
 
 // errorOf decodes an error response.
 func errorOf(t *testing.T, w *httptest.ResponseRecorder) errorJSON {
