@@ -18,13 +18,14 @@ func (db *DB) UpdateOTP(ctx context.Context, phone string, fn func(*healthcode.O
 	}
 	defer tx.Rollback()
 
-	if _, err := tx.ExecContext(ctx, `INSERT INTO otps (phone) VALUES ($1) ON CONFLICT (phone) DO NOTHING`, phone); err != nil {
+	key := db.phoneHash(phone)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO otps (phone_hash) VALUES ($1) ON CONFLICT (phone_hash) DO NOTHING`, key); err != nil {
 		return db.wrap(err, "create otp")
 	}
 	o := healthcode.OTP{Phone: phone}
 	var expires, locked, sent, window int64
 	if err := tx.QueryRowContext(ctx, `SELECT code_hash, expires_at, attempts, locked_until, sent_at, send_count, window_start
-		FROM otps WHERE phone = $1`+db.dialect.ForUpdate, phone).
+		FROM otps WHERE phone_hash = $1`+db.dialect.ForUpdate, key).
 		Scan(&o.CodeHash, &expires, &o.Attempts, &locked, &sent, &o.SendCount, &window); err != nil {
 		return db.wrap(err, "read otp")
 	}
@@ -36,8 +37,8 @@ func (db *DB) UpdateOTP(ctx context.Context, phone string, fn func(*healthcode.O
 		return fnErr
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE otps SET code_hash = $2, expires_at = $3, attempts = $4, locked_until = $5,
-			sent_at = $6, send_count = $7, window_start = $8 WHERE phone = $1`,
-		phone, o.CodeHash, micros(o.ExpiresAt), o.Attempts, micros(o.LockedUntil),
+			sent_at = $6, send_count = $7, window_start = $8 WHERE phone_hash = $1`,
+		key, o.CodeHash, micros(o.ExpiresAt), o.Attempts, micros(o.LockedUntil),
 		micros(o.SentAt), o.SendCount, micros(o.WindowStart)); err != nil {
 		return db.wrap(err, "write otp")
 	}

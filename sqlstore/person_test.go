@@ -95,3 +95,28 @@ func TestFindOrCreatePersonConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestPhoneNumbersAreNotStoredInTheClear: people and one-time passwords
+// are found by a keyed hash of the phone; the number itself is sealed.
+func TestPhoneNumbersAreNotStoredInTheClear(t *testing.T) {
+	db := storetest.MustOpenDB(t)
+	p := mustPerson(t, db, "13800000001")
+	if err := db.UpdateOTP(ctx, "13800000001", func(o *healthcode.OTP) error { o.Attempts = 1; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var hash, sealed, otpKey []byte
+	if err := db.SQL().QueryRowContext(ctx, `SELECT phone_hash, phone FROM persons WHERE id = $1`, p.ID).Scan(&hash, &sealed); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SQL().QueryRowContext(ctx, `SELECT phone_hash FROM otps`).Scan(&otpKey); err != nil {
+		t.Fatal(err)
+	}
+	for name, raw := range map[string][]byte{"persons.phone_hash": hash, "persons.phone": sealed, "otps.phone_hash": otpKey} {
+		if len(raw) == 0 || bytes.Contains(raw, []byte("13800000001")) {
+			t.Errorf("%s holds the phone number: %q", name, raw)
+		}
+	}
+	if got, err := db.FindPerson(ctx, p.ID); err != nil || got.Phone != "13800000001" {
+		t.Fatalf("FindPerson = %+v, %v; want the phone opened", got, err)
+	}
+}

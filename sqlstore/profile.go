@@ -16,7 +16,7 @@ var errIDNumberTaken = &healthcode.Error{
 	Fields:  map[string]string{"id_number": "already registered to another account"},
 }
 
-// SaveProfile seals the document number, name and address; only the keyed
+// SaveProfile seals the document number, name, address and phone; only the keyed
 // hash of the number (person_key) is stored in a comparable form.
 func (db *DB) SaveProfile(ctx context.Context, p *healthcode.Profile) error {
 	idNumber, err := db.box.Seal([]byte(p.IDNumber))
@@ -28,6 +28,10 @@ func (db *DB) SaveProfile(ctx context.Context, p *healthcode.Profile) error {
 		return err
 	}
 	address, err := db.box.Seal([]byte(p.Address))
+	if err != nil {
+		return err
+	}
+	phone, err := db.box.Seal([]byte(p.Phone))
 	if err != nil {
 		return err
 	}
@@ -48,7 +52,7 @@ func (db *DB) SaveProfile(ctx context.Context, p *healthcode.Profile) error {
 			household_division = excluded.household_division, address_division = excluded.address_division,
 			conditions = excluded.conditions, updated_at = excluded.updated_at`,
 		p.PersonID, db.box.PersonKey(p.IDNumber), idNumber, name, address,
-		string(p.IDType), p.Sex, p.BirthDate, p.Nationality, p.Phone, p.HouseholdDivision, p.AddressDivision, conds, micros(p.UpdatedAt))
+		string(p.IDType), p.Sex, p.BirthDate, p.Nationality, phone, p.HouseholdDivision, p.AddressDivision, conds, micros(p.UpdatedAt))
 	if db.dialect.Violation(err) == UniqueViolation {
 		return errIDNumberTaken
 	}
@@ -57,14 +61,14 @@ func (db *DB) SaveProfile(ctx context.Context, p *healthcode.Profile) error {
 
 func (db *DB) FindProfile(ctx context.Context, personID int64) (*healthcode.Profile, error) {
 	p := healthcode.Profile{PersonID: personID}
-	var idNumber, name, address []byte
+	var idNumber, name, address, phone []byte
 	var idType, conds string
 	var updated int64
 	err := db.queryRow(ctx, `SELECT id_number, name, address, id_type, sex, birth_date, nationality,
 			phone, household_division, address_division, conditions, updated_at
 		FROM profiles WHERE person_id = $1`, personID).
 		Scan(&idNumber, &name, &address, &idType, &p.Sex, &p.BirthDate, &p.Nationality,
-			&p.Phone, &p.HouseholdDivision, &p.AddressDivision, &conds, &updated)
+			&phone, &p.HouseholdDivision, &p.AddressDivision, &conds, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("profile")
 	} else if err != nil {
@@ -75,7 +79,7 @@ func (db *DB) FindProfile(ctx context.Context, personID int64) (*healthcode.Prof
 	for _, f := range []struct {
 		dst    *string
 		sealed []byte
-	}{{&p.IDNumber, idNumber}, {&p.Name, name}, {&p.Address, address}} {
+	}{{&p.IDNumber, idNumber}, {&p.Name, name}, {&p.Address, address}, {&p.Phone, phone}} {
 		plain, err := db.box.Open(f.sealed)
 		if err != nil {
 			return nil, err

@@ -7,7 +7,8 @@ CREATE TABLE meta (
 
 CREATE TABLE persons (
 	id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-	phone      TEXT NOT NULL UNIQUE,
+	phone_hash BYTEA NOT NULL UNIQUE, -- keyed hash, for sign-in lookups
+	phone      BYTEA NOT NULL, -- sealed
 	subject    BYTEA NOT NULL UNIQUE,
 	created_at BIGINT NOT NULL
 );
@@ -22,7 +23,7 @@ CREATE TABLE profiles (
 	sex                TEXT NOT NULL,
 	birth_date         TEXT NOT NULL,
 	nationality        TEXT NOT NULL,
-	phone              TEXT NOT NULL,
+	phone              BYTEA NOT NULL, -- sealed
 	household_division TEXT NOT NULL,
 	address_division   TEXT NOT NULL,
 	conditions         TEXT NOT NULL, -- JSON array
@@ -30,7 +31,7 @@ CREATE TABLE profiles (
 );
 
 CREATE TABLE otps (
-	phone        TEXT PRIMARY KEY,
+	phone_hash   BYTEA PRIMARY KEY, -- keyed hash: no phone number is kept here
 	code_hash    BYTEA,
 	expires_at   BIGINT NOT NULL DEFAULT 0,
 	attempts     BIGINT NOT NULL DEFAULT 0,

@@ -7,7 +7,8 @@ CREATE TABLE meta (
 
 CREATE TABLE persons (
 	id         INTEGER PRIMARY KEY,
-	phone      TEXT NOT NULL UNIQUE,
+	phone_hash BLOB NOT NULL UNIQUE, -- keyed hash, for sign-in lookups
+	phone      BLOB NOT NULL, -- sealed
 	subject    BLOB NOT NULL UNIQUE,
 	created_at BIGINT NOT NULL
 );
@@ -22,7 +23,7 @@ CREATE TABLE profiles (
 	sex                TEXT NOT NULL,
 	birth_date         TEXT NOT NULL,
 	nationality        TEXT NOT NULL,
-	phone              TEXT NOT NULL,
+	phone              BLOB NOT NULL, -- sealed
 	household_division TEXT NOT NULL,
 	address_division   TEXT NOT NULL,
 	conditions         TEXT NOT NULL, -- JSON array
@@ -30,7 +31,7 @@ CREATE TABLE profiles (
 );
 
 CREATE TABLE otps (
-	phone        TEXT PRIMARY KEY,
+	phone_hash   BLOB PRIMARY KEY, -- keyed hash: no phone number is kept here
 	code_hash    BLOB,
 	expires_at   BIGINT NOT NULL DEFAULT 0,
 	attempts     BIGINT NOT NULL DEFAULT 0,
