@@ -15,14 +15,26 @@ const (
 	Positive TestResult = 1
 )
 
-// Test is a nucleic-acid test.
+// Test methods.
+const (
+	MethodPCR     = "pcr"
+	MethodAntigen = "antigen"
+)
+
+// Test is a nucleic-acid (or antigen) test.
 type Test struct {
 	ID         int64
 	PersonKey  []byte
 	SampledAt  time.Time
+	ReportedAt time.Time // a row with the same ExternalID and a later ReportedAt corrects this one
 	Result     TestResult
+	Method     string // MethodPCR or MethodAntigen
+	// Pooled marks a sample tested in a pool (混检): a positive pool makes
+	// everyone in the tube yellow until their single tests come back.
+	Pooled     bool
 	Lab        string
-	ExternalID string // provider's id, for idempotent import
+	ExternalID string    // provider's id, for idempotent import
+	RecordedAt time.Time // when the node stored the row
 }
 
 // Vaccination is one dose.
@@ -33,6 +45,7 @@ type Vaccination struct {
 	Product    string
 	At         time.Time
 	ExternalID string
+	RecordedAt time.Time
 }
 
 // CaseKind is the classification of a case.
@@ -44,14 +57,25 @@ const (
 	CaseAsymptomatic CaseKind = "asymptomatic"
 )
 
+// CaseStatus is where a case stands.
+type CaseStatus string
+
+const (
+	CaseActive    CaseStatus = "active"
+	CaseRecovered CaseStatus = "recovered"
+	CaseDismissed CaseStatus = "dismissed" // ruled out: it never counted
+)
+
 // Case puts a person on the case list.
 type Case struct {
 	ID          int64
 	PersonKey   []byte
 	Kind        CaseKind
-	DiagnosedAt time.Time
-	ClosedAt    time.Time // discharged or excluded; zero while open
+	DiagnosedAt time.Time // onset
+	Status      CaseStatus
+	ClosedAt    time.Time // when it was reported recovered or dismissed; zero while active
 	ExternalID  string
+	RecordedAt  time.Time
 }
 
 // ContactKind is the kind of a contact.
@@ -67,10 +91,12 @@ const (
 type Contact struct {
 	ID         int64
 	PersonKey  []byte
-	Kind       ContactKind
-	ExposedAt  time.Time
-	ClearedAt  time.Time // zero while not cleared
+	Kind       ContactKind // the degree
+	CaseID     string      // the provider's id of the case the contact traces to
+	ExposedAt  time.Time   // last exposure
+	ClearedAt  time.Time   // zero while not cleared
 	ExternalID string
+	RecordedAt time.Time
 }
 
 // QuarantineKind is the kind of a quarantine order.
@@ -90,6 +116,7 @@ type Quarantine struct {
 	From       time.Time
 	Until      time.Time
 	ExternalID string
+	RecordedAt time.Time
 }
 
 // Travel is a stay recorded by a carrier or by telecom data.
@@ -100,6 +127,7 @@ type Travel struct {
 	From       time.Time
 	To         time.Time
 	ExternalID string
+	RecordedAt time.Time
 }
 
 // RiskLevel is the level of a risk area.
@@ -115,7 +143,7 @@ const (
 // (zero: still in force). Risk areas are region-wide, not per person.
 type RiskArea struct {
 	Division string
-	Name     string
+	Area     string // street or compound within the division
 	Level    RiskLevel
 	From     time.Time
 	Until    time.Time

@@ -57,3 +57,36 @@ func TestOpenAPIServed(t *testing.T) {
 		t.Errorf("no paths in served document")
 	}
 }
+
+// TestOpenAPIReferencesResolve: with the document in parts, a part may name
+// a schema another part was meant to define.
+func TestOpenAPIReferencesResolve(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if ref, ok := v["$ref"].(string); ok {
+				target := any(doc)
+				for _, key := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+					m, _ := target.(map[string]any)
+					target = m[key]
+				}
+				if target == nil {
+					t.Errorf("$ref %q resolves to nothing", ref)
+				}
+			}
+			for _, x := range v {
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(doc)
+}

@@ -102,10 +102,10 @@ func (db *DB) ReplaceRiskAreas(ctx context.Context, areas []healthcode.RiskArea)
 	if _, err := tx.ExecContext(ctx, `DELETE FROM risk_areas`); err != nil {
 		return db.wrap(err, "clear risk areas")
 	}
-	err = insertAll(ctx, tx, `INSERT INTO risk_areas (division, name, level, from_at, until_at) VALUES ($1, $2, $3, $4, $5)`,
+	err = insertAll(ctx, tx, `INSERT INTO risk_areas (division, area, level, from_at, until_at) VALUES ($1, $2, $3, $4, $5)`,
 		len(areas), func(i int) []any {
 			a := areas[i]
-			return []any{a.Division, a.Name, string(a.Level), micros(a.From), micros(a.Until)}
+			return []any{a.Division, a.Area, string(a.Level), micros(a.From), micros(a.Until)}
 		})
 	if err != nil {
 		return db.wrap(err, "replace risk areas")
@@ -115,7 +115,7 @@ func (db *DB) ReplaceRiskAreas(ctx context.Context, areas []healthcode.RiskArea)
 
 // RiskAreas returns the list in the order it was given.
 func (db *DB) RiskAreas(ctx context.Context) ([]healthcode.RiskArea, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT division, name, level, from_at, until_at FROM risk_areas ORDER BY id`)
+	rows, err := db.db.QueryContext(ctx, `SELECT division, area, level, from_at, until_at FROM risk_areas ORDER BY id`)
 	if err != nil {
 		return nil, db.wrap(err, "list risk areas")
 	}
@@ -125,7 +125,7 @@ func (db *DB) RiskAreas(ctx context.Context) ([]healthcode.RiskArea, error) {
 		var a healthcode.RiskArea
 		var level string
 		var from, until int64
-		if err := rows.Scan(&a.Division, &a.Name, &level, &from, &until); err != nil {
+		if err := rows.Scan(&a.Division, &a.Area, &level, &from, &until); err != nil {
 			return nil, db.wrap(err, "scan risk area")
 		}
 		a.Level, a.From, a.Until = healthcode.RiskLevel(level), fromMicros(from), fromMicros(until)

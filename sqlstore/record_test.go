@@ -149,13 +149,13 @@ func TestRiskAreas(t *testing.T) {
 		t.Fatalf("empty store: %v, %v", areas, err)
 	}
 	first := []healthcode.RiskArea{
-		{Division: "420106", Name: "武昌区", Level: healthcode.RiskHigh, From: t0},
-		{Division: "310115", Name: "浦东新区", Level: healthcode.RiskMedium, From: t0, Until: t0.Add(time.Hour)},
+		{Division: "420106", Area: "武昌区", Level: healthcode.RiskHigh, From: t0},
+		{Division: "310115", Area: "浦东新区", Level: healthcode.RiskMedium, From: t0, Until: t0.Add(time.Hour)},
 	}
 	if err := db.ReplaceRiskAreas(ctx, first); err != nil {
 		t.Fatal(err)
 	}
-	second := []healthcode.RiskArea{{Division: "110105", Name: "朝阳区", Level: healthcode.RiskLow, From: us(t0)}}
+	second := []healthcode.RiskArea{{Division: "110105", Area: "朝阳区", Level: healthcode.RiskLow, From: us(t0)}}
 	if err := db.ReplaceRiskAreas(ctx, second); err != nil {
 		t.Fatal(err)
 	}

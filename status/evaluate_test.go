@@ -34,7 +34,7 @@ func declare(hours float64, edit func(d *healthcode.Declaration)) healthcode.Dec
 	return d
 }
 
-var highRiskArea = healthcode.RiskArea{Division: "310100", Name: "上海市", Level: healthcode.RiskHigh, From: at(-days(30))}
+var highRiskArea = healthcode.RiskArea{Division: "310100", Area: "上海市", Level: healthcode.RiskHigh, From: at(-days(30))}
 
 func codes(s *healthcode.Status) []string {
 	var c []string

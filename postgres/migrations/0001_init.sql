@@ -100,15 +100,22 @@ CREATE INDEX statuses_reevaluate_at ON statuses (reevaluate_at) WHERE reevaluate
 CREATE INDEX statuses_colour ON statuses (colour);
 
 -- Records name people by person_key; external_id ('' when none) makes a
--- re-import idempotent.
+-- re-import idempotent. row_hash is the hash of the row as the provider sent
+-- it (a re-sent identical row is a duplicate); recorded_at is when the node
+-- stored it.
 
 CREATE TABLE tests (
 	id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	person_key  BYTEA NOT NULL,
 	sampled_at  BIGINT NOT NULL,
+	reported_at BIGINT NOT NULL DEFAULT 0,
 	result      BIGINT NOT NULL CHECK (result IN (0, 1)),
+	method      TEXT NOT NULL DEFAULT 'pcr' CHECK (method IN ('pcr', 'antigen')),
+	pooled      BOOLEAN NOT NULL DEFAULT FALSE,
 	lab         TEXT NOT NULL,
-	external_id TEXT NOT NULL DEFAULT ''
+	external_id TEXT NOT NULL DEFAULT '',
+	row_hash    TEXT NOT NULL DEFAULT '',
+	recorded_at BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX tests_person_key ON tests (person_key);
 CREATE UNIQUE INDEX tests_external_id ON tests (external_id) WHERE external_id <> '';
@@ -119,7 +126,9 @@ CREATE TABLE vaccinations (
 	dose        BIGINT NOT NULL,
 	product     TEXT NOT NULL,
 	at          BIGINT NOT NULL,
-	external_id TEXT NOT NULL DEFAULT ''
+	external_id TEXT NOT NULL DEFAULT '',
+	row_hash    TEXT NOT NULL DEFAULT '',
+	recorded_at BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX vaccinations_person_key ON vaccinations (person_key);
 CREATE UNIQUE INDEX vaccinations_external_id ON vaccinations (external_id) WHERE external_id <> '';
@@ -129,8 +138,11 @@ CREATE TABLE cases (
 	person_key   BYTEA NOT NULL,
 	kind         TEXT NOT NULL CHECK (kind IN ('confirmed', 'suspected', 'asymptomatic')),
 	diagnosed_at BIGINT NOT NULL,
+	status       TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'recovered', 'dismissed')),
 	closed_at    BIGINT NOT NULL,
-	external_id  TEXT NOT NULL DEFAULT ''
+	external_id  TEXT NOT NULL DEFAULT '',
+	row_hash     TEXT NOT NULL DEFAULT '',
+	recorded_at  BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX cases_person_key ON cases (person_key);
 CREATE UNIQUE INDEX cases_external_id ON cases (external_id) WHERE external_id <> '';
@@ -139,9 +151,12 @@ CREATE TABLE contacts (
 	id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	person_key  BYTEA NOT NULL,
 	kind        TEXT NOT NULL CHECK (kind IN ('close', 'secondary', 'companion')),
+	case_id     TEXT NOT NULL DEFAULT '',
 	exposed_at  BIGINT NOT NULL,
 	cleared_at  BIGINT NOT NULL,
-	external_id TEXT NOT NULL DEFAULT ''
+	external_id TEXT NOT NULL DEFAULT '',
+	row_hash    TEXT NOT NULL DEFAULT '',
+	recorded_at BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX contacts_person_key ON contacts (person_key);
 CREATE UNIQUE INDEX contacts_external_id ON contacts (external_id) WHERE external_id <> '';
@@ -152,7 +167,9 @@ CREATE TABLE quarantines (
 	kind        TEXT NOT NULL CHECK (kind IN ('centralised', 'home', 'home_monitoring')),
 	from_at     BIGINT NOT NULL,
 	until_at    BIGINT NOT NULL,
-	external_id TEXT NOT NULL DEFAULT ''
+	external_id TEXT NOT NULL DEFAULT '',
+	row_hash    TEXT NOT NULL DEFAULT '',
+	recorded_at BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX quarantines_person_key ON quarantines (person_key);
 CREATE UNIQUE INDEX quarantines_external_id ON quarantines (external_id) WHERE external_id <> '';
@@ -163,7 +180,9 @@ CREATE TABLE travel (
 	division    TEXT NOT NULL,
 	from_at     BIGINT NOT NULL,
 	to_at       BIGINT NOT NULL,
-	external_id TEXT NOT NULL DEFAULT ''
+	external_id TEXT NOT NULL DEFAULT '',
+	row_hash    TEXT NOT NULL DEFAULT '',
+	recorded_at BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX travel_person_key ON travel (person_key);
 CREATE UNIQUE INDEX travel_external_id ON travel (external_id) WHERE external_id <> '';
@@ -174,7 +193,9 @@ CREATE TABLE drug_purchases (
 	class       TEXT NOT NULL,
 	at          BIGINT NOT NULL,
 	venue_id    TEXT NOT NULL,
-	external_id TEXT NOT NULL DEFAULT ''
+	external_id TEXT NOT NULL DEFAULT '',
+	row_hash    TEXT NOT NULL DEFAULT '',
+	recorded_at BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX drug_purchases_person_key ON drug_purchases (person_key);
 CREATE UNIQUE INDEX drug_purchases_external_id ON drug_purchases (external_id) WHERE external_id <> '';
@@ -186,7 +207,9 @@ CREATE TABLE remote_statuses (
 	colour      BIGINT NOT NULL CHECK (colour IN (0, 1, 2)),
 	at          BIGINT NOT NULL,
 	until_at    BIGINT NOT NULL,
-	external_id TEXT NOT NULL DEFAULT ''
+	external_id TEXT NOT NULL DEFAULT '',
+	row_hash    TEXT NOT NULL DEFAULT '',
+	recorded_at BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX remote_statuses_person_key ON remote_statuses (person_key);
 CREATE UNIQUE INDEX remote_statuses_external_id ON remote_statuses (external_id) WHERE external_id <> '';
@@ -194,7 +217,7 @@ CREATE UNIQUE INDEX remote_statuses_external_id ON remote_statuses (external_id)
 CREATE TABLE risk_areas (
 	id       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	division TEXT NOT NULL,
-	name     TEXT NOT NULL,
+	area     TEXT NOT NULL, -- street or compound
 	level    TEXT NOT NULL CHECK (level IN ('high', 'medium', 'low')),
 	from_at  BIGINT NOT NULL,
 	until_at BIGINT NOT NULL
