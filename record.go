@@ -199,4 +199,18 @@ type Facts struct {
 	RemoteStatuses []RemoteStatus
 	// RiskAreas are the region's risk areas, current and past.
 	RiskAreas []RiskArea
+	// Override is the person's latest accepted appeal, nil when none.
+	Override *StatusOverride
+}
+
+// StatusOverride is the corrected status of an accepted appeal (GB/T 38963
+// error correction). It holds from From until Until (zero: no end set) and
+// ends early once a record of the person is stored after From: new records
+// are judged by the rules again.
+type StatusOverride struct {
+	AppealID int64
+	Colour   Colour
+	Reason   string // the staff's reason, shown to the person
+	From     time.Time
+	Until    time.Time
 }
