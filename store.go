@@ -22,6 +22,8 @@ type Store interface {
 	StatusStore
 	KeyStore
 	TokenStore
+	AppealStore
+	AuditStore
 	Close() error
 }
 
