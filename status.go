@@ -54,6 +54,9 @@ type Reason struct {
 	TextZH string    `json:"text_zh"`
 	TextEN string    `json:"text_en"`
 	Since  time.Time `json:"since"`
+	// Detail is free text for the person, e.g. the staff's reason of an
+	// accepted appeal; empty for reasons the catalog text explains.
+	Detail string `json:"detail,omitempty"`
 }
 
 // TestSummary is the latest nucleic-acid test shown with a status.

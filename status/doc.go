@@ -17,7 +17,9 @@
 //	case_confirmed, case_suspected, case_asymptomatic  Case of that kind         red
 //	close_contact                                      Contact "close"           red
 //	quarantine_centralised                             Quarantine "centralised"  red
-//	positive_test                                      positive Test             red
+//	positive_test                                      positive single Test      red
+//	pooled_positive        positive pooled Test (混检阳性): the tube, not yet
+//	                       the person                                        yellow
 //	remote_red                                         RemoteStatus red          red
 //	secondary_contact, companion                       Contact of that kind      yellow
 //	quarantine_home, home_monitoring                   Quarantine of that kind   yellow
@@ -35,6 +37,24 @@
 // fever_medicine (a declaration of fever medicine, when action.fever_medicine
 // is true). Each holds until a negative test sampled after it.
 //
+// Tests: PCR and antigen tests both count as the latest test and a positive
+// of either is positive_test; only PCR negatives turn facts back (periods,
+// positive tests, action reasons, pooled positives) unless the policy sets
+// antigen_counts_for_turning_back. A pooled negative counts like a single
+// one; a pooled positive is never shown as the person's latest test.
+//
+// Cases: a dismissed case never counted; a recovered one stops at ClosedAt.
+//
+// # Accepted appeals
+//
+// Facts.Override, the corrected status of an accepted appeal, replaces the
+// outcome while it holds: from its From until its Until (zero: no end), and
+// only while no record of the person was stored after From (RecordedAt; a
+// drug purchase's or remote status's own time, which have none). Then the
+// colour is the override's, the only reason is appeal_accepted with the
+// staff's reason as its Detail, action_required is false and Since is From;
+// ReevaluateAt includes Until. Otherwise the override is ignored.
+//
 // # When a fact stops counting
 //
 // A fact counts from its start (DiagnosedAt, ExposedAt, From, SampledAt, At;
@@ -47,6 +67,9 @@
 //     The fact stops at the later of the period's end and the last test.
 //   - quarantines: at the order's Until, whatever the tests (zero: open).
 //   - positive tests: at the first negative test sampled after it.
+//   - pooled positives: at the first later single (non-pooled) test that
+//     came back, a negative that counts for turning back or a positive
+//     (which then counts as positive_test).
 //   - high_risk_area: lookback after the overlap of stay and risk area ends
 //     (a stay with zero To, or an area with zero Until, is open).
 //     Six-digit area codes cover their sub-divisions: "330100" covers "330106".

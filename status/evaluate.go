@@ -21,7 +21,7 @@ func Evaluate(f *healthcode.Facts, p *Policy, now time.Time) *healthcode.Status 
 	// the hot path then allocates only the status itself.
 	var buf [64]time.Time
 	t := tally{now: now}
-	e := evaluation{p: p, negatives: negativeTests(buf[:0], f.Tests, now), tally: &t}
+	e := evaluation{p: p, negatives: negativeTests(buf[:0], f.Tests, now, p.antigenClears), tally: &t}
 
 	e.tests(f.Tests)
 	for i := range f.Cases {
@@ -49,7 +49,21 @@ func Evaluate(f *healthcode.Facts, p *Policy, now time.Time) *healthcode.Status 
 	if e.latest != nil {
 		e.changeAt(e.latest.SampledAt.Add(p.testValidity))
 	}
+	o := f.Override
+	if o != nil {
+		if o.From.After(now) {
+			t.changeAt(o.From)
+		}
+		if !overrideApplies(o, f, now) {
+			o = nil
+		} else if !o.Until.IsZero() {
+			t.changeAt(o.Until)
+		}
+	}
 	s := t.status(p, now)
+	if o != nil {
+		applyOverride(s, o)
+	}
 	s.Doses = doses(f.Vaccinations, now)
 	s.Declared = declared(f.Declarations, now)
 	if e.latest != nil {
@@ -80,6 +94,8 @@ type tally struct {
 }
 
 func (e *evaluation) colour(r reason) healthcode.Colour { return colourOf(e.p, r) }
+
+func isAction(r reason) bool { return r >= numColourReasons && r < numActionReasons }
 
 func colourOf(p *Policy, r reason) healthcode.Colour {
 	if r < numColourReasons {
@@ -178,27 +194,63 @@ func (e *evaluation) tests(tests []healthcode.Test) {
 			e.changeAt(t.SampledAt)
 			continue
 		}
+		if t.Pooled && t.Result == healthcode.Positive {
+			// The tube is positive, not the person: it is no result of
+			// theirs to show, only the pooled_positive reason.
+			continue
+		}
 		if e.latest == nil || t.SampledAt.After(e.latest.SampledAt) ||
 			(t.SampledAt.Equal(e.latest.SampledAt) && t.Result == healthcode.Positive) {
 			e.latest = t
 		}
 	}
-	if e.p.colours[rPositiveTest] == healthcode.Green {
-		return
-	}
 	for i := range tests {
-		if t := &tests[i]; t.Result == healthcode.Positive && !t.SampledAt.After(e.now) {
+		t := &tests[i]
+		if t.Result != healthcode.Positive || t.SampledAt.After(e.now) {
+			continue
+		}
+		switch {
+		case t.Pooled && e.p.colours[rPooledPositive] != healthcode.Green:
+			e.interval(rPooledPositive, t.SampledAt, e.firstSingleAfter(tests, t.SampledAt))
+		case !t.Pooled && e.p.colours[rPositiveTest] != healthcode.Green:
 			e.interval(rPositiveTest, t.SampledAt, e.firstNegativeAfter(t.SampledAt))
 		}
 	}
 }
 
-// negativeTests appends to buf the sample times of negative tests taken at
-// or before now, oldest first. (A function, not a method, so that buf can
-// stay on the caller's stack.)
-func negativeTests(buf []time.Time, tests []healthcode.Test, now time.Time) []time.Time {
+// firstSingleAfter is when a pooled positive sampled at from is resolved:
+// the first later single (non-pooled) test that came back, positive (which
+// then counts as positive_test) or a negative that counts for turning back.
+// Zero while none has.
+func (e *evaluation) firstSingleAfter(tests []healthcode.Test, from time.Time) time.Time {
+	var first time.Time
 	for i := range tests {
-		if t := &tests[i]; t.Result == healthcode.Negative && !t.SampledAt.After(now) {
+		t := &tests[i]
+		if t.Pooled || !t.SampledAt.After(from) || t.SampledAt.After(e.now) {
+			continue
+		}
+		if t.Result == healthcode.Negative && !countsForTurningBack(t, e.p.antigenClears) {
+			continue
+		}
+		if first.IsZero() || t.SampledAt.Before(first) {
+			first = t.SampledAt
+		}
+	}
+	return first
+}
+
+// countsForTurningBack reports whether a negative test may end a fact:
+// PCR always, antigen only when the policy says so.
+func countsForTurningBack(t *healthcode.Test, antigenClears bool) bool {
+	return t.Method != healthcode.MethodAntigen || antigenClears
+}
+
+// negativeTests appends to buf the sample times of negative tests taken at
+// or before now that count for turning back, oldest first. (A function, not
+// a method, so that buf can stay on the caller's stack.)
+func negativeTests(buf []time.Time, tests []healthcode.Test, now time.Time, antigenClears bool) []time.Time {
+	for i := range tests {
+		if t := &tests[i]; t.Result == healthcode.Negative && !t.SampledAt.After(now) && countsForTurningBack(t, antigenClears) {
 			buf = append(buf, t.SampledAt)
 		}
 	}
@@ -209,6 +261,9 @@ func negativeTests(buf []time.Time, tests []healthcode.Test, now time.Time) []ti
 }
 
 func (e *evaluation) caseRecord(c *healthcode.Case) {
+	if c.Status == healthcode.CaseDismissed {
+		return // ruled out: it never counted
+	}
 	switch c.Kind {
 	case healthcode.CaseConfirmed:
 		e.periodFact(rCaseConfirmed, c.DiagnosedAt, c.ClosedAt)
@@ -327,7 +382,7 @@ func (t *tally) status(p *Policy, now time.Time) *healthcode.Status {
 		if c := colourOf(p, r); c > s.Colour {
 			s.Colour = c
 		}
-		if r >= numColourReasons {
+		if isAction(r) {
 			s.ActionRequired = true
 		}
 	}
@@ -339,7 +394,7 @@ func (t *tally) status(p *Policy, now time.Time) *healthcode.Status {
 			}
 			text := &catalog[r]
 			s.Reasons = append(s.Reasons, healthcode.Reason{
-				Code: text.code, Colour: c, Action: r >= numColourReasons,
+				Code: text.code, Colour: c, Action: isAction(r),
 				TextZH: text.zh, TextEN: text.en, Since: t.since[r],
 			})
 			if c == s.Colour && c != healthcode.Green && (s.Since.IsZero() || t.since[r].Before(s.Since)) {

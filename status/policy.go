@@ -34,10 +34,14 @@ import (
 //	  "respiratory_symptoms": ["dry_cough", …],
 //	  "action": {"drug_classes": ["antipyretic", …], "fever_medicine": true},
 //	  "code_lifetime": "5m",
-//	  "test_validity": "72h"
+//	  "test_validity": "72h",
+//	  "antigen_counts_for_turning_back": false
 //	}
 //
-// Durations are Go durations ("168h", "5m") or whole days ("7d").
+// Durations are Go durations ("168h", "5m") or whole days ("7d"). Keys
+// added after the first format are optional so older files still load:
+// colours.pooled_positive (default "yellow") and
+// antigen_counts_for_turning_back (default false).
 type Policy struct {
 	// Version names the policy; it is required and reported in
 	// Status.PolicyVersion so a status can be traced to its rules.
@@ -55,6 +59,8 @@ type Policy struct {
 	feverMedicine bool
 	codeLifetime  time.Duration
 	testValidity  time.Duration
+	// antigenClears lets antigen negatives turn facts back, not only PCR.
+	antigenClears bool
 
 	source policyFile // for MarshalJSON
 }
@@ -89,6 +95,7 @@ type policyFile struct {
 	Action              *actionFile       `json:"action"`
 	CodeLifetime        *string           `json:"code_lifetime"`
 	TestValidity        *string           `json:"test_validity"`
+	AntigenClears       *bool             `json:"antigen_counts_for_turning_back,omitempty"`
 }
 
 type periodFile struct {
@@ -220,6 +227,9 @@ func compile(f *policyFile, errs *healthcode.FieldErrors) *Policy {
 
 	p.codeLifetime = requireDuration("code_lifetime", f.CodeLifetime, minCodeLifetime, maxCodeLifetime, errs)
 	p.testValidity = requireDuration("test_validity", f.TestValidity, minTestValidity, maxTestValidity, errs)
+	if f.AntigenClears != nil {
+		p.antigenClears = *f.AntigenClears
+	}
 	return p
 }
 
@@ -242,10 +252,21 @@ func compileColours(p *Policy, colours map[string]string, errs *healthcode.Field
 		p.colours[r] = c
 	}
 	for r := reason(0); r < numColourReasons; r++ {
-		if _, ok := colours[catalog[r].code]; !ok {
+		if _, ok := colours[catalog[r].code]; ok {
+			continue
+		}
+		if c, ok := optionalColours[r]; ok {
+			p.colours[r] = c
+		} else {
 			errs.Add("colours."+catalog[r].code, "is required")
 		}
 	}
+}
+
+// optionalColours are the colour codes added after the first policy
+// format, with the colour a file that leaves them out gets.
+var optionalColours = map[reason]healthcode.Colour{
+	rPooledPositive: healthcode.Yellow,
 }
 
 func compilePeriod(name string, f *periodFile, errs *healthcode.FieldErrors) period {

@@ -54,7 +54,7 @@ func TestDefaultPolicy(t *testing.T) {
 		rPositiveTest: healthcode.Red, rSecondaryContact: healthcode.Yellow, rQuarantineHome: healthcode.Yellow,
 		rHomeMonitoring: healthcode.Yellow, rDeclaredFever: healthcode.Yellow, rDeclaredRespiratory: healthcode.Yellow,
 		rDeclaredCaseContact: healthcode.Yellow, rHighRiskArea: healthcode.Yellow, rCompanion: healthcode.Yellow,
-		rRemoteYellow: healthcode.Yellow,
+		rRemoteYellow: healthcode.Yellow, rPooledPositive: healthcode.Yellow,
 	}
 	for r := reason(0); r < numColourReasons; r++ {
 		if p.colours[r] != want[r] {
@@ -65,7 +65,7 @@ func TestDefaultPolicy(t *testing.T) {
 	if y != (period{7 * day, 2, 24 * time.Hour}) || r != (period{14 * day, 2, 24 * time.Hour}) {
 		t.Errorf("periods: yellow %+v red %+v", y, r)
 	}
-	if p.feverCelsius != 37.3 || p.lookback != 7*day || len(p.drugClasses) != 4 || !p.feverMedicine {
+	if p.feverCelsius != 37.3 || p.lookback != 7*day || len(p.drugClasses) != 4 || !p.feverMedicine || p.antigenClears {
 		t.Errorf("default policy numbers: %+v", p)
 	}
 }
@@ -166,5 +166,40 @@ func TestParseDuration(t *testing.T) {
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("parseDuration(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
 		}
+	}
+}
+
+// TestLoadPolicyOptionalKeys: files written before pooled_positive and the
+// antigen switch existed still load, with the national defaults.
+func TestLoadPolicyOptionalKeys(t *testing.T) {
+	tests := []struct {
+		name          string
+		edit          func(m map[string]any)
+		pooled        healthcode.Colour
+		antigenClears bool
+	}{
+		{"both left out", func(m map[string]any) {
+			delete(obj(m, "colours"), "pooled_positive")
+			delete(m, "antigen_counts_for_turning_back")
+		}, healthcode.Yellow, false},
+		{"pooled positive red", func(m map[string]any) { obj(m, "colours")["pooled_positive"] = "red" }, healthcode.Red, false},
+		{"pooled positive ignored", func(m map[string]any) { obj(m, "colours")["pooled_positive"] = "green" }, healthcode.Green, false},
+		{"antigen clears", func(m map[string]any) { m["antigen_counts_for_turning_back"] = true }, healthcode.Yellow, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := LoadPolicy(policyJSON(t, tt.edit))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.colours[rPooledPositive] != tt.pooled || p.antigenClears != tt.antigenClears {
+				t.Errorf("pooled_positive %v, antigen clears %v; want %v, %v",
+					p.colours[rPooledPositive], p.antigenClears, tt.pooled, tt.antigenClears)
+			}
+		})
+	}
+	if _, err := LoadPolicy(policyJSON(t, func(m map[string]any) { m["antigen_counts_for_turning_back"] = "yes" })); err == nil ||
+		!strings.Contains(healthcode.ErrorMessage(err), "antigen_counts_for_turning_back") {
+		t.Errorf("a non-boolean switch: error %v, want one naming the key", err)
 	}
 }

@@ -13,6 +13,7 @@ const (
 	QuarantineHome        = "quarantine_home"
 	HomeMonitoring        = "home_monitoring"
 	PositiveTest          = "positive_test"
+	PooledPositive        = "pooled_positive"
 	DeclaredFever         = "declared_fever"
 	DeclaredRespiratory   = "declared_respiratory"
 	DeclaredCaseContact   = "declared_case_contact"
@@ -23,6 +24,10 @@ const (
 	// Action reasons set action_required and never change the colour.
 	DrugPurchase  = "drug_purchase"
 	FeverMedicine = "fever_medicine"
+
+	// AppealAccepted replaces every other reason while the corrected
+	// status of an accepted appeal holds; its Detail is the staff's reason.
+	AppealAccepted = "appeal_accepted"
 )
 
 // reason indexes the catalog; the engine keeps per-reason state in arrays
@@ -40,6 +45,7 @@ const (
 	rQuarantineHome
 	rHomeMonitoring
 	rPositiveTest
+	rPooledPositive
 	rDeclaredFever
 	rDeclaredRespiratory
 	rDeclaredCaseContact
@@ -48,11 +54,14 @@ const (
 	rRemoteYellow
 	rDrugPurchase
 	rFeverMedicine
+	rAppealAccepted
 	numReasons
 
 	// Reasons before numColourReasons take their colour from the policy;
-	// the rest are action reasons.
+	// those up to numActionReasons are action reasons. rAppealAccepted
+	// takes its colour from the appeal and is never tallied.
 	numColourReasons = rDrugPurchase
+	numActionReasons = rAppealAccepted
 )
 
 type reasonText struct {
@@ -70,6 +79,7 @@ var catalog = [numReasons]reasonText{
 	rQuarantineHome:        {QuarantineHome, "居家隔离中", "In home quarantine"},
 	rHomeMonitoring:        {HomeMonitoring, "居家健康监测中", "Under home health monitoring"},
 	rPositiveTest:          {PositiveTest, "核酸检测阳性", "Positive nucleic-acid test"},
+	rPooledPositive:        {PooledPositive, "混检阳性，请等待单采单检结果", "Positive pooled sample: awaiting a single test"},
 	rDeclaredFever:         {DeclaredFever, "申报发热", "Declared fever"},
 	rDeclaredRespiratory:   {DeclaredRespiratory, "申报呼吸道症状", "Declared respiratory symptoms"},
 	rDeclaredCaseContact:   {DeclaredCaseContact, "申报接触过病例", "Declared contact with a case"},
@@ -78,6 +88,7 @@ var catalog = [numReasons]reasonText{
 	rRemoteYellow:          {RemoteYellow, "外地健康码为黄码", "Yellow code in another region"},
 	rDrugPurchase:          {DrugPurchase, "购买了退热、止咳、抗病毒或抗菌药物，请尽快做核酸检测", "Bought fever, cough, antiviral or antibiotic medicine: please take a nucleic-acid test"},
 	rFeverMedicine:         {FeverMedicine, "申报服用退烧药，请尽快做核酸检测", "Declared taking fever medicine: please take a nucleic-acid test"},
+	rAppealAccepted:        {AppealAccepted, "申诉已受理，状态已更正", "Appeal accepted: status corrected"},
 }
 
 // Codes lists every reason code in the order reasons of one colour are
