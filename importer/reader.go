@@ -1,0 +1,103 @@
+package importer
+
+import (
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/healthcode/healthcode"
+)
+
+// Reader reads and validates the rows of one file, one at a time. It is a
+// healthcode.ImportSource.
+type Reader struct {
+	kind string
+	spec *kindSpec
+	src  rowSource
+	key  func(idNumber string) []byte
+	now  time.Time
+	vals []string
+	row  healthcode.ImportRow
+	// seen holds the line of each id given so far: an id given twice in
+	// one file is rejected the second time.
+	seen map[string]int64
+}
+
+// rowSource is one file format: next fills vals (indexed by the kind's
+// field table, "" when absent) with the next row and returns its line. A
+// problem with that row alone comes back as bad; err is io.EOF at the end
+// or a file error.
+type rowSource interface {
+	next(vals []string) (line int64, bad *healthcode.RowError, err error)
+}
+
+// NewReader returns a reader of the rows of kind in format (FormatCSV or
+// FormatNDJSON) from r. key names a person by their normalised document
+// number (secret.Box.PersonKey); now is the time no result may be after.
+// A CSV header is read at once, so a file with a wrong header fails here.
+func NewReader(kind, format string, r io.Reader, key func(idNumber string) []byte, now time.Time) (*Reader, error) {
+	spec, ok := kinds[kind]
+	if !ok {
+		return nil, healthcode.Errorf(healthcode.ENOTFOUND, "unknown record kind %q: must be one of %s", kind, strings.Join(healthcode.RecordKinds, ", "))
+	}
+	rd := &Reader{kind: kind, spec: spec, key: key, now: now,
+		vals: make([]string, len(spec.fields)), seen: map[string]int64{}}
+	var err error
+	switch format {
+	case healthcode.FormatCSV:
+		rd.src, err = newCSVSource(r, kind, spec)
+	case healthcode.FormatNDJSON:
+		rd.src = newNDJSONSource(r, spec)
+	default:
+		err = healthcode.Errorf(healthcode.EINVALID, "unknown format %q: must be csv or ndjson", format)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return rd, nil
+}
+
+// Kind returns the record kind of the file.
+func (rd *Reader) Kind() string { return rd.kind }
+
+// Next returns the next row, io.EOF after the last, or the file error that
+// refuses the whole file. The returned row is reused by the next call.
+func (rd *Reader) Next() (*healthcode.ImportRow, error) {
+	line, bad, err := rd.src.next(rd.vals)
+	if err != nil {
+		return nil, err
+	}
+	trimAll(rd.vals)
+	row := &rd.row
+	row.Line, row.ID, row.Reject = line, rd.vals[fID], nil
+	if bad != nil {
+		bad.ID = row.ID
+		row.Reject = bad
+		return row, nil
+	}
+	c := rowCheck{spec: rd.spec, now: rd.now, line: line}
+	if number := c.person(rd.vals); c.err == nil {
+		c.key = rd.key(number)
+		rd.spec.convert(&c, rd.vals, row)
+	}
+	if c.err == nil {
+		if first, dup := rd.seen[row.ID]; dup {
+			c.fail(fID, "duplicate id: already given on line "+strconv.FormatInt(first, 10))
+		} else {
+			rd.seen[strings.Clone(row.ID)] = line
+		}
+	}
+	row.Reject = c.err
+	return row, nil
+}
+
+// fileError is the error that refuses a whole file.
+func fileError(line int64, format string, args ...any) error {
+	e := healthcode.Errorf(healthcode.EINVALID, format, args...)
+	if line > 0 {
+		e.Message = "line " + strconv.FormatInt(line, 10) + ": " + e.Message
+		e.Fields = map[string]string{"line": strconv.FormatInt(line, 10)}
+	}
+	return e
+}
