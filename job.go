@@ -28,6 +28,9 @@ type Job struct {
 	CreatedAt  time.Time `json:"created_at"`
 	StartedAt  time.Time `json:"started_at,omitzero"`
 	FinishedAt time.Time `json:"finished_at,omitzero"`
+	// TokenID is the staff token that started the job (0: the node
+	// itself), so a provider may follow the recompute of its own import.
+	TokenID int64 `json:"-"`
 }
 
 // Recomputer evaluates again, in the background, every status marked due
@@ -39,4 +42,53 @@ type Recomputer interface {
 	Recompute(ctx context.Context, reason string) (*Job, error)
 	// Job returns a job by id, ENOTFOUND when there is none.
 	Job(ctx context.Context, id int64) (*Job, error)
+}
+
+// JobStore keeps jobs.
+type JobStore interface {
+	// CreateJob stores j and sets j.ID.
+	CreateJob(ctx context.Context, j *Job) error
+	// UpdateJob writes j's state, counts, error and times.
+	UpdateJob(ctx context.Context, j *Job) error
+	// FindJob returns a job by id, ENOTFOUND when there is none.
+	FindJob(ctx context.Context, id int64) (*Job, error)
+}
+
+// DueStatus is one claimed due status with what evaluating it needs.
+type DueStatus struct {
+	PersonID int64
+	Prev     *Status // the stored status
+	Facts    Facts
+}
+
+// DueChunk is a set of due statuses claimed by one recompute. Claimed rows
+// hold Claim as their re-evaluation time until written back, so no other
+// recompute takes them, and a mark set meanwhile (which overwrites Claim)
+// is seen and kept.
+type DueChunk struct {
+	Claim    time.Time
+	Statuses []DueStatus
+}
+
+// RecomputeStore is what the bulk recompute needs of the store.
+type RecomputeStore interface {
+	JobStore
+	// CountDue counts the statuses due at now.
+	CountDue(ctx context.Context, now time.Time) (int64, error)
+	// ClaimDue claims up to limit statuses due at now (claim is a time
+	// after now, unique to this call, at which the claim lapses) and reads
+	// their facts as of now with a few set-based queries. An empty chunk
+	// means nothing is due.
+	ClaimDue(ctx context.Context, now, claim time.Time, limit int) (*DueChunk, error)
+	// SaveClaimed writes, in one transaction, statuses[i] for
+	// c.Statuses[i]; when unchanged[i] only the due mark is cleared. A
+	// status marked due again since the claim is left due and untouched;
+	// remarked counts those.
+	SaveClaimed(ctx context.Context, c *DueChunk, statuses []*Status, unchanged []bool) (written, remarked int, err error)
+	// ChangeRiskAreas replaces the region's risk area list and, in the
+	// same transaction, marks due every person with a travel record or a
+	// declared stay, ending within lookback before now or later, in a
+	// division whose risk entries changed. It returns how many it marked.
+	ChangeRiskAreas(ctx context.Context, areas []RiskArea, now time.Time, lookback time.Duration) (touched int64, err error)
+	RiskAreas(ctx context.Context) ([]RiskArea, error)
 }

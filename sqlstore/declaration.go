@@ -33,11 +33,28 @@ func (db *DB) CreateDeclaration(ctx context.Context, d *healthcode.Declaration) 
 	if d.Temperature != nil {
 		temp = sql.NullFloat64{Float64: *d.Temperature, Valid: true}
 	}
-	err = db.db.QueryRowContext(ctx, `INSERT INTO declarations (person_id, temperature, symptoms, fever_medicine,
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return db.wrap(err, "begin declaration")
+	}
+	defer tx.Rollback()
+	err = tx.QueryRowContext(ctx, `INSERT INTO declarations (person_id, temperature, symptoms, fever_medicine,
 			case_contact, places, return_to_work, findings, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 		d.PersonID, temp, symptomsJSON, d.FeverMedicine, d.CaseContact, placesJSON, d.ReturnToWork, d.Findings, micros(d.CreatedAt)).Scan(&d.ID)
-	return db.wrap(err, "create declaration")
+	if err != nil {
+		return db.wrap(err, "create declaration")
+	}
+	// One row per stay, so a risk area change finds the people it touches
+	// by division.
+	err = insertAll(ctx, tx, `INSERT INTO declared_stays (person_id, declaration_id, division, from_at, to_at) VALUES ($1, $2, $3, $4, $5)`,
+		len(places), func(i int) []any {
+			return []any{d.PersonID, d.ID, places[i].Division, micros(places[i].From), micros(places[i].To)}
+		})
+	if err != nil {
+		return db.wrap(err, "create declared stays")
+	}
+	return db.wrap(tx.Commit(), "commit declaration")
 }
 
 // ListDeclarations returns up to limit declarations, newest first; limit

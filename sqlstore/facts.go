@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/healthcode/healthcode"
@@ -11,22 +13,44 @@ import (
 // findings.
 const DeclarationWindow = 14 * 24 * time.Hour
 
-// recordsOf reads every record kind of one person key in one round trip;
-// each kind maps its columns onto the same shape
-// (kind, id, t1, t2, n, s1, s2, external_id).
-const recordsOf = `
-SELECT 'test', id, sampled_at, 0, result, lab, '', external_id FROM tests WHERE person_key = $1
-UNION ALL SELECT 'vaccination', id, at, 0, dose, product, '', external_id FROM vaccinations WHERE person_key = $1
-UNION ALL SELECT 'case', id, diagnosed_at, closed_at, 0, kind, '', external_id FROM cases WHERE person_key = $1
-UNION ALL SELECT 'contact', id, exposed_at, cleared_at, 0, kind, '', external_id FROM contacts WHERE person_key = $1
-UNION ALL SELECT 'quarantine', id, from_at, until_at, 0, kind, '', external_id FROM quarantines WHERE person_key = $1
-UNION ALL SELECT 'travel', id, from_at, to_at, 0, division, '', external_id FROM travel WHERE person_key = $1
-UNION ALL SELECT 'drug_purchase', id, at, 0, 0, class, venue_id, external_id FROM drug_purchases WHERE person_key = $1
-UNION ALL SELECT 'remote_status', id, at, until_at, colour, region, '', external_id FROM remote_statuses WHERE person_key = $1
-ORDER BY 3, 2`
+// recordKinds maps the columns of every record table onto one shape,
+// (id, t1, t2, t3, n1, n2, s1, s2, external_id, recorded_at), so that one
+// UNION ALL reads all of a person's records, or a whole chunk's.
+var recordKinds = []struct{ kind, table, cols string }{
+	{"test", "tests", "r.id, r.sampled_at, 0, r.reported_at, r.result, CASE WHEN r.pooled THEN 1 ELSE 0 END, r.lab, r.method, r.external_id, r.recorded_at"},
+	{"vaccination", "vaccinations", "r.id, r.at, 0, 0, r.dose, 0, r.product, '', r.external_id, r.recorded_at"},
+	{"case", "cases", "r.id, r.diagnosed_at, r.closed_at, 0, 0, 0, r.kind, r.status, r.external_id, r.recorded_at"},
+	{"contact", "contacts", "r.id, r.exposed_at, r.cleared_at, 0, 0, 0, r.kind, r.case_id, r.external_id, r.recorded_at"},
+	{"quarantine", "quarantines", "r.id, r.from_at, r.until_at, 0, 0, 0, r.kind, '', r.external_id, r.recorded_at"},
+	{"travel", "travel", "r.id, r.from_at, r.to_at, 0, 0, 0, r.division, '', r.external_id, r.recorded_at"},
+	{"drug_purchase", "drug_purchases", "r.id, r.at, 0, 0, 0, 0, r.class, r.venue_id, r.external_id, r.recorded_at"},
+	{"remote_status", "remote_statuses", "r.id, r.at, r.until_at, 0, r.colour, 0, r.region, '', r.external_id, r.recorded_at"},
+}
 
-// Facts reads in three round trips: declarations, records, risk areas.
-// Records of each kind come oldest first.
+// recordsQuery builds the UNION ALL over every record table: each branch
+// is "SELECT <lead>'<kind>', <cols> FROM <from> <table> r <where>", ordered
+// by order.
+func recordsQuery(lead, from, where, order string) string {
+	var b strings.Builder
+	for i, k := range recordKinds {
+		if i > 0 {
+			b.WriteString("\nUNION ALL ")
+		}
+		b.WriteString("SELECT " + lead + "'" + k.kind + "', " + k.cols + " FROM " + from + k.table + " r " + where)
+	}
+	b.WriteString("\nORDER BY " + order)
+	return b.String()
+}
+
+// recordsOf reads every record of one person key, oldest first.
+var recordsOf = recordsQuery("", "", "WHERE r.person_key = $1", "3, 2")
+
+// overrideOf reads the person's latest accepted appeal.
+const overrideOf = `SELECT id, COALESCE(corrected_colour, 0), decision_reason, decided_at, override_until
+	FROM appeals WHERE person_id = $1 AND state = 'accepted' ORDER BY decided_at DESC, id DESC LIMIT 1`
+
+// Facts reads in four round trips: declarations, records, the latest
+// accepted appeal, risk areas. Records of each kind come oldest first.
 func (db *DB) Facts(ctx context.Context, personID int64, personKey []byte, now time.Time) (*healthcode.Facts, error) {
 	var f healthcode.Facts
 	rows, err := db.db.QueryContext(ctx, `SELECT `+declarationColumns+` FROM declarations
@@ -40,9 +64,24 @@ func (db *DB) Facts(ctx context.Context, personID int64, personKey []byte, now t
 		return nil, err
 	}
 	if personKey != nil {
-		if err := db.records(ctx, personKey, &f); err != nil {
-			return nil, err
+		rows, err := db.db.QueryContext(ctx, recordsOf, personKey)
+		if err != nil {
+			return nil, db.wrap(err, "facts: records")
 		}
+		err = scanRecords(rows, false, func(int64) (*healthcode.Facts, []byte) { return &f, personKey })
+		if err != nil {
+			return nil, db.wrap(err, "facts: records")
+		}
+	}
+	var o healthcode.StatusOverride
+	var colour, from, until int64
+	err = db.queryRow(ctx, overrideOf, personID).Scan(&o.AppealID, &colour, &o.Reason, &from, &until)
+	switch {
+	case err == nil:
+		o.Colour, o.From, o.Until = healthcode.Colour(colour), fromMicros(from), fromMicros(until)
+		f.Override = &o
+	case err != sql.ErrNoRows:
+		return nil, db.wrap(err, "facts: override")
 	}
 	if f.RiskAreas, err = db.RiskAreas(ctx); err != nil {
 		return nil, err
@@ -50,37 +89,46 @@ func (db *DB) Facts(ctx context.Context, personID int64, personKey []byte, now t
 	return &f, nil
 }
 
-func (db *DB) records(ctx context.Context, key []byte, f *healthcode.Facts) error {
-	rows, err := db.db.QueryContext(ctx, recordsOf, key)
-	if err != nil {
-		return db.wrap(err, "facts: records")
-	}
+// scanRecords appends each row to the Facts that factsOf returns, with the
+// person key, for its person id; withPerson tells whether rows lead with
+// one (bulk reads).
+func scanRecords(rows *sql.Rows, withPerson bool, factsOf func(personID int64) (*healthcode.Facts, []byte)) error {
 	defer rows.Close()
+	var kind, s1, s2, ext string
+	var personID, id, t1, t2, t3, n1, n2, recorded int64
+	dest := []any{&kind, &id, &t1, &t2, &t3, &n1, &n2, &s1, &s2, &ext, &recorded}
+	if withPerson {
+		dest = append([]any{&personID}, dest...)
+	}
 	for rows.Next() {
-		var kind, s1, s2, ext string
-		var id, t1, t2, n int64
-		if err := rows.Scan(&kind, &id, &t1, &t2, &n, &s1, &s2, &ext); err != nil {
-			return db.wrap(err, "facts: scan record")
+		if err := rows.Scan(dest...); err != nil {
+			return err
 		}
-		a, b := fromMicros(t1), fromMicros(t2)
+		f, key := factsOf(personID)
+		if f == nil {
+			continue
+		}
+		a, b, rec := fromMicros(t1), fromMicros(t2), fromMicros(recorded)
 		switch kind {
 		case "test":
-			f.Tests = append(f.Tests, healthcode.Test{ID: id, PersonKey: key, SampledAt: a, Result: healthcode.TestResult(n), Lab: s1, ExternalID: ext})
+			f.Tests = append(f.Tests, healthcode.Test{ID: id, PersonKey: key, SampledAt: a, ReportedAt: fromMicros(t3),
+				Result: healthcode.TestResult(n1), Pooled: n2 != 0, Lab: s1, Method: s2, ExternalID: ext, RecordedAt: rec})
 		case "vaccination":
-			f.Vaccinations = append(f.Vaccinations, healthcode.Vaccination{ID: id, PersonKey: key, At: a, Dose: int(n), Product: s1, ExternalID: ext})
+			f.Vaccinations = append(f.Vaccinations, healthcode.Vaccination{ID: id, PersonKey: key, At: a, Dose: int(n1), Product: s1, ExternalID: ext, RecordedAt: rec})
 		case "case":
-			f.Cases = append(f.Cases, healthcode.Case{ID: id, PersonKey: key, Kind: healthcode.CaseKind(s1), DiagnosedAt: a, ClosedAt: b, ExternalID: ext})
+			f.Cases = append(f.Cases, healthcode.Case{ID: id, PersonKey: key, Kind: healthcode.CaseKind(s1), DiagnosedAt: a, ClosedAt: b,
+				Status: healthcode.CaseStatus(s2), ExternalID: ext, RecordedAt: rec})
 		case "contact":
-			f.Contacts = append(f.Contacts, healthcode.Contact{ID: id, PersonKey: key, Kind: healthcode.ContactKind(s1), ExposedAt: a, ClearedAt: b, ExternalID: ext})
+			f.Contacts = append(f.Contacts, healthcode.Contact{ID: id, PersonKey: key, Kind: healthcode.ContactKind(s1), CaseID: s2, ExposedAt: a, ClearedAt: b, ExternalID: ext, RecordedAt: rec})
 		case "quarantine":
-			f.Quarantines = append(f.Quarantines, healthcode.Quarantine{ID: id, PersonKey: key, Kind: healthcode.QuarantineKind(s1), From: a, Until: b, ExternalID: ext})
+			f.Quarantines = append(f.Quarantines, healthcode.Quarantine{ID: id, PersonKey: key, Kind: healthcode.QuarantineKind(s1), From: a, Until: b, ExternalID: ext, RecordedAt: rec})
 		case "travel":
-			f.Travel = append(f.Travel, healthcode.Travel{ID: id, PersonKey: key, Division: s1, From: a, To: b, ExternalID: ext})
+			f.Travel = append(f.Travel, healthcode.Travel{ID: id, PersonKey: key, Division: s1, From: a, To: b, ExternalID: ext, RecordedAt: rec})
 		case "drug_purchase":
 			f.DrugPurchases = append(f.DrugPurchases, healthcode.DrugPurchase{ID: id, PersonKey: key, Class: s1, At: a, VenueID: s2})
 		case "remote_status":
-			f.RemoteStatuses = append(f.RemoteStatuses, healthcode.RemoteStatus{ID: id, PersonKey: key, Region: s1, Colour: healthcode.Colour(n), At: a, Until: b})
+			f.RemoteStatuses = append(f.RemoteStatuses, healthcode.RemoteStatus{ID: id, PersonKey: key, Region: s1, Colour: healthcode.Colour(n1), At: a, Until: b})
 		}
 	}
-	return db.wrap(rows.Err(), "facts: records")
+	return rows.Err()
 }
