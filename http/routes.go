@@ -37,5 +37,14 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/me/code", citizen(s.handleCodeGet)},
 		{"GET /api/v1/me/code.png", citizen(s.handleCodePNG)},
 		{"GET /api/v1/me/code.svg", citizen(s.handleCodeSVG)},
+
+		{"POST /api/v1/me/appeals", citizen(s.handleAppealCreate)},
+		{"GET /api/v1/me/appeals", citizen(s.handleAppealList)},
+		{"GET /api/v1/me/access-log", citizen(s.handleAccessLog)},
+		// Staff reads of a person state a purpose (X-Purpose) and are audited.
+		{"GET /api/v1/appeals", s.requireRole(healthcode.RoleHealth)(s.handleAppealQueue)},
+		{"POST /api/v1/appeals/{id}/decision", s.requireRole(healthcode.RoleHealth)(s.handleAppealDecision)},
+		{"POST /api/v1/persons/lookup", s.requireRole(healthcode.RoleHealth)(s.handlePersonLookup)},
+		{"GET /api/v1/persons/{id}/status", s.requireRole(healthcode.RoleHealth)(s.handlePersonStatus)},
 	}
 }

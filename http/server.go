@@ -30,6 +30,11 @@ const (
 type Server struct {
 	Auth     healthcode.AuthService
 	Citizens healthcode.CitizenService
+	// Appeals, Persons and Audit serve appeals, staff reads of a person and
+	// the citizen's access log.
+	Appeals healthcode.AppealService
+	Persons healthcode.PersonService
+	Audit   healthcode.AuditService
 	// TrustJSON returns the node's trust list document, served as is.
 	TrustJSON func(ctx context.Context) ([]byte, error)
 	// Ready reports whether the node can serve, e.g. by pinging the database.
