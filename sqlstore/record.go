@@ -3,22 +3,73 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"github.com/healthcode/healthcode"
 )
 
 // Inserts skip a record whose external id is already stored (the partial
 // unique index on external_id), so re-importing a file changes nothing.
+// The record kinds of an import share their insert with AddRecords.
 const (
-	insertTest         = `INSERT INTO tests (person_key, sampled_at, result, lab, external_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`
-	insertVaccination  = `INSERT INTO vaccinations (person_key, at, dose, product, external_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`
-	insertCase         = `INSERT INTO cases (person_key, diagnosed_at, closed_at, kind, external_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`
-	insertContact      = `INSERT INTO contacts (person_key, exposed_at, cleared_at, kind, external_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`
-	insertQuarantine   = `INSERT INTO quarantines (person_key, from_at, until_at, kind, external_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`
-	insertTravel       = `INSERT INTO travel (person_key, from_at, to_at, division, external_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`
+	insertTest = `INSERT INTO tests (person_key, sampled_at, reported_at, result, method, pooled, lab, external_id, row_hash, recorded_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`
+	insertVaccination = `INSERT INTO vaccinations (person_key, at, dose, product, external_id, row_hash, recorded_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`
+	insertCase = `INSERT INTO cases (person_key, diagnosed_at, status, closed_at, kind, external_id, row_hash, recorded_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`
+	insertContact = `INSERT INTO contacts (person_key, exposed_at, cleared_at, kind, case_id, external_id, row_hash, recorded_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`
+	insertQuarantine = `INSERT INTO quarantines (person_key, from_at, until_at, kind, external_id, row_hash, recorded_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`
+	insertTravel = `INSERT INTO travel (person_key, from_at, to_at, division, external_id, row_hash, recorded_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`
 	insertDrugPurchase = `INSERT INTO drug_purchases (person_key, at, class, venue_id) VALUES ($1, $2, $3, $4)`
 	insertRemoteStatus = `INSERT INTO remote_statuses (person_key, at, until_at, colour, region) VALUES ($1, $2, $3, $4, $5)`
 )
+
+// The args functions append the insert arguments of one record to dst, so
+// an import reuses one slice for every row.
+
+func testArgs(dst []any, h *rowHasher, r *healthcode.Test, recordedAt int64) []any {
+	return append(dst, r.PersonKey, micros(r.SampledAt), micros(r.ReportedAt), int64(r.Result), testMethod(r),
+		r.Pooled, r.Lab, r.ExternalID, h.test(r), recordedAt)
+}
+
+func vaccinationArgs(dst []any, h *rowHasher, r *healthcode.Vaccination, recordedAt int64) []any {
+	return append(dst, r.PersonKey, micros(r.At), int64(r.Dose), r.Product, r.ExternalID, h.vaccination(r), recordedAt)
+}
+
+// caseArgs dates the closing of a case that arrives closed at recordedAt
+// unless the record says when.
+func caseArgs(dst []any, h *rowHasher, r *healthcode.Case, recordedAt int64) []any {
+	closed := micros(r.ClosedAt)
+	if closed == 0 && caseStatus(r) != string(healthcode.CaseActive) {
+		closed = recordedAt
+	}
+	return append(dst, r.PersonKey, micros(r.DiagnosedAt), caseStatus(r), closed, string(r.Kind), r.ExternalID, h.kase(r), recordedAt)
+}
+
+func contactArgs(dst []any, h *rowHasher, r *healthcode.Contact, recordedAt int64) []any {
+	return append(dst, r.PersonKey, micros(r.ExposedAt), micros(r.ClearedAt), string(r.Kind), r.CaseID, r.ExternalID, h.contact(r), recordedAt)
+}
+
+func quarantineArgs(dst []any, h *rowHasher, r *healthcode.Quarantine, recordedAt int64) []any {
+	return append(dst, r.PersonKey, micros(r.From), micros(r.Until), string(r.Kind), r.ExternalID, h.quarantine(r), recordedAt)
+}
+
+func travelArgs(dst []any, h *rowHasher, r *healthcode.Travel, recordedAt int64) []any {
+	return append(dst, r.PersonKey, micros(r.From), micros(r.To), r.Division, r.ExternalID, h.travel(r), recordedAt)
+}
+
+// recordedAt is when a record of a batch was stored: the time it carries,
+// or now.
+func recordedAt(t time.Time) int64 {
+	if t.IsZero() {
+		return time.Now().UnixMicro()
+	}
+	return micros(t)
+}
 
 // AddRecords writes the whole batch in one transaction: a bad record leaves
 // nothing of the batch behind.
@@ -28,34 +79,35 @@ func (db *DB) AddRecords(ctx context.Context, b *healthcode.RecordBatch) error {
 		return db.wrap(err, "begin records")
 	}
 	defer tx.Rollback()
+	var h rowHasher
 	steps := []struct {
 		query string
 		n     int
 		args  func(i int) []any
 	}{
 		{insertTest, len(b.Tests), func(i int) []any {
-			r := b.Tests[i]
-			return []any{r.PersonKey, micros(r.SampledAt), int64(r.Result), r.Lab, r.ExternalID}
+			r := &b.Tests[i]
+			return testArgs(nil, &h, r, recordedAt(r.RecordedAt))
 		}},
 		{insertVaccination, len(b.Vaccinations), func(i int) []any {
-			r := b.Vaccinations[i]
-			return []any{r.PersonKey, micros(r.At), r.Dose, r.Product, r.ExternalID}
+			r := &b.Vaccinations[i]
+			return vaccinationArgs(nil, &h, r, recordedAt(r.RecordedAt))
 		}},
 		{insertCase, len(b.Cases), func(i int) []any {
-			r := b.Cases[i]
-			return []any{r.PersonKey, micros(r.DiagnosedAt), micros(r.ClosedAt), string(r.Kind), r.ExternalID}
+			r := &b.Cases[i]
+			return caseArgs(nil, &h, r, recordedAt(r.RecordedAt))
 		}},
 		{insertContact, len(b.Contacts), func(i int) []any {
-			r := b.Contacts[i]
-			return []any{r.PersonKey, micros(r.ExposedAt), micros(r.ClearedAt), string(r.Kind), r.ExternalID}
+			r := &b.Contacts[i]
+			return contactArgs(nil, &h, r, recordedAt(r.RecordedAt))
 		}},
 		{insertQuarantine, len(b.Quarantines), func(i int) []any {
-			r := b.Quarantines[i]
-			return []any{r.PersonKey, micros(r.From), micros(r.Until), string(r.Kind), r.ExternalID}
+			r := &b.Quarantines[i]
+			return quarantineArgs(nil, &h, r, recordedAt(r.RecordedAt))
 		}},
 		{insertTravel, len(b.Travel), func(i int) []any {
-			r := b.Travel[i]
-			return []any{r.PersonKey, micros(r.From), micros(r.To), r.Division, r.ExternalID}
+			r := &b.Travel[i]
+			return travelArgs(nil, &h, r, recordedAt(r.RecordedAt))
 		}},
 		{insertDrugPurchase, len(b.DrugPurchases), func(i int) []any {
 			r := b.DrugPurchases[i]

@@ -12,12 +12,12 @@ import (
 // fullBatch holds one record of every kind for key.
 func fullBatch(key []byte, ext string) *healthcode.RecordBatch {
 	return &healthcode.RecordBatch{
-		Tests:          []healthcode.Test{{PersonKey: key, SampledAt: t0, Result: healthcode.Positive, Lab: "lab 1", ExternalID: ext}},
-		Vaccinations:   []healthcode.Vaccination{{PersonKey: key, Dose: 2, Product: "CoronaVac", At: t0, ExternalID: ext}},
-		Cases:          []healthcode.Case{{PersonKey: key, Kind: healthcode.CaseConfirmed, DiagnosedAt: t0, ClosedAt: t0.Add(time.Hour), ExternalID: ext}},
-		Contacts:       []healthcode.Contact{{PersonKey: key, Kind: healthcode.ContactClose, ExposedAt: t0, ExternalID: ext}},
-		Quarantines:    []healthcode.Quarantine{{PersonKey: key, Kind: healthcode.QuarantineHome, From: t0, Until: t0.Add(7 * 24 * time.Hour), ExternalID: ext}},
-		Travel:         []healthcode.Travel{{PersonKey: key, Division: "420100", From: t0, To: t0.Add(time.Hour), ExternalID: ext}},
+		Tests:          []healthcode.Test{{PersonKey: key, SampledAt: t0, Result: healthcode.Positive, Method: healthcode.MethodPCR, Lab: "lab 1", ExternalID: ext, RecordedAt: t0}},
+		Vaccinations:   []healthcode.Vaccination{{PersonKey: key, Dose: 2, Product: "CoronaVac", At: t0, ExternalID: ext, RecordedAt: t0}},
+		Cases:          []healthcode.Case{{PersonKey: key, Kind: healthcode.CaseConfirmed, DiagnosedAt: t0, Status: healthcode.CaseActive, ClosedAt: t0.Add(time.Hour), ExternalID: ext, RecordedAt: t0}},
+		Contacts:       []healthcode.Contact{{PersonKey: key, Kind: healthcode.ContactClose, ExposedAt: t0, ExternalID: ext, RecordedAt: t0}},
+		Quarantines:    []healthcode.Quarantine{{PersonKey: key, Kind: healthcode.QuarantineHome, From: t0, Until: t0.Add(7 * 24 * time.Hour), ExternalID: ext, RecordedAt: t0}},
+		Travel:         []healthcode.Travel{{PersonKey: key, Division: "420100", From: t0, To: t0.Add(time.Hour), ExternalID: ext, RecordedAt: t0}},
 		DrugPurchases:  []healthcode.DrugPurchase{{PersonKey: key, Class: "antipyretic", At: t0, VenueID: "pharmacy-1"}},
 		RemoteStatuses: []healthcode.RemoteStatus{{PersonKey: key, Region: "CN-420100", Colour: healthcode.Red, At: t0}},
 	}
@@ -52,6 +52,8 @@ func TestAddRecordsAndFacts(t *testing.T) {
 	want.Quarantines[0].From, want.Quarantines[0].Until = at, us(want.Quarantines[0].Until)
 	want.Travel[0].From, want.Travel[0].To = at, hour
 	want.DrugPurchases[0].At, want.RemoteStatuses[0].At = at, at
+	want.Tests[0].RecordedAt, want.Vaccinations[0].RecordedAt, want.Cases[0].RecordedAt = at, at, at
+	want.Contacts[0].RecordedAt, want.Quarantines[0].RecordedAt, want.Travel[0].RecordedAt = at, at, at
 	got := healthcode.RecordBatch{Tests: f.Tests, Vaccinations: f.Vaccinations, Cases: f.Cases, Contacts: f.Contacts,
 		Quarantines: f.Quarantines, Travel: f.Travel, DrugPurchases: f.DrugPurchases, RemoteStatuses: f.RemoteStatuses}
 	if !reflect.DeepEqual(got, *want) {
