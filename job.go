@@ -92,3 +92,11 @@ type RecomputeStore interface {
 	ChangeRiskAreas(ctx context.Context, areas []RiskArea, now time.Time, lookback time.Duration) (touched int64, err error)
 	RiskAreas(ctx context.Context) ([]RiskArea, error)
 }
+
+// RiskAreaService replaces and lists the region's risk areas.
+type RiskAreaService interface {
+	// ChangeRiskAreas validates and replaces the list, marks due the
+	// people whose stays it touches and starts a recompute job for them.
+	ChangeRiskAreas(ctx context.Context, areas []RiskArea) (job *Job, touched int64, err error)
+	RiskAreas(ctx context.Context) ([]RiskArea, error)
+}

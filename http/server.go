@@ -35,6 +35,9 @@ type Server struct {
 	Appeals healthcode.AppealService
 	Persons healthcode.PersonService
 	Audit   healthcode.AuditService
+	// Jobs follows background jobs; RiskAreas keeps the risk area list.
+	Jobs      healthcode.Recomputer
+	RiskAreas healthcode.RiskAreaService
 	// TrustJSON returns the node's trust list document, served as is.
 	TrustJSON func(ctx context.Context) ([]byte, error)
 	// Ready reports whether the node can serve, e.g. by pinging the database.

@@ -131,6 +131,17 @@ func (s *CitizenService) evaluate(ctx context.Context, personID int64, prev *hea
 	if err != nil {
 		return nil, err
 	}
+	st := s.judge(facts, prev, now)
+	if err := s.Store.SaveStatus(ctx, personID, st); err != nil {
+		return nil, err
+	}
+	s.Metrics.evaluated(st)
+	return st, nil
+}
+
+// judge runs the status engine on facts. It is the one place a status is
+// made, for a single person and for the bulk recompute alike.
+func (s *CitizenService) judge(facts *healthcode.Facts, prev *healthcode.Status, now time.Time) *healthcode.Status {
 	st := status.Evaluate(facts, s.Policy, now)
 	st.Declared = len(facts.Declarations) > 0
 	// The engine dates a colour from the facts; a person who was never
@@ -142,11 +153,7 @@ func (s *CitizenService) evaluate(ctx context.Context, personID int64, prev *hea
 			st.Since = prev.Since
 		}
 	}
-	if err := s.Store.SaveStatus(ctx, personID, st); err != nil {
-		return nil, err
-	}
-	s.Metrics.evaluated(st)
-	return st, nil
+	return st
 }
 
 // Code issues a fresh health code. It needs a profile (the code carries the

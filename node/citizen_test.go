@@ -161,9 +161,9 @@ func TestFeverTurnsYellowAndBackWithTests(t *testing.T) {
 	}
 	// When the period is over, the sweeper turns it green with nobody acting.
 	e.clock.Add(3*24*time.Hour + time.Minute)
-	n, err := e.citizens.Sweep(ctx, 100)
-	if err != nil || n != 1 {
-		t.Fatalf("Sweep = %d, %v; want 1 evaluated", n, err)
+	job, err := e.recompute().Run(ctx, "schedule", nil)
+	if err != nil || job.Done != 1 {
+		t.Fatalf("recompute = %+v, %v; want 1 evaluated", job, err)
 	}
 	st, err = e.db.FindStatus(ctx, id)
 	if err != nil || st.Colour != healthcode.Green {

@@ -11,6 +11,7 @@ type Metrics struct {
 	codesIssued *prometheus.CounterVec
 	evaluations *prometheus.CounterVec
 	sweeps      prometheus.Counter
+	recompute   *recomputeMetrics
 }
 
 // NewMetrics registers the node's metrics on reg.
@@ -27,6 +28,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 	}
 	reg.MustRegister(m.codesIssued, m.evaluations, m.sweeps)
+	m.recompute = newRecomputeMetrics(reg)
 	return m
 }
 

@@ -110,7 +110,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	srv.Logger, srv.Metrics = logger, hchttp.NewMetrics(reg)
 	srv.Dev, srv.TrustProxy, srv.SecureCookies = *dev, *trustProxy, *secureCookies
 
-	go citizens.RunSweeper(ctx, *sweepEvery)
+	recompute := &node.Recompute{Store: db, Citizens: citizens}
+	srv.Jobs, srv.RiskAreas = recompute, recompute
+	go recompute.RunScheduler(ctx, *sweepEvery)
 	logger.Info("serving", "addr", *addr, "region", *region, "policy", policy.Version)
 	if err := srv.ListenAndServe(ctx, *addr); err != nil {
 		logger.Error("server stopped", "err", err)

@@ -1,0 +1,499 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/healthcode/healthcode"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Recompute evaluates every due status again in bulk, as jobs whose
+// progress shows in the log, in metrics and in the job row. It implements
+// healthcode.Recomputer (async, for the API) and offers Run (synchronous,
+// for the command line). Jobs of one process run one at a time; several
+// processes share the work through the store's claims.
+type Recompute struct {
+	Store    healthcode.RecomputeStore
+	Citizens *CitizenService // policy, clock, logger, metrics and the judge
+
+	Chunk   int           // statuses claimed at a time; default 2000
+	Workers int           // evaluating goroutines; default GOMAXPROCS
+	Lease   time.Duration // how long a claim holds; default 5 minutes
+	// LogEvery is the least time between two progress log lines and job
+	// row updates; default 2 s.
+	LogEvery time.Duration
+
+	mu     sync.Mutex
+	run    sync.Mutex      // one job at a time in this process
+	queued *healthcode.Job // the job waiting for run: later requests join it
+}
+
+var (
+	_ healthcode.Recomputer      = (*Recompute)(nil)
+	_ healthcode.RiskAreaService = (*Recompute)(nil)
+)
+
+// Recompute starts a job over every due status and returns it at once. A
+// request that comes while a job of the same starter still waits to run
+// joins that job: it will see the new marks anyway.
+func (r *Recompute) Recompute(ctx context.Context, reason string) (*healthcode.Job, error) {
+	tokenID := callerToken(ctx)
+	r.mu.Lock()
+	if q := r.queued; q != nil && q.TokenID == tokenID {
+		j := *q
+		r.mu.Unlock()
+		return &j, nil
+	}
+	r.mu.Unlock()
+	j, err := r.newJob(ctx, reason, tokenID)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	r.queued = j
+	r.mu.Unlock()
+	out := *j
+	// The job outlives the request that started it.
+	go r.execute(context.WithoutCancel(ctx), j, nil)
+	return &out, nil
+}
+
+// Run runs a job over every due status to the end and returns it;
+// progress, when set, is called after each chunk.
+func (r *Recompute) Run(ctx context.Context, reason string, progress func(done, total int64)) (*healthcode.Job, error) {
+	j, err := r.newJob(ctx, reason, callerToken(ctx))
+	if err != nil {
+		return nil, err
+	}
+	err = r.execute(ctx, j, progress)
+	return j, err
+}
+
+// Job returns a job by id.
+func (r *Recompute) Job(ctx context.Context, id int64) (*healthcode.Job, error) {
+	return r.Store.FindJob(ctx, id)
+}
+
+// RunScheduler runs a job every interval when some status's time has come
+// (a quarantine ends, a test grows stale, a period is over), until ctx is
+// done.
+func (r *Recompute) RunScheduler(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := r.Store.CountDue(ctx, r.Citizens.Now())
+		r.Citizens.Metrics.recomputeDue(n)
+		if err != nil || n == 0 {
+			if err != nil && ctx.Err() == nil {
+				r.logger().ErrorContext(ctx, "scheduler: counting due statuses failed", "err", err)
+			}
+			continue
+		}
+		if _, err := r.Run(ctx, "schedule", nil); err != nil && ctx.Err() == nil {
+			r.logger().ErrorContext(ctx, "scheduled recompute failed", "err", err)
+		}
+	}
+}
+
+// ChangeRiskAreas validates and stores the region's risk area list, marks
+// the people whose stays it touches, and starts a job for them.
+func (r *Recompute) ChangeRiskAreas(ctx context.Context, areas []healthcode.RiskArea) (job *healthcode.Job, touched int64, err error) {
+	if err := ValidateRiskAreas(areas); err != nil {
+		return nil, 0, err
+	}
+	lookback, err := policyLookback(r.Citizens)
+	if err != nil {
+		return nil, 0, err
+	}
+	touched, err = r.Store.ChangeRiskAreas(ctx, areas, r.Citizens.Now(), lookback)
+	if err != nil {
+		return nil, 0, err
+	}
+	r.logger().InfoContext(ctx, "risk areas replaced", "areas", len(areas), "touched", touched)
+	job, err = r.Recompute(ctx, "risk areas changed")
+	return job, touched, err
+}
+
+// RiskAreas returns the region's risk areas.
+func (r *Recompute) RiskAreas(ctx context.Context) ([]healthcode.RiskArea, error) {
+	areas, err := r.Store.RiskAreas(ctx)
+	if areas == nil {
+		areas = []healthcode.RiskArea{}
+	}
+	return areas, err
+}
+
+func (r *Recompute) newJob(ctx context.Context, reason string, tokenID int64) (*healthcode.Job, error) {
+	j := &healthcode.Job{Kind: "recompute", Reason: reason, State: healthcode.JobQueued,
+		CreatedAt: r.Citizens.Now(), TokenID: tokenID}
+	if err := r.Store.CreateJob(ctx, j); err != nil {
+		return nil, err
+	}
+	r.Citizens.Metrics.recomputeJob("", healthcode.JobQueued)
+	return j, nil
+}
+
+// execute runs j: claim and read a chunk while the previous one is
+// evaluated and written, until nothing is due.
+func (r *Recompute) execute(ctx context.Context, j *healthcode.Job, progress func(done, total int64)) error {
+	r.run.Lock()
+	defer r.run.Unlock()
+	r.mu.Lock()
+	if r.queued == j {
+		r.queued = nil
+	}
+	r.mu.Unlock()
+
+	now := r.Citizens.Now()
+	j.State, j.StartedAt = healthcode.JobRunning, now
+	r.Citizens.Metrics.recomputeJob(healthcode.JobQueued, healthcode.JobRunning)
+	total, err := r.Store.CountDue(ctx, now)
+	if err == nil {
+		j.Total = total
+		r.Citizens.Metrics.recomputeDue(total)
+		err = r.Store.UpdateJob(ctx, j)
+	}
+	if err == nil {
+		r.logger().InfoContext(ctx, "recompute started", "job", j.ID, "reason", j.Reason, "due", total)
+		err = r.chunks(ctx, j, progress)
+	}
+	j.FinishedAt = r.Citizens.Now()
+	j.Total = max(j.Total, j.Done)
+	j.State = healthcode.JobDone
+	if err != nil {
+		j.State, j.Error = healthcode.JobFailed, healthcode.ErrorMessage(err)
+	}
+	r.Citizens.Metrics.recomputeJob(healthcode.JobRunning, j.State)
+	// The job row is written even when ctx was cancelled mid-run.
+	if uerr := r.Store.UpdateJob(context.WithoutCancel(ctx), j); uerr != nil && err == nil {
+		err = uerr
+	}
+	took := j.FinishedAt.Sub(j.StartedAt)
+	if err != nil {
+		r.logger().ErrorContext(ctx, "recompute failed", "job", j.ID, "done", j.Done, "err", err)
+		return err
+	}
+	r.logger().InfoContext(ctx, "recompute done", "job", j.ID, "evaluated", j.Done, "changed", j.Changed,
+		"took", took.Round(time.Millisecond), "per_second", perSecond(j.Done, took))
+	return nil
+}
+
+// chunks is the loop of execute. One goroutine claims and reads chunks
+// ahead (the store's work) while this one evaluates and writes them, so
+// both cores are busy.
+func (r *Recompute) chunks(ctx context.Context, j *healthcode.Job, progress func(done, total int64)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type claimed struct {
+		c   *healthcode.DueChunk
+		now time.Time
+		err error
+	}
+	ahead := make(chan claimed, 1)
+	go func() {
+		defer close(ahead)
+		for {
+			now := r.Citizens.Now()
+			c, err := r.Store.ClaimDue(ctx, now, r.claimTime(now), r.chunkSize())
+			select {
+			case ahead <- claimed{c, now, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || len(c.Statuses) == 0 {
+				return
+			}
+		}
+	}()
+	lastLog := time.Now()
+	for next := range ahead {
+		if next.err != nil {
+			return next.err
+		}
+		if len(next.c.Statuses) == 0 {
+			break
+		}
+		done, changed, err := r.evaluateChunk(ctx, next.c, next.now)
+		if err != nil {
+			return err
+		}
+		j.Done += done
+		j.Changed += changed
+		j.Total = max(j.Total, j.Done)
+		r.Citizens.Metrics.recomputed(done, changed)
+		r.Citizens.Metrics.recomputeDue(j.Total - j.Done)
+		if progress != nil {
+			progress(j.Done, j.Total)
+		}
+		if time.Since(lastLog) >= r.logEvery() {
+			lastLog = time.Now()
+			r.logger().InfoContext(ctx, "recompute in progress", "job", j.ID, "done", j.Done, "total", j.Total,
+				"percent", j.Done*100/max(j.Total, 1), "changed", j.Changed)
+			if err := r.Store.UpdateJob(ctx, j); err != nil {
+				return err
+			}
+		}
+	}
+	return ctx.Err()
+}
+
+// evaluateChunk judges every status of c across the workers and writes
+// them back; a status whose content did not change only loses its due
+// mark. It returns how many it wrote back and how many changed colour or
+// action.
+func (r *Recompute) evaluateChunk(ctx context.Context, c *healthcode.DueChunk, now time.Time) (done, changed int64, err error) {
+	n := len(c.Statuses)
+	statuses := make([]*healthcode.Status, n)
+	unchanged := make([]bool, n)
+	flips := make([]bool, n)
+	workers := min(r.workers(), n)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				d := &c.Statuses[i]
+				st := r.Citizens.judge(&d.Facts, d.Prev, now)
+				unchanged[i] = sameStatus(d.Prev, st)
+				flips[i] = d.Prev == nil || d.Prev.Colour != st.Colour || d.Prev.ActionRequired != st.ActionRequired
+				statuses[i] = st
+			}
+		})
+	}
+	wg.Wait()
+	_, remarked, err := r.Store.SaveClaimed(ctx, c, statuses, unchanged)
+	if err != nil {
+		return 0, 0, err
+	}
+	for i := range flips {
+		if flips[i] {
+			changed++
+		}
+	}
+	// A status marked again meanwhile stays due for the next chunk; it is
+	// not counted here. Changes are counted over the chunk: a re-marked
+	// one is rare and evaluated again soon.
+	return int64(n - remarked), changed, nil
+}
+
+// sameStatus reports whether a new status says what the stored one says;
+// the evaluation time alone does not count as a change.
+func sameStatus(prev, st *healthcode.Status) bool {
+	if prev == nil || prev.Colour != st.Colour || prev.ActionRequired != st.ActionRequired ||
+		!sameTime(prev.Since, st.Since) || !sameTime(prev.ReevaluateAt, st.ReevaluateAt) ||
+		prev.Doses != st.Doses || prev.PolicyVersion != st.PolicyVersion || prev.Declared != st.Declared ||
+		len(prev.Reasons) != len(st.Reasons) || (prev.LatestTest == nil) != (st.LatestTest == nil) {
+		return false
+	}
+	if t := prev.LatestTest; t != nil && (t.Result != st.LatestTest.Result || !sameTime(t.SampledAt, st.LatestTest.SampledAt)) {
+		return false
+	}
+	for i := range prev.Reasons {
+		a, b := prev.Reasons[i], st.Reasons[i]
+		if !sameTime(a.Since, b.Since) {
+			return false
+		}
+		a.Since, b.Since = time.Time{}, time.Time{}
+		if a != b {
+			return false
+		}
+	}
+	return true
+}
+
+// sameTime compares at the store's precision (microseconds).
+func sameTime(a, b time.Time) bool {
+	if a.IsZero() || b.IsZero() {
+		return a.IsZero() == b.IsZero()
+	}
+	return a.UnixMicro() == b.UnixMicro()
+}
+
+// claimTime is a time after now, unique to one claim with near certainty
+// (random microseconds), at which the claim lapses.
+func (r *Recompute) claimTime(now time.Time) time.Time {
+	var b [4]byte
+	rand.Read(b[:])
+	jitter := time.Duration(binary.BigEndian.Uint32(b[:])%1_000_000) * time.Microsecond
+	lease := r.Lease
+	if lease <= 0 {
+		lease = 5 * time.Minute
+	}
+	return now.Add(lease + jitter)
+}
+
+func (r *Recompute) chunkSize() int {
+	if r.Chunk > 0 {
+		return r.Chunk
+	}
+	return 2000
+}
+
+func (r *Recompute) workers() int {
+	if r.Workers > 0 {
+		return r.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+func (r *Recompute) logEvery() time.Duration {
+	if r.LogEvery > 0 {
+		return r.LogEvery
+	}
+	return 2 * time.Second
+}
+
+func (r *Recompute) logger() *slog.Logger {
+	if r.Citizens.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Citizens.Logger
+}
+
+func callerToken(ctx context.Context) int64 {
+	if c := healthcode.CallerFromContext(ctx); c != nil {
+		return c.TokenID
+	}
+	return 0
+}
+
+func perSecond(n int64, d time.Duration) int64 {
+	if d <= 0 {
+		return 0
+	}
+	return int64(float64(n) / d.Seconds())
+}
+
+// policyLookback reads how long a stay in a risk area counts from the
+// policy file's high_risk.lookback ("7d" or a Go duration).
+func policyLookback(s *CitizenService) (time.Duration, error) {
+	raw, err := json.Marshal(s.Policy)
+	if err != nil {
+		return 0, healthcode.Internal(err, "read policy")
+	}
+	var f struct {
+		HighRisk struct {
+			Lookback string `json:"lookback"`
+		} `json:"high_risk"`
+	}
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return 0, healthcode.Internal(err, "read policy")
+	}
+	v := f.HighRisk.Lookback
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err == nil {
+			return time.Duration(n) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, healthcode.Internal(errors.New("high_risk.lookback: "+v), "read policy")
+	}
+	return d, nil
+}
+
+// Bounds of a risk area list.
+const (
+	maxRiskAreas   = 100_000
+	maxRiskAreaLen = 100
+)
+
+var divisionCode = regexp.MustCompile(`^[0-9]{6}$`)
+
+// ValidateRiskAreas checks every entry and names each bad field by its
+// index (`[3].level`), so nothing of a bad list is applied.
+func ValidateRiskAreas(areas []healthcode.RiskArea) error {
+	if len(areas) > maxRiskAreas {
+		return healthcode.Errorf(healthcode.EINVALID, "at most %d risk areas, got %d", maxRiskAreas, len(areas))
+	}
+	var errs healthcode.FieldErrors
+	for i, a := range areas {
+		at := "[" + strconv.Itoa(i) + "]."
+		if !divisionCode.MatchString(a.Division) {
+			errs.Add(at+"division", "must be a six-digit GB/T 2260 division code")
+		}
+		if len([]rune(a.Area)) > maxRiskAreaLen {
+			errs.Add(at+"area", "must be at most "+strconv.Itoa(maxRiskAreaLen)+" characters")
+		}
+		switch a.Level {
+		case healthcode.RiskHigh, healthcode.RiskMedium, healthcode.RiskLow:
+		default:
+			errs.Add(at+"level", "must be high, medium or low")
+		}
+		if a.From.IsZero() {
+			errs.Add(at+"from", "is required")
+		}
+		if !a.Until.IsZero() && !a.Until.After(a.From) {
+			errs.Add(at+"to", "must be after from")
+		}
+	}
+	return errs.Err()
+}
+
+// recomputeMetrics show the bulk recompute at /metrics.
+type recomputeMetrics struct {
+	evaluated prometheus.Counter
+	changed   prometheus.Counter
+	jobs      *prometheus.GaugeVec
+	due       prometheus.Gauge
+}
+
+func newRecomputeMetrics(reg prometheus.Registerer) *recomputeMetrics {
+	m := &recomputeMetrics{
+		evaluated: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "healthcode_recompute_evaluated_total", Help: "Statuses evaluated again by recompute jobs.",
+		}),
+		changed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "healthcode_recompute_changed_total", Help: "Statuses whose colour or action a recompute changed.",
+		}),
+		jobs: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "healthcode_recompute_jobs", Help: "Recompute jobs of this process, by state.",
+		}, []string{"state"}),
+		due: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "healthcode_recompute_due", Help: "Statuses due for evaluation when last counted.",
+		}),
+	}
+	reg.MustRegister(m.evaluated, m.changed, m.jobs, m.due)
+	return m
+}
+
+func (m *Metrics) recomputed(done, changed int64) {
+	if m != nil {
+		m.recompute.evaluated.Add(float64(done))
+		m.recompute.changed.Add(float64(changed))
+	}
+}
+
+// recomputeJob moves one job from state from ("" for a new one) to to;
+// finished states count up, the others are the jobs in them now.
+func (m *Metrics) recomputeJob(from, to string) {
+	if m == nil {
+		return
+	}
+	if from != "" {
+		m.recompute.jobs.WithLabelValues(from).Dec()
+	}
+	m.recompute.jobs.WithLabelValues(to).Inc()
+}
+
+func (m *Metrics) recomputeDue(n int64) {
+	if m != nil {
+		m.recompute.due.Set(float64(n))
+	}
+}
