@@ -46,5 +46,10 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/appeals/{id}/decision", s.requireRole(healthcode.RoleHealth)(s.handleAppealDecision)},
 		{"POST /api/v1/persons/lookup", s.requireRole(healthcode.RoleHealth)(s.handlePersonLookup)},
 		{"GET /api/v1/persons/{id}/status", s.requireRole(healthcode.RoleHealth)(s.handlePersonStatus)},
+
+		// A provider follows the recompute of its own imports only.
+		{"GET /api/v1/jobs/{id}", s.requireRole(healthcode.RoleHealth, healthcode.RoleAdmin, healthcode.RoleProvider)(s.handleJobGet)},
+		{"PUT /api/v1/risk-areas", s.requireRole(healthcode.RoleHealth)(s.handleRiskAreasPut)},
+		{"GET /api/v1/risk-areas", s.requireRole(append(healthcode.StaffRoles[:len(healthcode.StaffRoles):len(healthcode.StaffRoles)], healthcode.RoleCitizen)...)(s.handleRiskAreasGet)},
 	}
 }
