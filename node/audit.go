@@ -164,8 +164,12 @@ func (c *AuditChain) Next(e *healthcode.AuditEntry) *AuditBreak {
 func (c *AuditChain) End(headID int64, headHash []byte) *AuditBreak {
 	switch {
 	case c.lastID < headID:
+		missing := fmt.Sprint("entry ", headID)
+		if headID > c.lastID+1 {
+			missing = fmt.Sprintf("entries %d to %d", c.lastID+1, headID)
+		}
 		return &AuditBreak{ID: c.lastID + 1, Kind: "removed",
-			Message: fmt.Sprintf("entries %d to %d removed: the chain ends at entry %d but its head records entry %d", c.lastID+1, headID, c.lastID, headID)}
+			Message: fmt.Sprintf("%s removed: the chain ends at entry %d but its head records entry %d", missing, c.lastID, headID)}
 	case !bytes.Equal(c.lastHash, headHash):
 		return &AuditBreak{ID: c.lastID, Kind: "altered",
 			Message: fmt.Sprintf("entry %d altered or replaced: its hash is not the one the chain head records", c.lastID)}

@@ -105,6 +105,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	srv := hchttp.NewServer()
 	srv.Auth, srv.Citizens = auth, citizens
+	audit := &node.Audit{Store: db, Now: time.Now, Logger: logger, Metrics: node.NewAuditMetrics(reg)}
+	srv.Audit, srv.Persons = audit, &node.PersonReads{Store: db, Citizens: citizens, Audit: audit}
+	srv.Appeals = &node.AppealService{Store: db, Citizens: citizens, Audit: audit, Now: time.Now}
 	srv.TrustJSON = trustDoc.JSON
 	srv.Ready = db.Ping
 	srv.Logger, srv.Metrics = logger, hchttp.NewMetrics(reg)
