@@ -114,20 +114,30 @@ func (r *Recompute) RunScheduler(ctx context.Context, interval time.Duration) {
 // ChangeRiskAreas validates and stores the region's risk area list, marks
 // the people whose stays it touches, and starts a job for them.
 func (r *Recompute) ChangeRiskAreas(ctx context.Context, areas []healthcode.RiskArea) (job *healthcode.Job, touched int64, err error) {
-	if err := ValidateRiskAreas(areas); err != nil {
+	if touched, err = r.ReplaceRiskAreas(ctx, areas); err != nil {
 		return nil, 0, err
+	}
+	job, err = r.Recompute(ctx, "risk areas changed")
+	return job, touched, err
+}
+
+// ReplaceRiskAreas validates and stores the list and marks due the people
+// whose stays it touches, within the policy's look-back; it starts no job
+// (the command line runs one itself).
+func (r *Recompute) ReplaceRiskAreas(ctx context.Context, areas []healthcode.RiskArea) (touched int64, err error) {
+	if err := ValidateRiskAreas(areas); err != nil {
+		return 0, err
 	}
 	lookback, err := policyLookback(r.Citizens)
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	touched, err = r.Store.ChangeRiskAreas(ctx, areas, r.Citizens.Now(), lookback)
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	r.logger().InfoContext(ctx, "risk areas replaced", "areas", len(areas), "touched", touched)
-	job, err = r.Recompute(ctx, "risk areas changed")
-	return job, touched, err
+	return touched, nil
 }
 
 // RiskAreas returns the region's risk areas.
