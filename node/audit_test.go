@@ -197,3 +197,28 @@ func TestPersonReadsAreAudited(t *testing.T) {
 	_, err = e.audit.AccessLog(ctx, id, 0, 0)
 	wantCode(t, err, healthcode.EINVALID)
 }
+
+// BenchmarkVerifyAudit measures `healthcode audit verify` over a chain of
+// 100,000 entries: reading them in id order and checking every hash.
+func BenchmarkVerifyAudit(b *testing.B) {
+	e := newAppealEnv(b)
+	ctx := context.Background()
+	const n = 100_000
+	batch := make([]int64, 1000)
+	for i := range batch {
+		batch[i] = int64(i + 1)
+	}
+	for range n / len(batch) {
+		if err := e.audit.RecordMany(ctx, healthStaff, batch, "status", "benchmark"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		checked, brk, err := node.VerifyAudit(ctx, e.db, nil)
+		if err != nil || brk != nil || checked != n {
+			b.Fatalf("checked %d, %v, %v", checked, brk, err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
+}

@@ -137,3 +137,15 @@ func TestFindPersonByIDNumber(t *testing.T) {
 	_, err := db.FindPersonByIDNumber(ctx, "110105194912310038")
 	wantCode(t, err, healthcode.ENOTFOUND)
 }
+
+// BenchmarkAppendAudit measures one audited read's append: the chain head
+// locked, one entry hashed and inserted, the head moved, committed.
+func BenchmarkAppendAudit(b *testing.B) {
+	db := storetest.MustOpenDB(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := db.AppendAudit(ctx, auditEntry(1, "status")); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
