@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/healthcode/healthcode"
@@ -55,9 +56,25 @@ var (
 	keysOfClaim = `SELECT p.person_id, p.person_key FROM statuses s JOIN profiles p ON p.person_id = s.person_id WHERE s.reevaluate_at = $1`
 )
 
+// sqliteWrites orders the bulk writes of this process on SQLite. A
+// recompute claims the next chunk while it writes the last; on SQLite's one
+// write lock the loser would wait by busy_timeout's sleeps (up to 100 ms
+// each), a mutex hands over at once.
+var sqliteWrites sync.Mutex
+
+func (db *DB) lockWrites() func() {
+	if db.dialect.Name != "sqlite" {
+		return func() {}
+	}
+	sqliteWrites.Lock()
+	return sqliteWrites.Unlock
+}
+
 // ClaimDue claims up to limit due statuses and reads their facts as of now.
 func (db *DB) ClaimDue(ctx context.Context, now, claim time.Time, limit int) (*healthcode.DueChunk, error) {
 	c := &healthcode.DueChunk{Claim: claim}
+	unlock := db.lockWrites()
+	defer func() { unlock() }()
 	rows, err := db.db.QueryContext(ctx, db.claimQuery(), micros(claim), micros(now), limit)
 	if err != nil {
 		return nil, db.wrap(err, "claim due statuses")
@@ -80,6 +97,8 @@ func (db *DB) ClaimDue(ctx context.Context, now, claim time.Time, limit int) (*h
 		return nil, db.wrap(err, "claim due statuses")
 	}
 	rows.Close()
+	unlock()
+	unlock = func() {}
 	if len(c.Statuses) == 0 {
 		return c, nil
 	}
@@ -177,6 +196,7 @@ func (db *DB) readClaimed(ctx context.Context, c *healthcode.DueChunk, now time.
 // SaveClaimed writes a chunk's statuses in one transaction, each only if
 // its row still holds the chunk's claim.
 func (db *DB) SaveClaimed(ctx context.Context, c *healthcode.DueChunk, statuses []*healthcode.Status, unchanged []bool) (written, remarked int, err error) {
+	defer db.lockWrites()()
 	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, 0, db.wrap(err, "begin save claimed")
