@@ -10,15 +10,15 @@ import (
 	"github.com/healthcode/healthcode"
 )
 
-// importKind is how one record kind is imported: its table, its insert
+// importKind is how one record kind is imported: its table and columns
 // (shared with AddRecords), the update that replaces a corrected row and
 // the arguments of both.
 type importKind struct {
-	table string
-	// insert skips a row whose external id is stored already.
-	insert string
+	table   string
+	columns string
+	ncols   int
 	// update replaces the row with id = the last argument, taking the
-	// same arguments as insert.
+	// same arguments as one row of the insert.
 	update string
 	// reportedAt selects the stored report time, where the kind has one.
 	reportedAt string
@@ -27,7 +27,7 @@ type importKind struct {
 
 var importKinds = map[string]*importKind{
 	healthcode.KindTests: {
-		table: "tests", insert: insertTest, reportedAt: "reported_at",
+		table: "tests", columns: testColumns, reportedAt: "reported_at",
 		update: `UPDATE tests SET person_key = $1, sampled_at = $2, reported_at = $3, result = $4, method = $5,
 			pooled = $6, lab = $7, external_id = $8, row_hash = $9, recorded_at = $10 WHERE id = $11`,
 		args: func(dst []any, h *rowHasher, row *healthcode.ImportRow, now int64) []any {
@@ -35,7 +35,7 @@ var importKinds = map[string]*importKind{
 		},
 	},
 	healthcode.KindVaccinations: {
-		table: "vaccinations", insert: insertVaccination, reportedAt: "0",
+		table: "vaccinations", columns: vaccinationColumns, reportedAt: "0",
 		update: `UPDATE vaccinations SET person_key = $1, at = $2, dose = $3, product = $4, external_id = $5,
 			row_hash = $6, recorded_at = $7 WHERE id = $8`,
 		args: func(dst []any, h *rowHasher, row *healthcode.ImportRow, now int64) []any {
@@ -45,7 +45,7 @@ var importKinds = map[string]*importKind{
 	healthcode.KindCases: {
 		// A case keeps the time it was first reported closed; it reopens
 		// when a correction makes it active again.
-		table: "cases", insert: insertCase, reportedAt: "0",
+		table: "cases", columns: caseColumns, reportedAt: "0",
 		update: `UPDATE cases SET person_key = $1, diagnosed_at = $2, status = $3,
 			closed_at = CASE WHEN CAST($4 AS BIGINT) = 0 THEN 0 WHEN closed_at = 0 THEN CAST($4 AS BIGINT) ELSE closed_at END,
 			kind = $5, external_id = $6, row_hash = $7, recorded_at = $8 WHERE id = $9`,
@@ -54,7 +54,7 @@ var importKinds = map[string]*importKind{
 		},
 	},
 	healthcode.KindContacts: {
-		table: "contacts", insert: insertContact, reportedAt: "0",
+		table: "contacts", columns: contactColumns, reportedAt: "0",
 		update: `UPDATE contacts SET person_key = $1, exposed_at = $2, cleared_at = $3, kind = $4, case_id = $5,
 			external_id = $6, row_hash = $7, recorded_at = $8 WHERE id = $9`,
 		args: func(dst []any, h *rowHasher, row *healthcode.ImportRow, now int64) []any {
@@ -62,7 +62,7 @@ var importKinds = map[string]*importKind{
 		},
 	},
 	healthcode.KindQuarantines: {
-		table: "quarantines", insert: insertQuarantine, reportedAt: "0",
+		table: "quarantines", columns: quarantineColumns, reportedAt: "0",
 		update: `UPDATE quarantines SET person_key = $1, from_at = $2, until_at = $3, kind = $4, external_id = $5,
 			row_hash = $6, recorded_at = $7 WHERE id = $8`,
 		args: func(dst []any, h *rowHasher, row *healthcode.ImportRow, now int64) []any {
@@ -70,7 +70,7 @@ var importKinds = map[string]*importKind{
 		},
 	},
 	healthcode.KindTravel: {
-		table: "travel", insert: insertTravel, reportedAt: "0",
+		table: "travel", columns: travelColumns, reportedAt: "0",
 		update: `UPDATE travel SET person_key = $1, from_at = $2, to_at = $3, division = $4, external_id = $5,
 			row_hash = $6, recorded_at = $7 WHERE id = $8`,
 		args: func(dst []any, h *rowHasher, row *healthcode.ImportRow, now int64) []any {
@@ -79,48 +79,90 @@ var importKinds = map[string]*importKind{
 	},
 }
 
-// Positions in every kind's arguments of the person key and, for tests, the report time.
+func init() {
+	for _, k := range importKinds {
+		k.ncols = len(k.args(nil, &rowHasher{}, &healthcode.ImportRow{}, 0))
+	}
+}
+
+// Positions in every kind's arguments: the person key first, the row hash
+// second to last; for tests, the report time third.
 const (
 	argPersonKey  = 0
-	argReportedAt = 2 // tests only
+	argReportedAt = 2
 )
 
-// ImportRecords stores the rows of src in one transaction. The happy path
-// is one prepared insert per row and nothing else; only a row whose id is
-// stored already is looked up, to tell a duplicate from a correction. At
-// the end, set-based over the rows stamped with this import's time, it
-// counts the pending rows and marks due the statuses of the people they
-// name. A file error of src rolls everything back.
+// importBatch is how many rows one insert statement carries: fewer
+// statements cost less, and 100 rows of 10 columns stay far below both
+// databases' limits on parameters.
+const importBatch = 100
+
+// importCacheKiB is SQLite's page cache during an import: 256 MiB holds
+// the indexes a million rows touch.
+const importCacheKiB = "262144"
+
+// ImportRecords stores the rows of src in one transaction. Reading,
+// validating and hashing run in a goroutine of their own, ahead of the
+// inserts. The happy path is one multi-row insert per batch of rows and
+// nothing else; only when an insert skips a row is each row of the batch
+// looked up, to tell a duplicate from a correction. At the end, set-based
+// over the rows stamped with this import's time, it counts the pending
+// rows and marks due the statuses of the people they name. A file error of
+// src rolls everything back.
 func (db *DB) ImportRecords(ctx context.Context, src healthcode.ImportSource, now time.Time) (*healthcode.ImportSummary, error) {
 	k, ok := importKinds[src.Kind()]
 	if !ok {
 		return nil, healthcode.Errorf(healthcode.ENOTFOUND, "unknown record kind %q", src.Kind())
 	}
-	tx, err := db.db.BeginTx(ctx, nil)
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return nil, db.wrap(err, "import: connect")
+	}
+	defer conn.Close()
+	if db.dialect.Name == "sqlite" {
+		// A big import touches more index pages than SQLite's default
+		// cache of 2 MB holds: spilling them to the WAL and reading them
+		// back costs more than the inserts. The cache shrinks back after.
+		if _, err := conn.ExecContext(ctx, `PRAGMA cache_size = -`+importCacheKiB); err != nil {
+			return nil, db.wrap(err, "import: cache size")
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`)
+		// A multi-row insert journals each statement for its own rollback;
+		// in memory that costs no system calls.
+		if _, err := conn.ExecContext(ctx, `PRAGMA temp_store = MEMORY`); err != nil {
+			return nil, db.wrap(err, "import: temp store")
+		}
+	}
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, db.wrap(err, "begin import")
 	}
 	defer tx.Rollback()
 	imp := &importer{db: db, tx: tx, kind: k, now: micros(now),
 		sum: &healthcode.ImportSummary{Kind: src.Kind(), Errors: []healthcode.RowError{}, Corrections: []healthcode.RowNote{}}}
-	if imp.insert, err = tx.PrepareContext(ctx, k.insert); err != nil {
+	defer imp.close()
+	if imp.insert, err = tx.PrepareContext(ctx, insertRowsWith(k.table, k.columns, importBatch, db.dialect.Name != "sqlite")); err != nil {
 		return nil, db.wrap(err, "prepare import")
 	}
-	defer imp.insert.Close()
-	for {
-		row, err := src.Next()
-		if err == io.EOF {
-			break
-		} else if err != nil {
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches, free := make(chan *rowBatch, 4), make(chan *rowBatch, 6)
+	for range cap(free) {
+		free <- &rowBatch{}
+	}
+	go readBatches(ctx, src, k, imp.now, free, batches)
+	for b := range batches {
+		if b.err != nil {
+			return nil, b.err
+		}
+		if err := imp.store(ctx, b); err != nil {
 			return nil, err
 		}
-		if row.Reject != nil {
-			imp.sum.Reject(*row.Reject)
-			continue
-		}
-		if err := imp.store(ctx, row); err != nil {
-			return nil, err
-		}
+		free <- b
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	if err := imp.finish(ctx); err != nil {
 		return nil, err
@@ -131,6 +173,55 @@ func (db *DB) ImportRecords(ctx context.Context, src healthcode.ImportSource, no
 	return imp.sum, nil
 }
 
+// rowBatch is up to importBatch rows, read and turned into insert
+// arguments. Rejected rows ride along so the report keeps file order.
+type rowBatch struct {
+	rows []healthcode.ImportRow
+	args []any // ncols per row that is not rejected, in order
+	n    int   // rows not rejected
+	err  error // the file error that ends the import
+}
+
+// readBatches reads src into batches taken from free and sends them on out,
+// closing out at the end of the file or after a file error.
+func readBatches(ctx context.Context, src healthcode.ImportSource, k *importKind, now int64, free <-chan *rowBatch, out chan<- *rowBatch) {
+	defer close(out)
+	var h rowHasher
+	for {
+		var b *rowBatch
+		select {
+		case b = <-free:
+		case <-ctx.Done():
+			return
+		}
+		b.rows, b.args, b.n, b.err = b.rows[:0], b.args[:0], 0, nil
+		for b.n < importBatch {
+			row, err := src.Next()
+			if err == io.EOF {
+				break
+			} else if err != nil {
+				b.err = err
+				break
+			}
+			if row.Reject == nil {
+				b.args = k.args(b.args, &h, row, now)
+				b.n++
+			}
+			b.rows = append(b.rows, *row)
+		}
+		if len(b.rows) > 0 || b.err != nil {
+			select {
+			case out <- b:
+			case <-ctx.Done():
+				return
+			}
+		}
+		if b.n < importBatch {
+			return
+		}
+	}
+}
+
 // importer is the state of one ImportRecords.
 type importer struct {
 	db     *DB
@@ -138,56 +229,111 @@ type importer struct {
 	kind   *importKind
 	now    int64
 	sum    *healthcode.ImportSummary
-	insert *sql.Stmt
-	lookup *sql.Stmt // prepared on the first stored id
+	insert *sql.Stmt // of importBatch rows
+	single *sql.Stmt // of one row, for the last batch
+	lookup *sql.Stmt // prepared on the first skipped row
 	update *sql.Stmt // prepared on the first correction
-	hasher rowHasher
-	args   []any
 	// formerKeys are the people a correction moved a row away from: they
 	// are re-evaluated as well.
 	formerKeys [][]byte
 }
 
-func (imp *importer) store(ctx context.Context, row *healthcode.ImportRow) error {
-	imp.args = imp.kind.args(imp.args[:0], &imp.hasher, row, imp.now)
-	res, err := imp.insert.ExecContext(ctx, imp.args...)
-	if err != nil {
-		return imp.db.wrap(err, "import: insert")
+func (imp *importer) close() {
+	for _, s := range []*sql.Stmt{imp.insert, imp.single, imp.lookup, imp.update} {
+		if s != nil {
+			s.Close()
+		}
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return imp.db.wrap(err, "import: insert")
-	} else if n == 1 {
-		imp.sum.Accepted++
-		return nil
-	}
-	return imp.stored(ctx, row)
 }
 
-// stored classifies a row whose id the table holds already.
-func (imp *importer) stored(ctx context.Context, row *healthcode.ImportRow) error {
+// store inserts the rows of b and sorts out those whose id is stored.
+func (imp *importer) store(ctx context.Context, b *rowBatch) error {
+	inserted, err := imp.insertBatch(ctx, b)
+	if err != nil {
+		return err
+	}
+	all := inserted == int64(b.n)
+	nc, i := imp.kind.ncols, 0
+	for r := range b.rows {
+		row := &b.rows[r]
+		if row.Reject != nil {
+			imp.sum.Reject(*row.Reject)
+			continue
+		}
+		args := b.args[i*nc : (i+1)*nc]
+		i++
+		if all {
+			imp.sum.Accepted++
+		} else if err := imp.classify(ctx, row, args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (imp *importer) insertBatch(ctx context.Context, b *rowBatch) (int64, error) {
+	if b.n == importBatch {
+		return imp.exec(ctx, imp.insert, b.args)
+	}
+	// The last, short batch goes row by row rather than through a
+	// statement prepared for its one size.
+	if imp.single == nil && b.n > 0 {
+		var err error
+		if imp.single, err = imp.tx.PrepareContext(ctx, insertRows(imp.kind.table, imp.kind.columns, 1)); err != nil {
+			return 0, imp.db.wrap(err, "import: prepare insert")
+		}
+	}
+	var total int64
+	nc := imp.kind.ncols
+	for i := range b.n {
+		n, err := imp.exec(ctx, imp.single, b.args[i*nc:(i+1)*nc])
+		if err != nil {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
+}
+
+func (imp *importer) exec(ctx context.Context, s *sql.Stmt, args []any) (int64, error) {
+	res, err := s.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, imp.db.wrap(err, "import: insert")
+	}
+	n, err := res.RowsAffected()
+	return n, imp.db.wrap(err, "import: insert")
+}
+
+// classify sorts out one row of a batch in which some row was skipped: it
+// was inserted just now, is stored already unchanged (a duplicate), or
+// corrects the stored row.
+func (imp *importer) classify(ctx context.Context, row *healthcode.ImportRow, args []any) error {
 	var err error
 	if imp.lookup == nil {
 		imp.lookup, err = imp.tx.PrepareContext(ctx, fmt.Sprintf(
-			`SELECT id, person_key, row_hash, %s FROM %s WHERE external_id = $1`, imp.kind.reportedAt, imp.kind.table))
+			`SELECT id, person_key, row_hash, recorded_at, %s FROM %s WHERE external_id = $1`, imp.kind.reportedAt, imp.kind.table))
 		if err != nil {
 			return imp.db.wrap(err, "import: prepare lookup")
 		}
 	}
-	var id, reportedAt int64
+	var id, recordedAt, reportedAt int64
 	var key []byte
 	var hash string
-	if err := imp.lookup.QueryRowContext(ctx, row.ID).Scan(&id, &key, &hash, &reportedAt); err != nil {
+	if err := imp.lookup.QueryRowContext(ctx, row.ID).Scan(&id, &key, &hash, &recordedAt, &reportedAt); err != nil {
 		return imp.db.wrap(err, "import: look up stored row")
 	}
-	rowHash := imp.args[len(imp.args)-2].(string)
-	if hash == rowHash {
+	switch {
+	case hash == args[len(args)-2].(string) && recordedAt == imp.now:
+		// Inserted by this batch: ids are unique within a file.
+		imp.sum.Accepted++
+		return nil
+	case hash == args[len(args)-2].(string):
 		imp.sum.Duplicate++
 		return nil
 	}
 	note := "replaces the row stored with this id"
 	if imp.kind.table == "tests" {
-		newReported := imp.args[argReportedAt].(int64)
-		if newReported <= reportedAt {
+		if args[argReportedAt].(int64) <= reportedAt {
 			imp.sum.Reject(healthcode.RowError{Line: row.Line, ID: row.ID, Field: "reported_at",
 				Reason: "a row with this id and a later or equal reported_at is already stored"})
 			return nil
@@ -199,10 +345,10 @@ func (imp *importer) stored(ctx context.Context, row *healthcode.ImportRow) erro
 			return imp.db.wrap(err, "import: prepare update")
 		}
 	}
-	if _, err := imp.update.ExecContext(ctx, append(imp.args, id)...); err != nil {
+	if _, err := imp.update.ExecContext(ctx, append(args[:len(args):len(args)], id)...); err != nil {
 		return imp.db.wrap(err, "import: correct row")
 	}
-	if string(key) != string(imp.args[argPersonKey].([]byte)) {
+	if string(key) != string(args[argPersonKey].([]byte)) {
 		imp.formerKeys = append(imp.formerKeys, key)
 	}
 	imp.sum.Corrected++
@@ -213,12 +359,6 @@ func (imp *importer) stored(ctx context.Context, row *healthcode.ImportRow) erro
 // finish counts the pending rows and marks due the statuses the import
 // touched, in a few set-based statements over this import's rows.
 func (imp *importer) finish(ctx context.Context) error {
-	if imp.lookup != nil {
-		imp.lookup.Close()
-	}
-	if imp.update != nil {
-		imp.update.Close()
-	}
 	if imp.sum.Accepted+imp.sum.Corrected == 0 {
 		return nil
 	}

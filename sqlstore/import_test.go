@@ -278,3 +278,27 @@ func TestImportMalformedFileStoresNothing(t *testing.T) {
 		t.Errorf("a refused file marked a status due")
 	}
 }
+
+// TestImportLargeFileMixesNewAndStoredRows sends rows in batches larger
+// than one insert statement, new and stored ones mixed in each.
+func TestImportLargeFileMixesNewAndStoredRows(t *testing.T) {
+	db := storetest.MustOpenDB(t)
+	file := func(from, to int) string {
+		var b strings.Builder
+		b.WriteString(testsHeader)
+		for i := from; i < to; i++ {
+			fmt.Fprintf(&b, "t%d,%s,2026-11-19,,negative\n", i, residentID(i))
+		}
+		return b.String()
+	}
+	if sum := mustImport(t, db, healthcode.KindTests, file(0, 250), importNow); sum.Accepted != 250 || sum.Pending != 250 {
+		t.Fatalf("first: %+v", sum)
+	}
+	sum := mustImport(t, db, healthcode.KindTests, file(150, 420), importNow.Add(time.Hour))
+	if sum.Accepted != 170 || sum.Duplicate != 100 || sum.Pending != 170 || sum.Rejected != 0 {
+		t.Fatalf("second: %+v, want 170 accepted (all pending), 100 duplicates", sum)
+	}
+	if n := countRows(t, db, "tests"); n != 420 {
+		t.Errorf("%d rows stored, want 420", n)
+	}
+}

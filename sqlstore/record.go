@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/healthcode/healthcode"
@@ -10,23 +12,62 @@ import (
 
 // Inserts skip a record whose external id is already stored (the partial
 // unique index on external_id), so re-importing a file changes nothing.
-// The record kinds of an import share their insert with AddRecords.
+// The record kinds of an import share their columns with AddRecords.
 const (
-	insertTest = `INSERT INTO tests (person_key, sampled_at, reported_at, result, method, pooled, lab, external_id, row_hash, recorded_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`
-	insertVaccination = `INSERT INTO vaccinations (person_key, at, dose, product, external_id, row_hash, recorded_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`
-	insertCase = `INSERT INTO cases (person_key, diagnosed_at, status, closed_at, kind, external_id, row_hash, recorded_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`
-	insertContact = `INSERT INTO contacts (person_key, exposed_at, cleared_at, kind, case_id, external_id, row_hash, recorded_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`
-	insertQuarantine = `INSERT INTO quarantines (person_key, from_at, until_at, kind, external_id, row_hash, recorded_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`
-	insertTravel = `INSERT INTO travel (person_key, from_at, to_at, division, external_id, row_hash, recorded_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`
+	testColumns        = "person_key, sampled_at, reported_at, result, method, pooled, lab, external_id, row_hash, recorded_at"
+	vaccinationColumns = "person_key, at, dose, product, external_id, row_hash, recorded_at"
+	caseColumns        = "person_key, diagnosed_at, status, closed_at, kind, external_id, row_hash, recorded_at"
+	contactColumns     = "person_key, exposed_at, cleared_at, kind, case_id, external_id, row_hash, recorded_at"
+	quarantineColumns  = "person_key, from_at, until_at, kind, external_id, row_hash, recorded_at"
+	travelColumns      = "person_key, from_at, to_at, division, external_id, row_hash, recorded_at"
+
 	insertDrugPurchase = `INSERT INTO drug_purchases (person_key, at, class, venue_id) VALUES ($1, $2, $3, $4)`
 	insertRemoteStatus = `INSERT INTO remote_statuses (person_key, at, until_at, colour, region) VALUES ($1, $2, $3, $4, $5)`
 )
+
+var (
+	insertTest        = insertRows("tests", testColumns, 1)
+	insertVaccination = insertRows("vaccinations", vaccinationColumns, 1)
+	insertCase        = insertRows("cases", caseColumns, 1)
+	insertContact     = insertRows("contacts", contactColumns, 1)
+	insertQuarantine  = insertRows("quarantines", quarantineColumns, 1)
+	insertTravel      = insertRows("travel", travelColumns, 1)
+)
+
+// insertRows returns an insert of n rows into table that skips each row
+// whose external id is stored already.
+func insertRows(table, columns string, n int) string {
+	return insertRowsWith(table, columns, n, true)
+}
+
+// insertRowsWith is insertRows with $n placeholders when numbered, ? when
+// not: SQLite binds a long list of ? much faster than of $n, which it
+// treats as names.
+func insertRowsWith(table, columns string, n int, numbered bool) string {
+	cols := strings.Count(columns, ",") + 1
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + table + " (" + columns + ") VALUES ")
+	for r := range n {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			if !numbered {
+				b.WriteByte('?')
+				continue
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(r*cols + c + 1))
+		}
+		b.WriteByte(')')
+	}
+	b.WriteString(" ON CONFLICT DO NOTHING")
+	return b.String()
+}
 
 // The args functions append the insert arguments of one record to dst, so
 // an import reuses one slice for every row.
