@@ -29,6 +29,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	regionName := envString(fs, "region-name", "HEALTHCODE_REGION_NAME", "", "this region's name, for the trust list")
 	publicURL := envString(fs, "public-url", "HEALTHCODE_PUBLIC_URL", "", "the URL other regions reach this node at, for the trust list")
 	dev := envBool(fs, "dev", "HEALTHCODE_DEV", false, "development mode: one-time passwords are logged and returned as dev_otp; never in production")
+	demo := envBool(fs, "demo", "HEALTHCODE_DEMO", false, "seed a fresh store with a small synthetic city and log phones to sign in with; implies --dev")
 	policyFile := envString(fs, "policy", "HEALTHCODE_POLICY", "", "region policy JSON file; the embedded national default when empty")
 	alg := envString(fs, "alg", "HEALTHCODE_ALG", healthcode.AlgEdDSA, "algorithm of the first signing key: EdDSA or ES256")
 	webhook := envString(fs, "otp-webhook", "HEALTHCODE_OTP_WEBHOOK", "", "SMS gateway URL one-time passwords are POSTed to")
@@ -65,6 +66,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return 2
 		}
 	}
+	if *demo {
+		*dev = true // the demo's people sign in with the dev_otp
+	}
 	var sender node.OTPSender
 	switch {
 	case *webhook != "":
@@ -75,7 +79,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "serve: no SMS gateway: set --otp-webhook URL, or --dev to log one-time passwords while trying the system out")
 		return 2
 	}
-	if *dev {
+	if *demo {
+		logger.Warn("DEMO MODE (implies --dev): synthetic people, one-time passwords returned in responses (dev_otp); never run a public node with --demo")
+	} else if *dev {
 		logger.Warn("DEVELOPMENT MODE: one-time passwords are returned in responses (dev_otp); never run a public node with --dev")
 	}
 
@@ -86,6 +92,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	defer db.Close()
 	logger.Info("store open", "backend", db.Backend())
+	if *demo {
+		if err := seedDemo(ctx, db, *region, policy, logger); err != nil {
+			logger.Error("cannot seed the demo city", "err", err)
+			return 1
+		}
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"time"
+
+	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/gen"
+	"github.com/schollz/progressbar/v3"
+)
+
+func init() { commands["gen"] = runGen }
+
+const genUsage = `Usage: healthcode gen --persons N [--seed S] [--out DIR] [--data DIR|--db URL] [--region CN-330100]
+       [--risk-share 0.1] [--risk-division 310104] [--tests-per-person 0] [--records] [--at RFC3339]
+
+Builds a synthetic city, the same for the same seed and --at. --out writes the
+import files (tests.csv, vaccinations.csv, cases.csv, contacts.csv,
+quarantines.csv, travel.csv, persons.csv, venues.csv, scans.csv,
+risk-areas.json); --data or --db registers the persons in a store (profile,
+first declaration, status), and --records stores their records and the risk
+areas too.
+`
+
+func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("gen", stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, genUsage); fs.PrintDefaults() }
+	persons := fs.Int("persons", 0, "number of persons (required)")
+	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same city")
+	out := fs.String("out", "", "directory to write the import files to")
+	sf := addStoreFlags(fs)
+	region := envString(fs, "region", "HEALTHCODE_REGION", "CN-330100", "the region the city lies in")
+	riskShare := fs.Float64("risk-share", 0.1, "share of persons (0 to 1) who stayed in --risk-division")
+	riskDivision := fs.String("risk-division", "310104", "division of the risk-area demo stays")
+	testsPer := fs.Int("tests-per-person", 0, "exactly this many tests per person; 0 for the realistic mix")
+	records := fs.Bool("records", false, "with --data/--db: store the records and risk areas too")
+	atFlag := fs.String("at", "", "the city's present (RFC 3339); default the start of today in China")
+	if _, err := parseAnywhere(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	store := false
+	fs.Visit(func(f *flag.Flag) { store = store || f.Name == "data" || f.Name == "db" })
+	if *persons <= 0 {
+		fmt.Fprintln(stderr, "gen: --persons: must be a positive number")
+		return 2
+	}
+	if *out == "" && !store {
+		fmt.Fprintln(stderr, "gen: nothing to do: give --out DIR, --data DIR or --db URL")
+		return 2
+	}
+	now, err := genNow(*atFlag)
+	if err != nil {
+		fmt.Fprintln(stderr, "gen: --at:", err)
+		return 2
+	}
+	city, err := gen.NewCity(gen.Config{Persons: *persons, Seed: *seed, Region: *region, RiskShare: *riskShare,
+		RiskDivision: *riskDivision, TestsPerPerson: *testsPer, Now: now})
+	if err != nil {
+		fmt.Fprintln(stderr, "gen:", flagErrors(err))
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	opts := gen.Options{Records: *records}
+	if *out != "" {
+		if opts.Files, err = gen.CreateFiles(*out); err != nil {
+			fmt.Fprintln(stderr, "gen:", err)
+			return 1
+		}
+	}
+	if store {
+		db, _, err := openStore(ctx, sf)
+		if err != nil {
+			fmt.Fprintln(stderr, "gen: cannot open the store:", err)
+			return 1
+		}
+		defer db.Close()
+		if db.Backend() == "sqlite" {
+			// One connection with a large page cache: the unique indexes
+			// over random hashes are written all over, and re-reading
+			// their pages from disk is what makes a large seed slow.
+			// Without fsync a crash mid-seed may lose the database, which
+			// is then simply generated again.
+			db.SQL().SetMaxOpenConns(1)
+			for _, pragma := range []string{`PRAGMA cache_size = -393216`, `PRAGMA synchronous = OFF`} {
+				if _, err := db.SQL().ExecContext(ctx, pragma); err != nil {
+					fmt.Fprintln(stderr, "gen: sqlite:", err)
+					return 1
+				}
+			}
+		}
+		opts.Store, opts.Batch = db, 50000
+	}
+	bar := progressbar.NewOptions(*persons, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("persons"),
+		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("persons"),
+		progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }))
+	last := 0
+	opts.Progress = func(done int) { bar.Add(done - last); last = done }
+
+	start := time.Now()
+	sum, err := gen.Run(ctx, city, opts)
+	if opts.Files != nil {
+		if cerr := opts.Files.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "\ngen:", healthcode.ErrorMessage(err))
+		logger.Debug("gen failed", "err", err)
+		return 1
+	}
+	var mem runtime.MemStats
+	runtime.ReadMemStats(&mem)
+	args2 := []any{"persons", sum.Persons, "seed", *seed, "at", now.Format(time.RFC3339), "took", time.Since(start).Round(time.Millisecond),
+		"heap_peak_mib", mem.HeapSys >> 20}
+	if *out != "" {
+		for _, name := range []string{"tests.csv", "vaccinations.csv", "cases.csv", "contacts.csv", "quarantines.csv", "travel.csv", "scans.csv"} {
+			args2 = append(args2, name, sum.Rows[name])
+		}
+		args2 = append(args2, "out", *out)
+	}
+	if store {
+		args2 = append(args2, "seeding", sum.Seeding.Round(time.Millisecond), "green", sum.Colours[0], "yellow", sum.Colours[1], "red", sum.Colours[2])
+	}
+	logger.Info("city generated", args2...)
+	return 0
+}
+
+// genNow is the city's present: --at, or the start of today in China so
+// that a city made twice on one day is the same.
+func genNow(at string) (time.Time, error) {
+	if at == "" {
+		cst := time.FixedZone("CST", 8*3600)
+		y, m, d := time.Now().In(cst).Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, cst), nil
+	}
+	t, err := time.Parse(time.RFC3339, at)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("must be a time like 2022-05-01T00:00:00+08:00")
+	}
+	if t.After(time.Now()) {
+		return time.Time{}, fmt.Errorf("must not be in the future: importers refuse records from the future")
+	}
+	return t, nil
+}
+
+// flagErrors names the flags of a config error ("--persons: …").
+func flagErrors(err error) string {
+	fields := healthcode.ErrorFields(err)
+	if len(fields) == 0 {
+		return healthcode.ErrorMessage(err)
+	}
+	msg := ""
+	for _, k := range []string{"persons", "region", "risk-share", "risk-division", "tests-per-person", "now"} {
+		if v, ok := fields[k]; ok {
+			if msg != "" {
+				msg += "; "
+			}
+			msg += "--" + k + ": " + v
+		}
+	}
+	return msg
+}
