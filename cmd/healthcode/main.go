@@ -13,12 +13,16 @@ import (
 const usage = `healthcode — the health code platform
 
 Usage:
-  healthcode serve   [--addr :8080] [--data DIR] [--db postgres://…] [--region CN-330100] [--dev]
-  healthcode verify  [--trust FILE|URL] [--hub-key BASE64] [--at RFC3339] [--image FILE] CODE|-
-  healthcode token   create --role ROLE [--venue ID] [--kind KIND] [--name NAME] [--data DIR|--db …]
-  healthcode token   revoke ID | list
-  healthcode keys    rotate [--alg EdDSA|ES256] | list
+  healthcode serve      [--addr :8080] [--data DIR] [--db postgres://…] [--region CN-330100] [--dev] [--demo]
+  healthcode verify     [--trust FILE|URL] [--hub-key BASE64] [--at RFC3339] [--image FILE] CODE|-
+  healthcode token      create --role ROLE [--venue ID] [--kind KIND] [--name NAME] | revoke ID | list
+  healthcode keys       rotate [--alg EdDSA|ES256] | revoke ID | list
+  healthcode import     KIND FILE [--format csv|ndjson] [--report FILE]
+  healthcode risk-areas set FILE.json | list
+  healthcode gen        --persons N [--seed S] [--out DIR] [--data DIR|--db URL]
+  healthcode audit      verify
 
+Commands that open the store take [--data DIR|--db URL].
 Run "healthcode COMMAND -h" for the flags of one command.
 `
 
