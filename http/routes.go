@@ -49,6 +49,8 @@ func (s *Server) routes() []route {
 
 		// A provider follows the recompute of its own imports only.
 		{"GET /api/v1/jobs/{id}", s.requireRole(healthcode.RoleHealth, healthcode.RoleAdmin, healthcode.RoleProvider)(s.handleJobGet)},
+		// A provider token sends its own record kind only (checked inside).
+		{"POST /api/v1/records/{kind}", s.requireRole(healthcode.RoleProvider, healthcode.RoleHealth)(s.handleRecordsPost)},
 		{"PUT /api/v1/risk-areas", s.requireRole(healthcode.RoleHealth)(s.handleRiskAreasPut)},
 		{"GET /api/v1/risk-areas", s.requireRole(append(healthcode.StaffRoles[:len(healthcode.StaffRoles):len(healthcode.StaffRoles)], healthcode.RoleCitizen)...)(s.handleRiskAreasGet)},
 	}

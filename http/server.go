@@ -30,6 +30,8 @@ const (
 type Server struct {
 	Auth     healthcode.AuthService
 	Citizens healthcode.CitizenService
+	// Imports takes files of records from providers and health staff.
+	Imports healthcode.ImportService
 	// Appeals, Persons and Audit serve appeals, staff reads of a person and
 	// the citizen's access log.
 	Appeals healthcode.AppealService
