@@ -127,6 +127,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	recompute := &node.Recompute{Store: db, Citizens: citizens}
 	srv.Jobs, srv.RiskAreas = recompute, recompute
+	srv.Imports = &node.ImportService{Store: db, PersonKey: box.PersonKey, Recomputer: recompute,
+		Now: time.Now, Logger: logger, Metrics: node.NewImportMetrics(reg)}
 	go recompute.RunScheduler(ctx, *sweepEvery)
 	logger.Info("serving", "addr", *addr, "region", *region, "policy", policy.Version)
 	if err := srv.ListenAndServe(ctx, *addr); err != nil {
