@@ -90,14 +90,14 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			// Without fsync a crash mid-seed may lose the database, which
 			// is then simply generated again.
 			db.SQL().SetMaxOpenConns(1)
-			for _, pragma := range []string{`PRAGMA cache_size = -393216`, `PRAGMA synchronous = OFF`} {
+			for _, pragma := range []string{`PRAGMA cache_size = -262144`, `PRAGMA synchronous = OFF`} {
 				if _, err := db.SQL().ExecContext(ctx, pragma); err != nil {
 					fmt.Fprintln(stderr, "gen: sqlite:", err)
 					return 1
 				}
 			}
 		}
-		opts.Store, opts.Batch = db, 50000
+		opts.Store, opts.Batch = db, 20000
 	}
 	bar := progressbar.NewOptions(*persons, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("persons"),
 		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("persons"),
