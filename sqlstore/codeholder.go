@@ -16,11 +16,12 @@ func (db *DB) FindCodeHolder(ctx context.Context, personID int64) (*healthcode.C
 	var h healthcode.CodeHolder
 	var name, idNumber []byte
 	var idType, js sql.NullString
-	err := db.queryRow(ctx, `SELECT p.subject, pr.id_type, pr.name, pr.id_number, s.status
+	var due sql.NullInt64
+	err := db.queryRow(ctx, `SELECT p.subject, pr.id_type, pr.name, pr.id_number, s.status, s.reevaluate_at
 		FROM persons p
 		LEFT JOIN profiles pr ON pr.person_id = p.id
 		LEFT JOIN statuses s ON s.person_id = p.id
-		WHERE p.id = $1`, personID).Scan(&h.Subject, &idType, &name, &idNumber, &js)
+		WHERE p.id = $1`, personID).Scan(&h.Subject, &idType, &name, &idNumber, &js, &due)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("person")
 	} else if err != nil {
@@ -41,12 +42,9 @@ func (db *DB) FindCodeHolder(ctx context.Context, personID int64) (*healthcode.C
 		h.Profile = p
 	}
 	if js.Valid {
-		var s healthcode.Status
-		if err := fromJSON(js.String, &s); err != nil {
+		if h.Status, err = decodeStatus(js.String, due); err != nil {
 			return nil, err
 		}
-		normaliseStatus(&s)
-		h.Status = &s
 	}
 	return &h, nil
 }

@@ -26,17 +26,30 @@ func (db *DB) SaveStatus(ctx context.Context, personID int64, s *healthcode.Stat
 
 func (db *DB) FindStatus(ctx context.Context, personID int64) (*healthcode.Status, error) {
 	var js string
-	err := db.queryRow(ctx, `SELECT status FROM statuses WHERE person_id = $1`, personID).Scan(&js)
+	var due sql.NullInt64
+	err := db.queryRow(ctx, `SELECT status, reevaluate_at FROM statuses WHERE person_id = $1`, personID).Scan(&js, &due)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("status")
 	} else if err != nil {
 		return nil, db.wrap(err, "find status")
 	}
+	return decodeStatus(js, due)
+}
+
+// decodeStatus reads a stored status. The reevaluate_at column, not the
+// JSON, says when it is due: imports, risk-area changes and decisions mark
+// statuses due by setting the column alone, and a reader must then see the
+// status as stale and evaluate it again.
+func decodeStatus(js string, due sql.NullInt64) (*healthcode.Status, error) {
 	var s healthcode.Status
 	if err := fromJSON(js, &s); err != nil {
 		return nil, err
 	}
 	normaliseStatus(&s)
+	s.ReevaluateAt = time.Time{}
+	if due.Valid {
+		s.ReevaluateAt = fromMicros(due.Int64)
+	}
 	return &s, nil
 }
 
