@@ -13,8 +13,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/healthcode/healthcode/storetest"
 )
 
 // TestNewUserFlow walks the issue's "done when" as a new user would: a
@@ -24,43 +22,10 @@ import (
 // changed character refused with its error code, and a fever declaration
 // turning the status yellow. It runs on the backend HEALTHCODE_TEST_DB names.
 func TestNewUserFlow(t *testing.T) {
+	n := startServe(t)
 	dir := t.TempDir()
-	addr := freeAddr(t)
-	args := []string{"serve", "--dev", "--addr", addr, "--data", filepath.Join(dir, "data"), "--log-level", "warn"}
-	if dsn := storetest.MustDSN(t); dsn != "" {
-		args = append(args, "--db", dsn)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	exited := make(chan int, 1)
-	serveLog := &lockedWriter{w: &bytes.Buffer{}}
-	go func() { exited <- run(ctx, args, io.Discard, serveLog) }()
-	t.Cleanup(func() {
-		if t.Failed() {
-			serveLog.mu.Lock()
-			t.Logf("serve log:\n%s", serveLog.w)
-			serveLog.mu.Unlock()
-		}
-		cancel()
-		select {
-		case code := <-exited:
-			if code != 0 {
-				t.Errorf("serve exited %d", code)
-			}
-		case <-time.After(15 * time.Second):
-			t.Errorf("serve did not shut down")
-		}
-	})
-	base := "http://" + addr
-	waitHealthy(t, base, exited)
-	api := base + "/api/v1"
-
-	var otp struct {
-		DevOTP string `json:"dev_otp"`
-	}
-	call(t, "POST", api+"/auth/otp", "", `{"phone":"13800138000"}`, 200, &otp)
-	var sess struct{ Token string }
-	call(t, "POST", api+"/auth/session", "", `{"phone":"13800138000","otp":"`+otp.DevOTP+`"}`, 201, &sess)
-	tok := sess.Token
+	api := n.api
+	tok := n.signIn(t, "13800138000")
 	call(t, "PUT", api+"/me/profile", tok, `{"name":"张三丰","id_type":"resident_id","id_number":"11010519491231002X"}`, 200, nil)
 	call(t, "POST", api+"/me/declarations", tok, `{"temperature":36.6,"symptoms":[],"case_contact":"no"}`, 201, nil)
 	var code struct{ Code, Colour string }

@@ -1,4 +1,4 @@
-package e2e_test
+package main
 
 import (
 	"strings"
@@ -8,8 +8,9 @@ import (
 // TestBadInput walks bad requests across the endpoints: each gets the right
 // status and error code, names the offending field, and stores nothing.
 func TestBadInput(t *testing.T) {
-	n := startNode(t)
+	n := startServe(t)
 	citizen := n.signIn(t, "13800138000")
+	staff := n.token(t, "--role", "health", "--name", "cdc")
 	big := []byte(`{"phone":"` + strings.Repeat("1", 70<<10) + `"}`)
 	profile := func(extra string) []byte {
 		return []byte(`{"name":"张三丰","id_type":"resident_id","id_number":"11010519491231002X"` + extra + `}`)
@@ -36,7 +37,7 @@ func TestBadInput(t *testing.T) {
 		{"session: wrong otp", "POST", "/api/v1/auth/session", "", []byte(`{"phone":"13700137000","otp":"123456"}`), 401, "unauthorized", ""},
 		{"profile: no token", "PUT", "/api/v1/me/profile", "", profile(""), 401, "unauthorized", ""},
 		{"profile: garbage token", "PUT", "/api/v1/me/profile", "hcs_nonsense", profile(""), 401, "unauthorized", ""},
-		{"profile: staff token", "PUT", "/api/v1/me/profile", n.staff, profile(""), 403, "forbidden", ""},
+		{"profile: staff token", "PUT", "/api/v1/me/profile", staff, profile(""), 403, "forbidden", ""},
 		{"profile: empty", "PUT", "/api/v1/me/profile", citizen, []byte(`{}`), 400, "invalid", "id_number"},
 		{"profile: no name", "PUT", "/api/v1/me/profile", citizen, []byte(`{"id_type":"resident_id","id_number":"11010519491231002X"}`), 400, "invalid", "name"},
 		{"profile: unknown id type", "PUT", "/api/v1/me/profile", citizen, []byte(`{"name":"张三","id_type":"library_card","id_number":"1"}`), 400, "invalid", "id_type"},
@@ -57,7 +58,7 @@ func TestBadInput(t *testing.T) {
 		{"declare: bad date", "POST", "/api/v1/me/declarations", citizen, declare(`,"places":[{"division":"330106","from":"yesterday","to":"2026-11-25"}]`), 400, "invalid", "places[0].from"},
 		{"declare: bad place", "POST", "/api/v1/me/declarations", citizen, declare(`,"places":[{"division":"abc","from":"2026-11-24","to":"2026-11-25"}]`), 400, "invalid", "places[0].division"},
 		{"declare: contact answer", "POST", "/api/v1/me/declarations", citizen, []byte(`{"case_contact":"maybe"}`), 400, "invalid", "case_contact"},
-		{"declare: staff token", "POST", "/api/v1/me/declarations", n.staff, declare(""), 403, "forbidden", ""},
+		{"declare: staff token", "POST", "/api/v1/me/declarations", staff, declare(""), 403, "forbidden", ""},
 		{"declarations: limit 0", "GET", "/api/v1/me/declarations?limit=0", citizen, nil, 400, "invalid", "limit"},
 		{"declarations: limit text", "GET", "/api/v1/me/declarations?limit=ten", citizen, nil, 400, "invalid", "limit"},
 		{"code: before profile", "GET", "/api/v1/me/code", citizen, nil, 404, "not_found", ""},
@@ -69,7 +70,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			status, out := n.call(t, tc.method, tc.path, tc.token, tc.body)
+			status, out := request(t, tc.method, n.base+tc.path, tc.token, "", tc.body)
 			if status != tc.status {
 				t.Fatalf("status %d, want %d: %v", status, tc.status, out)
 			}
@@ -85,10 +86,10 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 	// Nothing of the refused requests was stored.
-	if status, _ := n.call(t, "GET", "/api/v1/me/profile", citizen, nil); status != 404 {
+	if status, _ := request(t, "GET", n.api+"/me/profile", citizen, "", nil); status != 404 {
 		t.Errorf("profile after refusals: %d, want 404", status)
 	}
-	status, out := n.call(t, "GET", "/api/v1/me/declarations", citizen, nil)
+	status, out := request(t, "GET", n.api+"/me/declarations", citizen, "", nil)
 	if ds, _ := out["declarations"].([]any); status != 200 || len(ds) != 0 {
 		t.Errorf("declarations after refusals: %d %v, want none", status, out)
 	}
