@@ -54,19 +54,19 @@ type JobStore interface {
 	FindJob(ctx context.Context, id int64) (*Job, error)
 }
 
-// DueStatus is one claimed due status with what evaluating it needs.
+// DueStatus is one due status taken by a recompute, with what evaluating
+// it needs.
 type DueStatus struct {
 	PersonID int64
 	Prev     *Status // the stored status
 	Facts    Facts
 }
 
-// DueChunk is a set of due statuses claimed by one recompute. Claimed rows
-// hold Claim as their re-evaluation time until written back, so no other
-// recompute takes them, and a mark set meanwhile (which overwrites Claim)
-// is seen and kept.
+// DueChunk is a set of due statuses taken by one recompute, in person
+// order. They stay locked against every other writer until the chunk is
+// written back, so no other recompute takes them and no due mark set
+// meanwhile can be lost.
 type DueChunk struct {
-	Claim    time.Time
 	Statuses []DueStatus
 }
 
@@ -75,16 +75,15 @@ type RecomputeStore interface {
 	JobStore
 	// CountDue counts the statuses due at now.
 	CountDue(ctx context.Context, now time.Time) (int64, error)
-	// ClaimDue claims up to limit statuses due at now (claim is a time
-	// after now, unique to this call, at which the claim lapses) and reads
-	// their facts as of now with a few set-based queries. An empty chunk
-	// means nothing is due.
-	ClaimDue(ctx context.Context, now, claim time.Time, limit int) (*DueChunk, error)
-	// SaveClaimed writes, in one transaction, statuses[i] for
-	// c.Statuses[i]; when unchanged[i] only the due mark is cleared. A
-	// status marked due again since the claim is left due and untouched;
-	// remarked counts those.
-	SaveClaimed(ctx context.Context, c *DueChunk, statuses []*Status, unchanged []bool) (written, remarked int, err error)
+	// RecomputeDue takes, in one transaction, up to limit statuses due at
+	// now, locked against every other writer (rows that another
+	// recompute holds are skipped), reads their facts as of now, calls
+	// judge, writes statuses[i] for c.Statuses[i] (when unchanged[i] only
+	// the due mark is cleared to statuses[i].ReevaluateAt) and commits. It
+	// returns how many it took: 0 means nothing is due. On an error
+	// nothing is written.
+	RecomputeDue(ctx context.Context, now time.Time, limit int,
+		judge func(c *DueChunk) (statuses []*Status, unchanged []bool, err error)) (int, error)
 	// ChangeRiskAreas replaces the region's risk area list and, in the
 	// same transaction, marks due every person with a travel record or a
 	// declared stay, ending within lookback before now or later, in a

@@ -2,8 +2,6 @@ package node
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -27,9 +25,8 @@ type Recompute struct {
 	Store    healthcode.RecomputeStore
 	Citizens *CitizenService // policy, clock, logger, metrics and the judge
 
-	Chunk   int           // statuses claimed at a time; default 2000
-	Workers int           // evaluating goroutines; default GOMAXPROCS
-	Lease   time.Duration // how long a claim holds; default 5 minutes
+	Chunk   int // statuses taken at a time; default 2000
+	Workers int // evaluating goroutines; default GOMAXPROCS
 	// LogEvery is the least time between two progress log lines and job
 	// row updates; default 2 s.
 	LogEvery time.Duration
@@ -159,8 +156,7 @@ func (r *Recompute) newJob(ctx context.Context, reason string, tokenID int64) (*
 	return j, nil
 }
 
-// execute runs j: claim and read a chunk while the previous one is
-// evaluated and written, until nothing is due.
+// execute runs j: chunk after chunk until nothing is due.
 func (r *Recompute) execute(ctx context.Context, j *healthcode.Job, progress func(done, total int64)) error {
 	r.run.Lock()
 	defer r.run.Unlock()
@@ -204,49 +200,31 @@ func (r *Recompute) execute(ctx context.Context, j *healthcode.Job, progress fun
 	return nil
 }
 
-// chunks is the loop of execute. One goroutine claims and reads chunks
-// ahead (the store's work) while this one evaluates and writes them, so
-// both cores are busy.
+// chunks is the loop of execute: the store takes, reads and writes one
+// chunk at a time in a transaction of its own, while the workers judge it.
 func (r *Recompute) chunks(ctx context.Context, j *healthcode.Job, progress func(done, total int64)) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type claimed struct {
-		c   *healthcode.DueChunk
-		now time.Time
-		err error
-	}
-	ahead := make(chan claimed, 1)
-	go func() {
-		defer close(ahead)
-		for {
-			now := r.Citizens.Now()
-			c, err := r.Store.ClaimDue(ctx, now, r.claimTime(now), r.chunkSize())
-			select {
-			case ahead <- claimed{c, now, err}:
-			case <-ctx.Done():
-				return
-			}
-			if err != nil || len(c.Statuses) == 0 {
-				return
-			}
-		}
-	}()
 	lastLog := time.Now()
-	for next := range ahead {
-		if next.err != nil {
-			return next.err
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		if len(next.c.Statuses) == 0 {
-			break
-		}
-		done, changed, err := r.evaluateChunk(ctx, next.c, next.now)
+		var changed int64
+		now := r.Citizens.Now()
+		done, err := r.Store.RecomputeDue(ctx, now, r.chunkSize(), func(c *healthcode.DueChunk) ([]*healthcode.Status, []bool, error) {
+			statuses, unchanged, flips := r.judgeChunk(c, now)
+			changed = flips
+			return statuses, unchanged, nil
+		})
 		if err != nil {
 			return err
 		}
-		j.Done += done
+		if done == 0 {
+			return nil
+		}
+		j.Done += int64(done)
 		j.Changed += changed
 		j.Total = max(j.Total, j.Done)
-		r.Citizens.Metrics.recomputed(done, changed)
+		r.Citizens.Metrics.recomputed(int64(done), changed)
 		r.Citizens.Metrics.recomputeDue(j.Total - j.Done)
 		if progress != nil {
 			progress(j.Done, j.Total)
@@ -260,18 +238,16 @@ func (r *Recompute) chunks(ctx context.Context, j *healthcode.Job, progress func
 			}
 		}
 	}
-	return ctx.Err()
 }
 
-// evaluateChunk judges every status of c across the workers and writes
-// them back; a status whose content did not change only loses its due
-// mark. It returns how many it wrote back and how many changed colour or
-// action.
-func (r *Recompute) evaluateChunk(ctx context.Context, c *healthcode.DueChunk, now time.Time) (done, changed int64, err error) {
+// judgeChunk judges every status of c across the workers. A status whose
+// content did not change is marked unchanged (only its due mark is
+// cleared). It returns how many changed colour or action.
+func (r *Recompute) judgeChunk(c *healthcode.DueChunk, now time.Time) (statuses []*healthcode.Status, unchanged []bool, changed int64) {
 	n := len(c.Statuses)
-	statuses := make([]*healthcode.Status, n)
-	unchanged := make([]bool, n)
-	flips := make([]bool, n)
+	statuses = make([]*healthcode.Status, n)
+	unchanged = make([]bool, n)
+	flips := make([]int64, r.workers())
 	workers := min(r.workers(), n)
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -280,25 +256,18 @@ func (r *Recompute) evaluateChunk(ctx context.Context, c *healthcode.DueChunk, n
 				d := &c.Statuses[i]
 				st := r.Citizens.judge(&d.Facts, d.Prev, now)
 				unchanged[i] = sameStatus(d.Prev, st)
-				flips[i] = d.Prev == nil || d.Prev.Colour != st.Colour || d.Prev.ActionRequired != st.ActionRequired
+				if d.Prev == nil || d.Prev.Colour != st.Colour || d.Prev.ActionRequired != st.ActionRequired {
+					flips[w]++
+				}
 				statuses[i] = st
 			}
 		})
 	}
 	wg.Wait()
-	_, remarked, err := r.Store.SaveClaimed(ctx, c, statuses, unchanged)
-	if err != nil {
-		return 0, 0, err
+	for _, f := range flips {
+		changed += f
 	}
-	for i := range flips {
-		if flips[i] {
-			changed++
-		}
-	}
-	// A status marked again meanwhile stays due for the next chunk; it is
-	// not counted here. Changes are counted over the chunk: a re-marked
-	// one is rare and evaluated again soon.
-	return int64(n - remarked), changed, nil
+	return statuses, unchanged, changed
 }
 
 // sameStatus reports whether a new status says what the stored one says;
@@ -332,19 +301,6 @@ func sameTime(a, b time.Time) bool {
 		return a.IsZero() == b.IsZero()
 	}
 	return a.UnixMicro() == b.UnixMicro()
-}
-
-// claimTime is a time after now, unique to one claim with near certainty
-// (random microseconds), at which the claim lapses.
-func (r *Recompute) claimTime(now time.Time) time.Time {
-	var b [4]byte
-	rand.Read(b[:])
-	jitter := time.Duration(binary.BigEndian.Uint32(b[:])%1_000_000) * time.Microsecond
-	lease := r.Lease
-	if lease <= 0 {
-		lease = 5 * time.Minute
-	}
-	return now.Add(lease + jitter)
 }
 
 func (r *Recompute) chunkSize() int {

@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -249,7 +250,8 @@ func TestConcurrentRecomputesShareTheWork(t *testing.T) {
 	}
 }
 
-// A mark set after a chunk was claimed survives the chunk's write.
+// A mark set while a chunk is being recomputed waits for the chunk's
+// commit and survives it; a chunk that fails writes nothing.
 func TestMarkDuringRecomputeSurvives(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -257,36 +259,50 @@ func TestMarkDuringRecomputeSurvives(t *testing.T) {
 	ids := seedCity(t, e.db, 1, 3, now, func(int) cityPerson {
 		return cityPerson{prev: &healthcode.Status{Colour: healthcode.Red, ReevaluateAt: now}}
 	})
-	c, err := e.db.ClaimDue(ctx, now, now.Add(time.Minute), 10)
-	if err != nil || len(c.Statuses) != 3 {
-		t.Fatalf("claimed %v, %v", c, err)
+	green := func(c *healthcode.DueChunk) []*healthcode.Status {
+		sts := make([]*healthcode.Status, len(c.Statuses))
+		for i := range sts {
+			sts[i] = &healthcode.Status{Colour: healthcode.Green, EvaluatedAt: now}
+		}
+		return sts
 	}
-	if again, err := e.db.ClaimDue(ctx, now, now.Add(2*time.Minute), 10); err != nil || len(again.Statuses) != 0 {
-		t.Fatalf("a second claim took %d claimed statuses, %v", len(again.Statuses), err)
+	// A node that fails mid-chunk leaves every status due.
+	n, err := e.db.RecomputeDue(ctx, now, 10, func(c *healthcode.DueChunk) ([]*healthcode.Status, []bool, error) {
+		return nil, nil, errors.New("node died")
+	})
+	if err == nil || n != 0 || e.due(t) != 3 {
+		t.Fatalf("failed chunk: %d, %v; %d due, want 3", n, err, e.due(t))
 	}
-	// An import marks person 1 due while the chunk is being evaluated.
-	if _, err := e.db.SQL().Exec(`UPDATE statuses SET reevaluate_at = $1 WHERE person_id = $2`, now.UnixMicro(), ids[1]); err != nil {
+	marked := make(chan error, 1)
+	n, err = e.db.RecomputeDue(ctx, now, 10, func(c *healthcode.DueChunk) ([]*healthcode.Status, []bool, error) {
+		if len(c.Statuses) != 3 {
+			t.Errorf("took %d statuses, want 3", len(c.Statuses))
+		}
+		// An import marks person 1 due while the chunk is being evaluated:
+		// it waits for the chunk's lock.
+		go func() {
+			_, err := e.db.SQL().Exec(`UPDATE statuses SET reevaluate_at = $1 WHERE person_id = $2`, now.UnixMicro(), ids[1])
+			marked <- err
+		}()
+		select {
+		case err := <-marked:
+			t.Errorf("the mark did not wait for the chunk (%v)", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+		return green(c), make([]bool, 3), nil
+	})
+	if err != nil || n != 3 {
+		t.Fatalf("RecomputeDue = %d, %v; want 3", n, err)
+	}
+	if err := <-marked; err != nil {
 		t.Fatal(err)
-	}
-	sts := make([]*healthcode.Status, 3)
-	for i := range sts {
-		sts[i] = &healthcode.Status{Colour: healthcode.Green, EvaluatedAt: now}
-	}
-	written, remarked, err := e.db.SaveClaimed(ctx, c, sts, make([]bool, 3))
-	if err != nil || written != 2 || remarked != 1 {
-		t.Fatalf("SaveClaimed = %d written, %d remarked, %v; want 2, 1", written, remarked, err)
 	}
 	due, err := e.db.DueStatuses(ctx, now, 10)
 	if err != nil || len(due) != 1 || due[0] != ids[1] {
 		t.Fatalf("due = %v, %v; want only person 1", due, err)
 	}
-	// A claim whose node died lapses: its statuses are due again.
-	c, err = e.db.ClaimDue(ctx, now, now.Add(time.Minute), 10)
-	if err != nil || len(c.Statuses) != 1 {
-		t.Fatal(err)
-	}
-	if n, _ := e.db.CountDue(ctx, now.Add(2*time.Minute)); n != 1 {
-		t.Fatalf("after the lease, due = %d, want 1", n)
+	if got := e.colour(t, ids[0]); got != healthcode.Green {
+		t.Fatalf("person 0 = %v, want green", got)
 	}
 }
 

@@ -2,6 +2,11 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"encoding/hex"
+	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -9,12 +14,13 @@ import (
 	"github.com/healthcode/healthcode"
 )
 
-// The bulk recompute claims due statuses in chunks by setting their
-// re-evaluation time to a claim time after now, unique to the chunk: no
-// other recompute takes them, a lapsed claim (a node that died) makes them
-// due again, and every fact of the chunk is read with one query per kind
-// joined on that value. Whoever marks a status due meanwhile overwrites the
-// claim, so the write, conditional on it, leaves that status due.
+// The bulk recompute takes due statuses in chunks by locking them, not by
+// writing a lease: one transaction per chunk selects the due rows
+// (PostgreSQL: FOR UPDATE SKIP LOCKED, so several nodes split the work;
+// SQLite: the transaction holds the write lock from BEGIN), reads their
+// facts, has them judged, writes the results and clears the due marks,
+// and commits. No other writer can set a mark on a taken row meanwhile, so
+// no mark is lost; a node that dies mid-chunk rolls back and loses nothing.
 
 // CountDue counts the statuses due at now.
 func (db *DB) CountDue(ctx context.Context, now time.Time) (int64, error) {
@@ -23,43 +29,9 @@ func (db *DB) CountDue(ctx context.Context, now time.Time) (int64, error) {
 	return n, db.wrap(err, "count due statuses")
 }
 
-// claimQuery takes up to $3 statuses due at $2 and sets their time to $1.
-// PostgreSQL skips rows another node is claiming; SQLite runs one write
-// transaction at a time.
-func (db *DB) claimQuery() string {
-	lock := ""
-	if db.dialect.Name == "postgres" {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
-	return `UPDATE statuses SET reevaluate_at = $1 WHERE reevaluate_at <= $2 AND person_id IN (
-		SELECT person_id FROM statuses WHERE reevaluate_at <= $2 ORDER BY reevaluate_at LIMIT $3` + lock + `)
-		RETURNING person_id, status`
-}
-
-// claimed joins a fact table to the statuses of one claim ($1).
-const claimed = `statuses s JOIN profiles p ON p.person_id = s.person_id JOIN `
-
-var (
-	recordsOfClaim = recordsQuery("p.person_id, ", claimed, "ON r.person_key = p.person_key WHERE s.reevaluate_at = $1", "1, 4, 3")
-
-	declarationsOfClaim = `SELECT d.` + strings.ReplaceAll(declarationColumns, ", ", ", d.") + `
-		FROM statuses s JOIN declarations d ON d.person_id = s.person_id
-		WHERE s.reevaluate_at = $1 AND (d.created_at >= $2 OR d.findings OR d.id = (
-			SELECT x.id FROM declarations x WHERE x.person_id = d.person_id ORDER BY x.created_at DESC, x.id DESC LIMIT 1))
-		ORDER BY d.person_id, d.created_at DESC, d.id DESC`
-
-	overridesOfClaim = `SELECT a.person_id, a.id, COALESCE(a.corrected_colour, 0), a.decision_reason, a.decided_at, a.override_until
-		FROM statuses s JOIN appeals a ON a.person_id = s.person_id
-		WHERE s.reevaluate_at = $1 AND a.state = 'accepted'
-		ORDER BY a.person_id, a.decided_at DESC, a.id DESC`
-
-	keysOfClaim = `SELECT p.person_id, p.person_key FROM statuses s JOIN profiles p ON p.person_id = s.person_id WHERE s.reevaluate_at = $1`
-)
-
-// sqliteWrites orders the bulk writes of this process on SQLite. A
-// recompute claims the next chunk while it writes the last; on SQLite's one
-// write lock the loser would wait by busy_timeout's sleeps (up to 100 ms
-// each), a mutex hands over at once.
+// sqliteWrites orders the bulk writes of this process on SQLite: two
+// recomputes of one process hand SQLite's one write lock over at once
+// instead of by busy_timeout's sleeps.
 var sqliteWrites sync.Mutex
 
 func (db *DB) lockWrites() func() {
@@ -70,47 +42,159 @@ func (db *DB) lockWrites() func() {
 	return sqliteWrites.Unlock
 }
 
-// ClaimDue claims up to limit due statuses and reads their facts as of now.
-func (db *DB) ClaimDue(ctx context.Context, now, claim time.Time, limit int) (*healthcode.DueChunk, error) {
-	c := &healthcode.DueChunk{Claim: claim}
-	unlock := db.lockWrites()
-	defer func() { unlock() }()
-	rows, err := db.db.QueryContext(ctx, db.claimQuery(), micros(claim), micros(now), limit)
+// bulkCacheKiB is the page cache a SQLite connection gets while it runs a
+// bulk recompute chunk (the default 2 MiB makes most reads system calls).
+const bulkCacheKiB = 64 << 10
+
+// RecomputeDue takes, reads, judges and writes back one chunk.
+func (db *DB) RecomputeDue(ctx context.Context, now time.Time, limit int,
+	judge func(c *healthcode.DueChunk) ([]*healthcode.Status, []bool, error)) (int, error) {
+	defer db.lockWrites()()
+	tx, err := db.db.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, db.wrap(err, "claim due statuses")
+		return 0, db.wrap(err, "begin recompute chunk")
+	}
+	defer tx.Rollback()
+	if db.dialect.Name == "sqlite" {
+		if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -`+strconv.Itoa(bulkCacheKiB)); err != nil {
+			return 0, db.wrap(err, "recompute: cache size")
+		}
+	}
+	c, err := db.takeDue(ctx, tx, now, limit)
+	if err != nil || len(c.Statuses) == 0 {
+		return 0, err
+	}
+	if err := db.readChunk(ctx, tx, c, now); err != nil {
+		return 0, err
+	}
+	statuses, unchanged, err := judge(c)
+	if err != nil {
+		return 0, err
+	}
+	if err := db.writeChunk(ctx, tx, c, statuses, unchanged); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, db.wrap(err, "commit recompute chunk")
+	}
+	return len(c.Statuses), nil
+}
+
+// takeDue selects and locks up to limit statuses due at now, in person
+// order, and decodes their stored statuses on every core.
+func (db *DB) takeDue(ctx context.Context, tx *sql.Tx, now time.Time, limit int) (*healthcode.DueChunk, error) {
+	lock := ""
+	if db.dialect.Name == "postgres" {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT person_id, status FROM statuses WHERE reevaluate_at <= $1
+		ORDER BY reevaluate_at LIMIT $2`+lock, micros(now), limit)
+	if err != nil {
+		return nil, db.wrap(err, "take due statuses")
 	}
 	defer rows.Close()
+	c := &healthcode.DueChunk{}
+	var raw []string
 	for rows.Next() {
 		var d healthcode.DueStatus
 		var js string
 		if err := rows.Scan(&d.PersonID, &js); err != nil {
-			return nil, db.wrap(err, "scan claimed status")
+			return nil, db.wrap(err, "scan due status")
 		}
-		d.Prev = new(healthcode.Status)
-		if err := fromJSON(js, d.Prev); err != nil {
-			return nil, err
-		}
-		normaliseStatus(d.Prev)
 		c.Statuses = append(c.Statuses, d)
+		raw = append(raw, js)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, db.wrap(err, "claim due statuses")
+		return nil, db.wrap(err, "take due statuses")
 	}
 	rows.Close()
-	unlock()
-	unlock = func() {}
-	if len(c.Statuses) == 0 {
-		return c, nil
+	// Person order: fact reads of the chunk walk the indexes forwards.
+	order := make([]int, len(raw))
+	for i := range order {
+		order[i] = i
 	}
-	if err := db.readClaimed(ctx, c, now); err != nil {
-		return nil, err
+	slices.SortFunc(order, func(a, b int) int { return cmpInt(c.Statuses[a].PersonID, c.Statuses[b].PersonID) })
+	sorted := make([]healthcode.DueStatus, len(order))
+	sortedRaw := make([]string, len(order))
+	for i, j := range order {
+		sorted[i], sortedRaw[i] = c.Statuses[j], raw[j]
 	}
-	return c, nil
+	c.Statuses = sorted
+	prevs := make([]healthcode.Status, len(sorted))
+	err = parallel(len(sorted), func(i int) error {
+		if err := fromJSON(sortedRaw[i], &prevs[i]); err != nil {
+			return err
+		}
+		normaliseStatus(&prevs[i])
+		c.Statuses[i].Prev = &prevs[i]
+		return nil
+	})
+	return c, err
 }
 
-// readClaimed fills the facts of a claimed chunk, a query per kind.
-func (db *DB) readClaimed(ctx context.Context, c *healthcode.DueChunk, now time.Time) error {
-	claim := micros(c.Claim)
+// parallel calls fn(i) for i in [0, n) on every core and returns the
+// first error.
+func parallel(n int, fn func(i int) error) error {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := range n {
+			if err := fn(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				if err := fn(i); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// idList is the chunk's person ids as an SQL list literal (integers from
+// the database itself, so nothing to escape).
+func idList(c *healthcode.DueChunk) string {
+	b := make([]byte, 0, len(c.Statuses)*8)
+	for i, d := range c.Statuses {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, d.PersonID, 10)
+	}
+	return string(b)
+}
+
+// appendBlob appends b as a blob literal of the dialect.
+func (db *DB) appendBlob(dst, b []byte) []byte {
+	if db.dialect.Name == "postgres" {
+		dst = append(dst, `'\x`...)
+		dst = hex.AppendEncode(dst, b)
+		return append(dst, "'::bytea"...)
+	}
+	dst = append(dst, "X'"...)
+	dst = hex.AppendEncode(dst, b)
+	return append(dst, '\'')
+}
+
+// readChunk fills the facts of a taken chunk: the person keys, the
+// declarations, each kind of record that has any rows at all, the
+// accepted appeals when there are any, and the risk areas.
+func (db *DB) readChunk(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk, now time.Time) error {
+	ids := idList(c)
 	index := make(map[int64]int, len(c.Statuses))
 	for i := range c.Statuses {
 		index[c.Statuses[i].PersonID] = i
@@ -122,25 +206,57 @@ func (db *DB) readClaimed(ctx context.Context, c *healthcode.DueChunk, now time.
 		return nil
 	}
 
-	keys := make(map[int64][]byte, len(c.Statuses))
-	rows, err := db.db.QueryContext(ctx, keysOfClaim, claim)
+	// Which record kinds (and accepted appeals) exist at all: one cheap
+	// query instead of an index probe per person and kind.
+	var exists strings.Builder
+	exists.WriteString("SELECT ")
+	for _, k := range recordKinds {
+		exists.WriteString("CASE WHEN EXISTS (SELECT 1 FROM " + k.table + ") THEN 1 ELSE 0 END, ")
+	}
+	exists.WriteString("CASE WHEN EXISTS (SELECT 1 FROM appeals WHERE state = 'accepted') THEN 1 ELSE 0 END")
+	present := make([]int64, len(recordKinds)+1)
+	dest := make([]any, len(present))
+	for i := range present {
+		dest[i] = &present[i]
+	}
+	if err := tx.QueryRowContext(ctx, exists.String()).Scan(dest...); err != nil {
+		return db.wrap(err, "chunk: record kinds")
+	}
+
+	byKey := make(map[string]int, len(c.Statuses))
+	keys := make([][]byte, len(c.Statuses))
+	var keyList []byte // the keys as SQL blob literals
+	rows, err := tx.QueryContext(ctx, `SELECT person_id, person_key FROM profiles WHERE person_id IN (`+ids+`) ORDER BY person_key`)
 	if err != nil {
-		return db.wrap(err, "claimed: person keys")
+		return db.wrap(err, "chunk: person keys")
 	}
 	for rows.Next() {
 		var id int64
 		var key []byte
 		if err := rows.Scan(&id, &key); err != nil {
 			rows.Close()
-			return db.wrap(err, "claimed: scan person key")
+			return db.wrap(err, "chunk: scan person key")
 		}
-		keys[id] = key
+		if i, ok := index[id]; ok {
+			keys[i] = key
+			byKey[string(key)] = i
+			if len(keyList) > 0 {
+				keyList = append(keyList, ',')
+			}
+			keyList = db.appendBlob(keyList, key)
+		}
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return db.wrap(err, "chunk: person keys")
+	}
 
-	rows, err = db.db.QueryContext(ctx, declarationsOfClaim, claim, micros(now.Add(-DeclarationWindow)))
+	rows, err = tx.QueryContext(ctx, `SELECT `+declarationColumns+` FROM declarations d
+		WHERE d.person_id IN (`+ids+`) AND (d.created_at >= $1 OR d.findings OR d.id = (
+			SELECT x.id FROM declarations x WHERE x.person_id = d.person_id ORDER BY x.created_at DESC, x.id DESC LIMIT 1))
+		ORDER BY d.person_id, d.created_at DESC, d.id DESC`, micros(now.Add(-DeclarationWindow)))
 	if err != nil {
-		return db.wrap(err, "claimed: declarations")
+		return db.wrap(err, "chunk: declarations")
 	}
 	ds, err := db.scanDeclarations(rows)
 	if err != nil {
@@ -152,40 +268,63 @@ func (db *DB) readClaimed(ctx context.Context, c *healthcode.DueChunk, now time.
 		}
 	}
 
-	rows, err = db.db.QueryContext(ctx, recordsOfClaim, claim)
-	if err != nil {
-		return db.wrap(err, "claimed: records")
-	}
-	if err := scanRecords(rows, true, func(id int64) (*healthcode.Facts, []byte) { return facts(id), keys[id] }); err != nil {
-		return db.wrap(err, "claimed: records")
+	if len(keyList) > 0 {
+		// Literals, not thousands of parameters: SQLite looks parameters
+		// up by name in a list, quadratic in their number.
+		in := string(keyList)
+		var key []byte
+		for i, k := range recordKinds {
+			if present[i] == 0 {
+				continue
+			}
+			// Oldest first within a person, as Facts reads them.
+			rows, err := tx.QueryContext(ctx, `SELECT r.person_key, '`+k.kind+`', `+k.cols+` FROM `+k.table+
+				` r WHERE r.person_key IN (`+in+`) ORDER BY 4, 3`)
+			if err != nil {
+				return db.wrap(err, "chunk: "+k.table)
+			}
+			err = scanRecords(rows, &key, func() (*healthcode.Facts, []byte) {
+				if i, ok := byKey[string(key)]; ok {
+					return &c.Statuses[i].Facts, keys[i]
+				}
+				return nil, nil
+			})
+			if err != nil {
+				return db.wrap(err, "chunk: "+k.table)
+			}
+		}
 	}
 
-	rows, err = db.db.QueryContext(ctx, overridesOfClaim, claim)
-	if err != nil {
-		return db.wrap(err, "claimed: overrides")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var personID, colour, from, until int64
-		var o healthcode.StatusOverride
-		if err := rows.Scan(&personID, &o.AppealID, &colour, &o.Reason, &from, &until); err != nil {
-			return db.wrap(err, "claimed: scan override")
+	if present[len(recordKinds)] != 0 {
+		rows, err := tx.QueryContext(ctx, `SELECT a.person_id, a.id, COALESCE(a.corrected_colour, 0), a.decision_reason,
+				a.decided_at, a.override_until
+			FROM appeals a WHERE a.person_id IN (`+ids+`) AND a.state = 'accepted'
+			ORDER BY a.person_id, a.decided_at DESC, a.id DESC`)
+		if err != nil {
+			return db.wrap(err, "chunk: overrides")
 		}
-		// Newest first: the first row of a person is the one that counts.
-		if f := facts(personID); f != nil && f.Override == nil {
-			o.Colour, o.From, o.Until = healthcode.Colour(colour), fromMicros(from), fromMicros(until)
-			f.Override = &o
+		defer rows.Close()
+		for rows.Next() {
+			var personID, colour, from, until int64
+			var o healthcode.StatusOverride
+			if err := rows.Scan(&personID, &o.AppealID, &colour, &o.Reason, &from, &until); err != nil {
+				return db.wrap(err, "chunk: scan override")
+			}
+			// Newest first: the first row of a person is the one that counts.
+			if f := facts(personID); f != nil && f.Override == nil {
+				o.Colour, o.From, o.Until = healthcode.Colour(colour), fromMicros(from), fromMicros(until)
+				f.Override = &o
+			}
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return db.wrap(err, "claimed: overrides")
+		if err := rows.Err(); err != nil {
+			return db.wrap(err, "chunk: overrides")
+		}
+		rows.Close()
 	}
 
-	// Risk areas are read after the claim, like every other fact: a change
-	// committed before it is seen, one after it marks the person due again.
-	areas, err := db.RiskAreas(ctx)
+	areas, err := scanRiskAreas(tx.QueryContext(ctx, `SELECT division, area, level, from_at, until_at FROM risk_areas ORDER BY id`))
 	if err != nil {
-		return err
+		return db.wrap(err, "chunk: risk areas")
 	}
 	for i := range c.Statuses {
 		c.Statuses[i].Facts.RiskAreas = areas
@@ -193,55 +332,47 @@ func (db *DB) readClaimed(ctx context.Context, c *healthcode.DueChunk, now time.
 	return nil
 }
 
-// SaveClaimed writes a chunk's statuses in one transaction, each only if
-// its row still holds the chunk's claim.
-func (db *DB) SaveClaimed(ctx context.Context, c *healthcode.DueChunk, statuses []*healthcode.Status, unchanged []bool) (written, remarked int, err error) {
-	defer db.lockWrites()()
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, 0, db.wrap(err, "begin save claimed")
+// writeBatch is how many statuses one UPDATE statement writes.
+const writeBatch = 64
+
+// writeChunk writes statuses[i] for c.Statuses[i], or only clears the due
+// mark when unchanged[i]. The JSON is encoded on every core first.
+func (db *DB) writeChunk(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk, statuses []*healthcode.Status, unchanged []bool) error {
+	n := len(c.Statuses)
+	js := make([]string, n)
+	if err := parallel(n, func(i int) error {
+		if unchanged[i] {
+			return nil
+		}
+		var err error
+		js[i], err = toJSON(statuses[i])
+		return err
+	}); err != nil {
+		return err
 	}
-	defer tx.Rollback()
 	write, err := tx.PrepareContext(ctx, `UPDATE statuses SET colour = $2, action_required = $3, reevaluate_at = $4,
-		status = $5, evaluated_at = $6 WHERE person_id = $1 AND reevaluate_at = $7`)
+		status = $5, evaluated_at = $6 WHERE person_id = $1`)
 	if err != nil {
-		return 0, 0, db.wrap(err, "prepare save claimed")
+		return db.wrap(err, "prepare recompute write")
 	}
 	defer write.Close()
-	keep, err := tx.PrepareContext(ctx, `UPDATE statuses SET reevaluate_at = $2 WHERE person_id = $1 AND reevaluate_at = $3`)
+	keep, err := tx.PrepareContext(ctx, `UPDATE statuses SET reevaluate_at = $2 WHERE person_id = $1`)
 	if err != nil {
-		return 0, 0, db.wrap(err, "prepare save claimed")
+		return db.wrap(err, "prepare recompute write")
 	}
 	defer keep.Close()
-	claim := micros(c.Claim)
 	for i, d := range c.Statuses {
 		s := statuses[i]
-		var n int64
 		if unchanged[i] {
-			res, err := keep.ExecContext(ctx, d.PersonID, nullMicros(s.ReevaluateAt), claim)
-			if err != nil {
-				return 0, 0, db.wrap(err, "clear due mark")
+			if _, err := keep.ExecContext(ctx, d.PersonID, nullMicros(s.ReevaluateAt)); err != nil {
+				return db.wrap(err, "clear due mark")
 			}
-			n, _ = res.RowsAffected()
-		} else {
-			js, err := toJSON(s)
-			if err != nil {
-				return 0, 0, err
-			}
-			res, err := write.ExecContext(ctx, d.PersonID, int64(s.Colour), s.ActionRequired, nullMicros(s.ReevaluateAt),
-				js, micros(s.EvaluatedAt), claim)
-			if err != nil {
-				return 0, 0, db.wrap(err, "save claimed status")
-			}
-			n, _ = res.RowsAffected()
-			written += int(n)
+			continue
 		}
-		if n == 0 {
-			remarked++
+		if _, err := write.ExecContext(ctx, d.PersonID, int64(s.Colour), s.ActionRequired, nullMicros(s.ReevaluateAt),
+			js[i], micros(s.EvaluatedAt)); err != nil {
+			return db.wrap(err, "write recomputed status")
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return 0, 0, db.wrap(err, "commit save claimed")
-	}
-	return written, remarked, nil
+	return nil
 }

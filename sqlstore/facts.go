@@ -68,7 +68,7 @@ func (db *DB) Facts(ctx context.Context, personID int64, personKey []byte, now t
 		if err != nil {
 			return nil, db.wrap(err, "facts: records")
 		}
-		err = scanRecords(rows, false, func(int64) (*healthcode.Facts, []byte) { return &f, personKey })
+		err = scanRecords(rows, nil, func() (*healthcode.Facts, []byte) { return &f, personKey })
 		if err != nil {
 			return nil, db.wrap(err, "facts: records")
 		}
@@ -90,21 +90,21 @@ func (db *DB) Facts(ctx context.Context, personID int64, personKey []byte, now t
 }
 
 // scanRecords appends each row to the Facts that factsOf returns, with the
-// person key, for its person id; withPerson tells whether rows lead with
-// one (bulk reads).
-func scanRecords(rows *sql.Rows, withPerson bool, factsOf func(personID int64) (*healthcode.Facts, []byte)) error {
+// person key; lead, when not nil, is scanned from a first column that
+// names the person (bulk reads), before factsOf is called.
+func scanRecords(rows *sql.Rows, lead any, factsOf func() (*healthcode.Facts, []byte)) error {
 	defer rows.Close()
 	var kind, s1, s2, ext string
-	var personID, id, t1, t2, t3, n1, n2, recorded int64
+	var id, t1, t2, t3, n1, n2, recorded int64
 	dest := []any{&kind, &id, &t1, &t2, &t3, &n1, &n2, &s1, &s2, &ext, &recorded}
-	if withPerson {
-		dest = append([]any{&personID}, dest...)
+	if lead != nil {
+		dest = append([]any{lead}, dest...)
 	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		f, key := factsOf(personID)
+		f, key := factsOf()
 		if f == nil {
 			continue
 		}
