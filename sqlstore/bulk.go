@@ -258,7 +258,7 @@ func (db *DB) readChunk(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk,
 	if err != nil {
 		return db.wrap(err, "chunk: declarations")
 	}
-	ds, err := db.scanDeclarations(rows)
+	ds, err := db.scanDeclarationsParallel(rows)
 	if err != nil {
 		return err
 	}
@@ -332,8 +332,56 @@ func (db *DB) readChunk(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk,
 	return nil
 }
 
-// writeBatch is how many statuses one UPDATE statement writes.
-const writeBatch = 64
+// scanDeclarationsParallel is scanDeclarations with the JSON columns
+// decoded on every core once the rows are read.
+func (db *DB) scanDeclarationsParallel(rows *sql.Rows) ([]healthcode.Declaration, error) {
+	defer rows.Close()
+	var ds []healthcode.Declaration
+	var raw []string // symptoms and places of each row
+	for rows.Next() {
+		var d healthcode.Declaration
+		var temp sql.NullFloat64
+		var symptoms, places string
+		var created int64
+		if err := rows.Scan(&d.ID, &d.PersonID, &temp, &symptoms, &d.FeverMedicine, &d.CaseContact, &places,
+			&d.ReturnToWork, &d.Findings, &created); err != nil {
+			return nil, db.wrap(err, "scan declaration")
+		}
+		if temp.Valid {
+			d.Temperature = &temp.Float64
+		}
+		d.CreatedAt = fromMicros(created)
+		ds = append(ds, d)
+		raw = append(raw, symptoms, places)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.wrap(err, "scan declarations")
+	}
+	err := parallel(len(ds), func(i int) error {
+		d := &ds[i]
+		if raw[2*i] != "[]" {
+			if err := fromJSON(raw[2*i], &d.Symptoms); err != nil {
+				return err
+			}
+		}
+		if raw[2*i+1] != "[]" {
+			if err := fromJSON(raw[2*i+1], &d.Places); err != nil {
+				return err
+			}
+		}
+		if len(d.Symptoms) == 0 {
+			d.Symptoms = nil
+		}
+		if len(d.Places) == 0 {
+			d.Places = nil
+		}
+		for i := range d.Places {
+			d.Places[i].From, d.Places[i].To = stored(d.Places[i].From), stored(d.Places[i].To)
+		}
+		return nil
+	})
+	return ds, err
+}
 
 // writeChunk writes statuses[i] for c.Statuses[i], or only clears the due
 // mark when unchanged[i]. The JSON is encoded on every core first.
