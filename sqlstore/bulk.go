@@ -44,7 +44,7 @@ func (db *DB) lockWrites() func() {
 
 // bulkCacheKiB is the page cache a SQLite connection gets while it runs a
 // bulk recompute chunk (the default 2 MiB makes most reads system calls).
-const bulkCacheKiB = 64 << 10
+const bulkCacheKiB = 128 << 10
 
 // RecomputeDue takes, reads, judges and writes back one chunk.
 func (db *DB) RecomputeDue(ctx context.Context, now time.Time, limit int,
