@@ -42,10 +42,6 @@ func (db *DB) lockWrites() func() {
 	return sqliteWrites.Unlock
 }
 
-// bulkCacheKiB is the page cache a SQLite connection gets while it runs a
-// bulk recompute chunk (the default 2 MiB makes most reads system calls).
-const bulkCacheKiB = 128 << 10
-
 // RecomputeDue takes, reads, judges and writes back one chunk.
 func (db *DB) RecomputeDue(ctx context.Context, now time.Time, limit int,
 	judge func(c *healthcode.DueChunk) ([]*healthcode.Status, []bool, error)) (int, error) {
@@ -55,11 +51,6 @@ func (db *DB) RecomputeDue(ctx context.Context, now time.Time, limit int,
 		return 0, db.wrap(err, "begin recompute chunk")
 	}
 	defer tx.Rollback()
-	if db.dialect.Name == "sqlite" {
-		if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -`+strconv.Itoa(bulkCacheKiB)); err != nil {
-			return 0, db.wrap(err, "recompute: cache size")
-		}
-	}
 	c, err := db.takeDue(ctx, tx, now, limit)
 	if err != nil || len(c.Statuses) == 0 {
 		return 0, err
