@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"time"
 
 	"github.com/healthcode/healthcode"
@@ -103,26 +102,10 @@ func (db *DB) DecideAppeal(ctx context.Context, d *healthcode.AppealDecision, by
 	return a, nil
 }
 
-// markStatusDue sets the person's re-evaluation time to at, both in the
-// indexed column (the sweeper's) and in the stored status (the reader's).
+// markStatusDue marks the person's status due at at, so the next read and
+// the recompute see the decision.
 func (db *DB) markStatusDue(ctx context.Context, tx *sql.Tx, personID int64, at time.Time) error {
-	var js string
-	err := tx.QueryRowContext(ctx, `SELECT status FROM statuses WHERE person_id = $1`+db.dialect.ForUpdate, personID).Scan(&js)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil // no status yet: the first read evaluates it anyway
-	} else if err != nil {
-		return db.wrap(err, "read status to mark due")
-	}
-	var s healthcode.Status
-	if err := fromJSON(js, &s); err != nil {
-		return err
-	}
-	s.ReevaluateAt = at
-	if js, err = toJSON(&s); err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE statuses SET reevaluate_at = $2, status = $3 WHERE person_id = $1`,
-		personID, micros(at), js)
+	_, err := markDue(ctx, tx, at, `SELECT person_id FROM statuses WHERE person_id = $2`, personID)
 	return db.wrap(err, "mark status due")
 }
 

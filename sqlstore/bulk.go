@@ -22,10 +22,12 @@ import (
 // and commits. No other writer can set a mark on a taken row meanwhile, so
 // no mark is lost; a node that dies mid-chunk rolls back and loses nothing.
 
-// CountDue counts the statuses due at now.
+// CountDue counts the statuses due at now, for progress: a status both
+// marked and past its own time counts twice.
 func (db *DB) CountDue(ctx context.Context, now time.Time) (int64, error) {
 	var n int64
-	err := db.queryRow(ctx, `SELECT count(*) FROM statuses WHERE reevaluate_at <= $1`, micros(now)).Scan(&n)
+	err := db.queryRow(ctx, `SELECT (SELECT count(*) FROM status_due WHERE due_at <= $1)
+		+ (SELECT count(*) FROM statuses WHERE reevaluate_at <= $1)`, micros(now)).Scan(&n)
 	return n, db.wrap(err, "count due statuses")
 }
 
@@ -71,21 +73,54 @@ func (db *DB) RecomputeDue(ctx context.Context, now time.Time, limit int,
 	return len(c.Statuses), nil
 }
 
-// takeDue selects and locks up to limit statuses due at now, in person
-// order, and decodes their stored statuses on every core.
+// takeDue selects and locks up to limit statuses due at now (marked in
+// status_due, or whose own re-evaluation time has come), in person order,
+// and decodes their stored statuses on every core. Marks of people without
+// a stored status are dropped: there is nothing to re-evaluate, and a read
+// evaluates such a person from scratch anyway.
 func (db *DB) takeDue(ctx context.Context, tx *sql.Tx, now time.Time, limit int) (*healthcode.DueChunk, error) {
 	lock := ""
 	if db.dialect.Name == "postgres" {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT person_id, status FROM statuses WHERE reevaluate_at <= $1
-		ORDER BY reevaluate_at LIMIT $2`+lock, micros(now), limit)
+	ids, err := scanIDs(tx.QueryContext(ctx, `SELECT person_id FROM status_due WHERE due_at <= $1
+		ORDER BY person_id LIMIT $2`+lock, micros(now), limit))
 	if err != nil {
-		return nil, db.wrap(err, "take due statuses")
+		return nil, db.wrap(err, "take marked statuses")
+	}
+	marked := len(ids)
+	if len(ids) < limit {
+		more, err := scanIDs(tx.QueryContext(ctx, `SELECT person_id FROM statuses WHERE reevaluate_at <= $1
+			ORDER BY reevaluate_at LIMIT $2`+lock, micros(now), limit-len(ids)))
+		if err != nil {
+			return nil, db.wrap(err, "take due statuses")
+		}
+		ids = append(ids, more...)
+	}
+	c := &healthcode.DueChunk{}
+	if len(ids) == 0 {
+		return c, nil
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	list := make([]byte, 0, len(ids)*8)
+	for i, id := range ids {
+		if i > 0 {
+			list = append(list, ',')
+		}
+		list = strconv.AppendInt(list, id, 10)
+	}
+	forUpdate := ""
+	if db.dialect.Name == "postgres" {
+		forUpdate = " FOR UPDATE"
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT person_id, status FROM statuses WHERE person_id IN (`+string(list)+`)
+		ORDER BY person_id`+forUpdate)
+	if err != nil {
+		return nil, db.wrap(err, "read due statuses")
 	}
 	defer rows.Close()
-	c := &healthcode.DueChunk{}
-	var raw []string
+	var sortedRaw []string
 	for rows.Next() {
 		var d healthcode.DueStatus
 		var js string
@@ -93,26 +128,21 @@ func (db *DB) takeDue(ctx context.Context, tx *sql.Tx, now time.Time, limit int)
 			return nil, db.wrap(err, "scan due status")
 		}
 		c.Statuses = append(c.Statuses, d)
-		raw = append(raw, js)
+		sortedRaw = append(sortedRaw, js)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, db.wrap(err, "take due statuses")
+		return nil, db.wrap(err, "read due statuses")
 	}
 	rows.Close()
-	// Person order: fact reads of the chunk walk the indexes forwards.
-	order := make([]int, len(raw))
-	for i := range order {
-		order[i] = i
+	if marked > 0 && len(c.Statuses) < len(ids) {
+		// Marks of people without a status: nothing to take, drop them.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM status_due WHERE person_id IN (`+string(list)+`)
+			AND person_id NOT IN (SELECT person_id FROM statuses WHERE person_id IN (`+string(list)+`))`); err != nil {
+			return nil, db.wrap(err, "drop orphan due marks")
+		}
 	}
-	slices.SortFunc(order, func(a, b int) int { return cmpInt(c.Statuses[a].PersonID, c.Statuses[b].PersonID) })
-	sorted := make([]healthcode.DueStatus, len(order))
-	sortedRaw := make([]string, len(order))
-	for i, j := range order {
-		sorted[i], sortedRaw[i] = c.Statuses[j], raw[j]
-	}
-	c.Statuses = sorted
-	prevs := make([]healthcode.Status, len(sorted))
-	err = parallel(len(sorted), func(i int) error {
+	prevs := make([]healthcode.Status, len(c.Statuses))
+	err = parallel(len(c.Statuses), func(i int) error {
 		if err := fromJSON(sortedRaw[i], &prevs[i]); err != nil {
 			return err
 		}
@@ -400,6 +430,11 @@ func (db *DB) writeChunk(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk
 		return db.wrap(err, "prepare recompute write")
 	}
 	defer keep.Close()
+	// The chunk holds its people locked: no mark can have been set since
+	// their facts were read, so every mark of the chunk is answered.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM status_due WHERE person_id IN (`+idList(c)+`)`); err != nil {
+		return db.wrap(err, "clear due marks")
+	}
 	for i, d := range c.Statuses {
 		s := statuses[i]
 		if unchanged[i] {
@@ -414,4 +449,21 @@ func (db *DB) writeChunk(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk
 		}
 	}
 	return nil
+}
+
+// scanIDs reads a one-column result of person ids.
+func scanIDs(rows *sql.Rows, err error) ([]int64, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }

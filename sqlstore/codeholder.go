@@ -16,12 +16,13 @@ func (db *DB) FindCodeHolder(ctx context.Context, personID int64) (*healthcode.C
 	var h healthcode.CodeHolder
 	var name, idNumber []byte
 	var idType, js sql.NullString
-	var due sql.NullInt64
-	err := db.queryRow(ctx, `SELECT p.subject, pr.id_type, pr.name, pr.id_number, s.status, s.reevaluate_at
+	var own, mark sql.NullInt64
+	err := db.queryRow(ctx, `SELECT p.subject, pr.id_type, pr.name, pr.id_number, s.status, s.reevaluate_at, d.due_at
 		FROM persons p
 		LEFT JOIN profiles pr ON pr.person_id = p.id
 		LEFT JOIN statuses s ON s.person_id = p.id
-		WHERE p.id = $1`, personID).Scan(&h.Subject, &idType, &name, &idNumber, &js, &due)
+		LEFT JOIN status_due d ON d.person_id = p.id
+		WHERE p.id = $1`, personID).Scan(&h.Subject, &idType, &name, &idNumber, &js, &own, &mark)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("person")
 	} else if err != nil {
@@ -42,7 +43,7 @@ func (db *DB) FindCodeHolder(ctx context.Context, personID int64) (*healthcode.C
 		h.Profile = p
 	}
 	if js.Valid {
-		if h.Status, err = decodeStatus(js.String, due); err != nil {
+		if h.Status, err = decodeStatus(js.String, own, mark); err != nil {
 			return nil, err
 		}
 	}

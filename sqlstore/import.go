@@ -368,14 +368,14 @@ func (imp *importer) finish(ctx context.Context) error {
 	if err != nil {
 		return imp.db.wrap(err, "import: count pending")
 	}
-	_, err = imp.tx.ExecContext(ctx, `UPDATE statuses SET reevaluate_at = $1 WHERE person_id IN (
-		SELECT p.person_id FROM profiles p WHERE p.person_key IN (SELECT r.person_key FROM `+t+` r WHERE r.recorded_at = $1))`, imp.now)
+	at := fromMicros(imp.now)
+	_, err = markDue(ctx, imp.tx, at, `SELECT p.person_id FROM `+t+` r JOIN profiles p ON p.person_key = r.person_key
+		WHERE r.recorded_at = $2`, imp.now)
 	if err != nil {
 		return imp.db.wrap(err, "import: mark statuses due")
 	}
 	for _, key := range imp.formerKeys {
-		_, err := imp.tx.ExecContext(ctx, `UPDATE statuses SET reevaluate_at = $1 WHERE person_id IN (
-			SELECT person_id FROM profiles WHERE person_key = $2)`, imp.now, key)
+		_, err := markDue(ctx, imp.tx, at, `SELECT person_id FROM profiles WHERE person_key = $2`, key)
 		if err != nil {
 			return imp.db.wrap(err, "import: mark statuses due")
 		}

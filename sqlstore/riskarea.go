@@ -54,12 +54,10 @@ func (db *DB) ChangeRiskAreas(ctx context.Context, areas []healthcode.RiskArea, 
 	}
 	var touched int64
 	if changes := changedDivisions(old, areas); len(changes) > 0 {
-		query, args := markStaysQuery(changes, now, lookback)
-		res, err := tx.ExecContext(ctx, query, args...)
-		if err != nil {
+		query, args := touchedByStays(changes, now, lookback)
+		if touched, err = markDue(ctx, tx, now, query, args...); err != nil {
 			return 0, db.wrap(err, "mark statuses touched by risk areas")
 		}
-		touched, _ = res.RowsAffected()
 	}
 	return touched, db.wrap(tx.Commit(), "commit risk areas")
 }
@@ -137,10 +135,11 @@ func cmpInt(a, b int64) int {
 	return 0
 }
 
-// markStaysQuery builds the one UPDATE that marks everyone touched by
-// changes; a person matched twice is marked and counted once.
-func markStaysQuery(changes []divisionChange, now time.Time, lookback time.Duration) (string, []any) {
-	args := []any{micros(now)}
+// touchedByStays builds the one SELECT of everyone touched by changes, its
+// parameters from $2 on (markDue's convention); a person matched twice is
+// listed once.
+func touchedByStays(changes []divisionChange, now time.Time, lookback time.Duration) (string, []any) {
+	args := []any{nil} // $1 is markDue's
 	var conds []string
 	for _, c := range changes {
 		lo, hi := divisionRange(c.division)
@@ -156,9 +155,8 @@ func markStaysQuery(changes []divisionChange, now time.Time, lookback time.Durat
 			" AND (x.to_at = 0 OR x.to_at >= $"+itoa(n-1)+") AND x.from_at < $"+itoa(n)+")")
 	}
 	where := strings.Join(conds, " OR ")
-	return `UPDATE statuses SET reevaluate_at = $1 WHERE person_id IN (
-		SELECT x.person_id FROM declared_stays x WHERE ` + where + `
-		UNION SELECT p.person_id FROM travel x JOIN profiles p ON p.person_key = x.person_key WHERE ` + where + `)`, args
+	return `SELECT x.person_id FROM declared_stays x WHERE ` + where + `
+		UNION SELECT p.person_id FROM travel x JOIN profiles p ON p.person_key = x.person_key WHERE ` + where, args[1:]
 }
 
 // divisionRange returns the range [lo, hi) of division codes a risk entry

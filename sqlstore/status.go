@@ -26,30 +26,28 @@ func (db *DB) SaveStatus(ctx context.Context, personID int64, s *healthcode.Stat
 
 func (db *DB) FindStatus(ctx context.Context, personID int64) (*healthcode.Status, error) {
 	var js string
-	var due sql.NullInt64
-	err := db.queryRow(ctx, `SELECT status, reevaluate_at FROM statuses WHERE person_id = $1`, personID).Scan(&js, &due)
+	var own, mark sql.NullInt64
+	err := db.queryRow(ctx, `SELECT s.status, s.reevaluate_at, d.due_at FROM statuses s
+		LEFT JOIN status_due d ON d.person_id = s.person_id WHERE s.person_id = $1`, personID).Scan(&js, &own, &mark)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("status")
 	} else if err != nil {
 		return nil, db.wrap(err, "find status")
 	}
-	return decodeStatus(js, due)
+	return decodeStatus(js, own, mark)
 }
 
-// decodeStatus reads a stored status. The reevaluate_at column, not the
-// JSON, says when it is due: imports, risk-area changes and decisions mark
-// statuses due by setting the column alone, and a reader must then see the
-// status as stale and evaluate it again.
-func decodeStatus(js string, due sql.NullInt64) (*healthcode.Status, error) {
+// decodeStatus reads a stored status. The columns, not the JSON, say when
+// it is due: its own re-evaluation time, or a due mark set by an import, a
+// risk-area change or a decision; a reader must then see the status as
+// stale and evaluate it again.
+func decodeStatus(js string, own, mark sql.NullInt64) (*healthcode.Status, error) {
 	var s healthcode.Status
 	if err := fromJSON(js, &s); err != nil {
 		return nil, err
 	}
 	normaliseStatus(&s)
-	s.ReevaluateAt = time.Time{}
-	if due.Valid {
-		s.ReevaluateAt = fromMicros(due.Int64)
-	}
+	s.ReevaluateAt = dueAt(own, mark)
 	return &s, nil
 }
 
@@ -65,11 +63,14 @@ func normaliseStatus(s *healthcode.Status) {
 	}
 }
 
-// DueStatuses returns the people whose re-evaluation time has come, the
-// most overdue first. A status with no re-evaluation time is never due.
+// DueStatuses returns the people whose re-evaluation time has come or who
+// are marked due, the most overdue first. A status with neither is never due.
 func (db *DB) DueStatuses(ctx context.Context, now time.Time, limit int) ([]int64, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT person_id FROM statuses
-		WHERE reevaluate_at IS NOT NULL AND reevaluate_at <= $1 ORDER BY reevaluate_at LIMIT $2`, micros(now), limit)
+	rows, err := db.db.QueryContext(ctx, `SELECT person_id FROM (
+			SELECT person_id, reevaluate_at AS due FROM statuses WHERE reevaluate_at IS NOT NULL AND reevaluate_at <= $1
+			UNION ALL SELECT d.person_id, d.due_at FROM status_due d JOIN statuses s ON s.person_id = d.person_id
+				WHERE d.due_at <= $1) x
+		GROUP BY person_id ORDER BY min(due), person_id LIMIT $2`, micros(now), limit)
 	if err != nil {
 		return nil, db.wrap(err, "due statuses")
 	}
