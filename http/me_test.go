@@ -122,7 +122,8 @@ func TestStatusJSON(t *testing.T) {
 	ts := newTestServer(t)
 	ts.citizens.StatusFn = func(ctx context.Context, id int64) (*healthcode.Status, error) {
 		return &healthcode.Status{Colour: healthcode.Red, ActionRequired: true,
-			Reasons: []healthcode.Reason{{Code: "case_contact", Colour: healthcode.Red, TextZH: "密接", TextEN: "close contact", Since: testTime}},
+			Reasons: []healthcode.Reason{{Code: "case_contact", Colour: healthcode.Red, TextZH: "密接", TextEN: "close contact", Since: testTime},
+				{Code: "appeal_accepted", Colour: healthcode.Green, Detail: "lab mix-up", Since: testTime}},
 			Since:   testTime, LatestTest: &healthcode.TestSummary{SampledAt: testTime, Result: healthcode.Positive},
 			Doses: 3, PolicyVersion: "CN-330100/1", Declared: true}, nil
 	}
@@ -141,6 +142,12 @@ func TestStatusJSON(t *testing.T) {
 	r := m["reasons"].([]any)[0].(map[string]any)
 	if r["code"] != "case_contact" || r["colour"] != "red" || r["action_required"] != false || r["text_en"] != "close contact" {
 		t.Errorf("reason %v", r)
+	}
+	if _, ok := r["detail"]; ok {
+		t.Errorf("empty detail shown: %v", r)
+	}
+	if r := m["reasons"].([]any)[1].(map[string]any); r["detail"] != "lab mix-up" {
+		t.Errorf("the staff's reason of an accepted appeal is not shown: %v", r)
 	}
 
 	ts.citizens.StatusFn = func(ctx context.Context, id int64) (*healthcode.Status, error) {

@@ -27,7 +27,10 @@ type reasonResponse struct {
 	ActionRequired bool              `json:"action_required"`
 	TextZH         string            `json:"text_zh"`
 	TextEN         string            `json:"text_en"`
-	Since          time.Time         `json:"since"`
+	// Detail is what a person's own case adds, e.g. the staff's reason
+	// for an accepted appeal.
+	Detail string    `json:"detail,omitempty"`
+	Since  time.Time `json:"since"`
 }
 
 type testResponse struct {
@@ -50,7 +53,7 @@ func newStatusResponse(st *healthcode.Status) statusResponse {
 	for _, r := range st.Reasons {
 		resp.Reasons = append(resp.Reasons, reasonResponse{
 			Code: r.Code, Colour: r.Colour, ActionRequired: r.Action,
-			TextZH: r.TextZH, TextEN: r.TextEN, Since: r.Since,
+			TextZH: r.TextZH, TextEN: r.TextEN, Detail: r.Detail, Since: r.Since,
 		})
 	}
 	if t := st.LatestTest; t != nil {
