@@ -2,10 +2,13 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/healthcode/healthcode/status"
 )
 
 // Every setting is a flag whose default comes from an environment variable,
@@ -70,4 +73,22 @@ func parseAnywhere(fs *flag.FlagSet, args []string) ([]string, error) {
 		positional = append(positional, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+}
+
+// loadPolicy reads the region policy of --policy, or the embedded national
+// default when path is empty. Every command that evaluates statuses must
+// use the same policy as the node, so they share this.
+func loadPolicy(path string) (*status.Policy, error) {
+	if path == "" {
+		return status.DefaultPolicy(), nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--policy: %w", err)
+	}
+	p, err := status.LoadPolicy(data)
+	if err != nil {
+		return nil, fmt.Errorf("--policy %s: %w", path, err)
+	}
+	return p, nil
 }

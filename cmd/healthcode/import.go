@@ -13,7 +13,6 @@ import (
 
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/node"
-	"github.com/healthcode/healthcode/status"
 	"github.com/schollz/progressbar/v3"
 )
 
@@ -60,16 +59,10 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "import: --format: must be csv or ndjson (the file's extension does not tell)")
 		return 2
 	}
-	policy := status.DefaultPolicy()
-	if *policyFile != "" {
-		data, err := os.ReadFile(*policyFile)
-		if err == nil {
-			policy, err = status.LoadPolicy(data)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "import: --policy %s: %v\n", *policyFile, err)
-			return 2
-		}
+	policy, err := loadPolicy(*policyFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "import: %v\n", err)
+		return 2
 	}
 	f, err := os.Open(path)
 	if err != nil {

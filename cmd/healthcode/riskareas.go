@@ -12,7 +12,6 @@ import (
 
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/node"
-	"github.com/healthcode/healthcode/status"
 )
 
 func init() { commands["risk-areas"] = runRiskAreas }
@@ -42,16 +41,10 @@ func runRiskAreas(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprint(stderr, riskAreasUsage)
 		return 2
 	}
-	policy := status.DefaultPolicy()
-	if *policyFile != "" {
-		data, err := os.ReadFile(*policyFile)
-		if err == nil {
-			policy, err = status.LoadPolicy(data)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "risk-areas: --policy %s: %v\n", *policyFile, err)
-			return 2
-		}
+	policy, err := loadPolicy(*policyFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "risk-areas: %v\n", err)
+		return 2
 	}
 	var areas []healthcode.RiskArea
 	if args[0] == "set" {

@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"regexp"
 	"time"
 
 	"github.com/healthcode/healthcode"
 	hchttp "github.com/healthcode/healthcode/http"
 	"github.com/healthcode/healthcode/node"
-	"github.com/healthcode/healthcode/status"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -55,16 +53,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "serve: --region: must be CN- and a six-digit division code, e.g. CN-330100")
 		return 2
 	}
-	policy := status.DefaultPolicy()
-	if *policyFile != "" {
-		data, err := os.ReadFile(*policyFile)
-		if err == nil {
-			policy, err = status.LoadPolicy(data)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "serve: --policy %s: %v\n", *policyFile, err)
-			return 2
-		}
+	policy, err := loadPolicy(*policyFile)
+	if err != nil {
+		fmt.Fprintf(stderr, "serve: %v\n", err)
+		return 2
 	}
 	if *demo {
 		*dev = true // the demo's people sign in with the dev_otp
