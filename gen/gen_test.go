@@ -35,15 +35,6 @@ func mustCity(t testing.TB, cfg Config) *City {
 	return c
 }
 
-func TestCheckCharacter(t *testing.T) {
-	// Published examples of GB 11643.
-	for _, id := range []string{"11010519491231002X", "440524188001010014", "110101199003074477"} {
-		if got := checkCharacter(id[:17]); got != id[17] {
-			t.Errorf("check character of %s: %c", id, got)
-		}
-	}
-}
-
 // TestPersons: what a user of the city relies on, over many persons.
 func TestPersons(t *testing.T) {
 	c := mustCity(t, Config{Persons: 20000, Seed: 7, RiskShare: 0.1})

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/bits"
 	"time"
+
+	"github.com/healthcode/healthcode/idnum"
 )
 
 // affine is a bijection of [0, m): i ↦ (a·i + b) mod m, a coprime with m.
@@ -70,15 +72,5 @@ func residentID(n uint64) (number string, div division, birth time.Time, male bo
 	birth = firstBirth.AddDate(0, 0, int(n%birthDays))
 	div = divisions[n/birthDays]
 	body := fmt.Sprintf("%s%s%03d", div.code, birth.Format("20060102"), seq)
-	return body + string(checkCharacter(body)), div, birth, seq%2 == 1
-}
-
-// checkCharacter is the MOD 11-2 check character of 17 digits.
-func checkCharacter(digits string) byte {
-	sum, weight := 0, 1
-	for i := len(digits) - 1; i >= 0; i-- {
-		weight = weight * 2 % 11
-		sum += int(digits[i]-'0') * weight
-	}
-	return "10X98765432"[sum%11]
+	return body + string(idnum.CheckCharacter(body)), div, birth, seq%2 == 1
 }

@@ -11,7 +11,7 @@ var now = time.Date(2022, 5, 1, 12, 0, 0, 0, time.UTC)
 
 // withCheck completes 17 digits with their check character, so tests can
 // build numbers for any birth date.
-func withCheck(digits17 string) string { return digits17 + string(checkCharacter(digits17)) }
+func withCheck(digits17 string) string { return digits17 + string(CheckCharacter(digits17)) }
 
 func TestValidateResidentID(t *testing.T) {
 	tests := []struct {
@@ -57,8 +57,8 @@ func TestValidateResidentID(t *testing.T) {
 func TestCheckCharacter(t *testing.T) {
 	// Published examples of GB 11643.
 	for _, id := range []string{"11010519491231002X", "440524188001010014"} {
-		if got := checkCharacter(id[:17]); got != id[17] {
-			t.Errorf("checkCharacter(%s) = %c, want %c", id[:17], got, id[17])
+		if got := CheckCharacter(id[:17]); got != id[17] {
+			t.Errorf("CheckCharacter(%s) = %c, want %c", id[:17], got, id[17])
 		}
 	}
 }

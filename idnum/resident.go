@@ -45,7 +45,7 @@ func ValidateResidentID(s string, now time.Time) (ResidentID, error) {
 	if birth.After(time.Date(y, m, d, 0, 0, 0, 0, china)) {
 		return ResidentID{}, invalid("birth date is in the future")
 	}
-	if checkCharacter(s[:17]) != s[17] {
+	if CheckCharacter(s[:17]) != s[17] {
 		return ResidentID{}, invalid("check character does not match")
 	}
 	sex := "female"
@@ -55,8 +55,9 @@ func ValidateResidentID(s string, now time.Time) (ResidentID, error) {
 	return ResidentID{Number: s, Division: s[:6], BirthDate: birth.Format(time.DateOnly), Sex: sex}, nil
 }
 
-// checkCharacter computes the ISO 7064 MOD 11-2 check character of 17 digits.
-func checkCharacter(digits string) byte {
+// CheckCharacter computes the ISO 7064 MOD 11-2 check character of the
+// first 17 digits of a resident ID (for generators of test data).
+func CheckCharacter(digits string) byte {
 	sum, weight := 0, 1
 	// Weights are 2^(18-i) mod 11 for position i (1-based, left to right);
 	// walking right to left they are 2, 4, 8, … mod 11.
