@@ -37,7 +37,7 @@ func BenchmarkRecompute(b *testing.B) {
 		return cityPerson{declared: "420106"}
 	})
 	r := e.recompute()
-	r.Chunk = 0
+	r.Chunk = benchChunk()
 	b.ResetTimer()
 	for b.Loop() {
 		b.StopTimer()
@@ -109,4 +109,11 @@ func TestSeedCity(t *testing.T) {
 		}
 		return cityPerson{declared: "420106"}
 	})
+}
+
+func benchChunk() int {
+	if v, err := strconv.Atoi(os.Getenv("HEALTHCODE_BENCH_CHUNK")); err == nil {
+		return v
+	}
+	return 0
 }
