@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/healthcode/healthcode"
 )
@@ -58,12 +59,20 @@ func (s *Server) handleRecordsPost(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, sum)
 }
 
+// recordsUploadTime bounds one records upload and its import.
+const recordsUploadTime = 15 * time.Minute
+
 // spool copies the request body to a temporary file and rewinds it.
 func spool(w http.ResponseWriter, r *http.Request) (*os.File, error) {
 	f, err := os.CreateTemp("", "healthcode-records-*")
 	if err != nil {
 		return nil, healthcode.Internal(err, "spool records")
 	}
+	// A records file may be far larger than any JSON body: give its upload
+	// and the import that follows more than the server's usual deadlines.
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(time.Now().Add(recordsUploadTime))
+	rc.SetWriteDeadline(time.Now().Add(recordsUploadTime))
 	_, err = io.Copy(f, http.MaxBytesReader(w, r.Body, maxRecordsBytes))
 	if err == nil {
 		_, err = f.Seek(0, io.SeekStart)
