@@ -124,7 +124,7 @@ func TestStatusJSON(t *testing.T) {
 		return &healthcode.Status{Colour: healthcode.Red, ActionRequired: true,
 			Reasons: []healthcode.Reason{{Code: "case_contact", Colour: healthcode.Red, TextZH: "密接", TextEN: "close contact", Since: testTime},
 				{Code: "appeal_accepted", Colour: healthcode.Green, Detail: "lab mix-up", Since: testTime}},
-			Since:   testTime, LatestTest: &healthcode.TestSummary{SampledAt: testTime, Result: healthcode.Positive},
+			Since: testTime, LatestTest: &healthcode.TestSummary{SampledAt: testTime, Result: healthcode.Positive},
 			Doses: 3, PolicyVersion: "CN-330100/1", Declared: true}, nil
 	}
 	w := ts.do("GET", "/api/v1/me/status", "", asCitizen...)
