@@ -56,3 +56,14 @@ func (db *DB) findPerson(ctx context.Context, where string, arg any) (*healthcod
 	p.CreatedAt = fromMicros(created)
 	return &p, nil
 }
+
+// FindPersonByIDNumber finds a person by the keyed hash of the number, the
+// only comparable form the store keeps.
+func (db *DB) FindPersonByIDNumber(ctx context.Context, idNumber string) (int64, error) {
+	var id int64
+	err := db.queryRow(ctx, `SELECT person_id FROM profiles WHERE person_key = $1`, db.box.PersonKey(idNumber)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, notFound("person")
+	}
+	return id, db.wrap(err, "find person by document")
+}
