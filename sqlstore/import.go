@@ -1,10 +1,14 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/healthcode/healthcode"
@@ -93,9 +97,12 @@ const (
 )
 
 // importBatch is how many rows one insert statement carries: fewer
-// statements cost less, and 100 rows of 10 columns stay far below both
-// databases' limits on parameters.
-const importBatch = 100
+// statements cost less, and 500 rows of 10 columns stay far below both
+// databases' limits on parameters (32,766 and 65,535).
+const importBatch = 500
+
+// lookupBatch is how many person keys one profile lookup of finish names.
+const lookupBatch = 1000
 
 // importCacheKiB is SQLite's page cache during an import: 256 MiB holds
 // the indexes a million rows touch.
@@ -105,10 +112,10 @@ const importCacheKiB = "262144"
 // validating and hashing run in a goroutine of their own, ahead of the
 // inserts. The happy path is one multi-row insert per batch of rows and
 // nothing else; only when an insert skips a row is each row of the batch
-// looked up, to tell a duplicate from a correction. At the end, set-based
-// over the rows stamped with this import's time, it counts the pending
-// rows and marks due the statuses of the people they name. A file error of
-// src rolls everything back.
+// looked up, to tell a duplicate from a correction. The person key of each
+// stored row is kept in memory; at the end the sorted keys are looked up in
+// profiles, which counts the pending rows and gives the people whose
+// statuses are marked due. A file error of src rolls everything back.
 func (db *DB) ImportRecords(ctx context.Context, src healthcode.ImportSource, now time.Time) (*healthcode.ImportSummary, error) {
 	k, ok := importKinds[src.Kind()]
 	if !ok {
@@ -141,7 +148,14 @@ func (db *DB) ImportRecords(ctx context.Context, src healthcode.ImportSource, no
 	imp := &importer{db: db, tx: tx, kind: k, now: micros(now),
 		sum: &healthcode.ImportSummary{Kind: src.Kind(), Errors: []healthcode.RowError{}, Corrections: []healthcode.RowNote{}}}
 	defer imp.close()
-	if imp.insert, err = tx.PrepareContext(ctx, insertRowsWith(k.table, k.columns, importBatch, db.dialect.Name != "sqlite")); err != nil {
+	insert := insertRowsWith(k.table, k.columns, importBatch, db.dialect.Name != "sqlite")
+	if db.dialect.Name == "sqlite" {
+		// OR IGNORE, unlike ON CONFLICT DO NOTHING, leaves the statement
+		// no constraint to abort on (the arguments are validated), so
+		// SQLite keeps no statement journal of the pages it changes.
+		insert = "INSERT OR IGNORE" + strings.TrimSuffix(strings.TrimPrefix(insert, "INSERT"), " ON CONFLICT DO NOTHING")
+	}
+	if imp.insert, err = tx.PrepareContext(ctx, insert); err != nil {
 		return nil, db.wrap(err, "prepare import")
 	}
 
@@ -176,10 +190,17 @@ func (db *DB) ImportRecords(ctx context.Context, src healthcode.ImportSource, no
 // rowBatch is up to importBatch rows, read and turned into insert
 // arguments. Rejected rows ride along so the report keeps file order.
 type rowBatch struct {
-	rows []healthcode.ImportRow
+	rows []batchRow
 	args []any // ncols per row that is not rejected, in order
 	n    int   // rows not rejected
 	err  error // the file error that ends the import
+}
+
+// batchRow is what the importer needs of a row once its arguments are made.
+type batchRow struct {
+	line   int64
+	id     string
+	reject *healthcode.RowError
 }
 
 // readBatches reads src into batches taken from free and sends them on out,
@@ -207,7 +228,7 @@ func readBatches(ctx context.Context, src healthcode.ImportSource, k *importKind
 				b.args = k.args(b.args, &h, row, now)
 				b.n++
 			}
-			b.rows = append(b.rows, *row)
+			b.rows = append(b.rows, batchRow{line: row.Line, id: row.ID, reject: row.Reject})
 		}
 		if len(b.rows) > 0 || b.err != nil {
 			select {
@@ -236,6 +257,16 @@ type importer struct {
 	// formerKeys are the people a correction moved a row away from: they
 	// are re-evaluated as well.
 	formerKeys [][]byte
+	// keys holds the person key of every row stored (inserted or
+	// corrected), one after the other; keyEnds where each ends.
+	keys    []byte
+	keyEnds []int
+}
+
+// stored notes the person key of a row stored by this import.
+func (imp *importer) stored(args []any) {
+	imp.keys = append(imp.keys, args[argPersonKey].([]byte)...)
+	imp.keyEnds = append(imp.keyEnds, len(imp.keys))
 }
 
 func (imp *importer) close() {
@@ -256,14 +287,15 @@ func (imp *importer) store(ctx context.Context, b *rowBatch) error {
 	nc, i := imp.kind.ncols, 0
 	for r := range b.rows {
 		row := &b.rows[r]
-		if row.Reject != nil {
-			imp.sum.Reject(*row.Reject)
+		if row.reject != nil {
+			imp.sum.Reject(*row.reject)
 			continue
 		}
 		args := b.args[i*nc : (i+1)*nc]
 		i++
 		if all {
 			imp.sum.Accepted++
+			imp.stored(args)
 		} else if err := imp.classify(ctx, row, args); err != nil {
 			return err
 		}
@@ -307,7 +339,7 @@ func (imp *importer) exec(ctx context.Context, s *sql.Stmt, args []any) (int64, 
 // classify sorts out one row of a batch in which some row was skipped: it
 // was inserted just now, is stored already unchanged (a duplicate), or
 // corrects the stored row.
-func (imp *importer) classify(ctx context.Context, row *healthcode.ImportRow, args []any) error {
+func (imp *importer) classify(ctx context.Context, row *batchRow, args []any) error {
 	var err error
 	if imp.lookup == nil {
 		imp.lookup, err = imp.tx.PrepareContext(ctx, fmt.Sprintf(
@@ -319,13 +351,14 @@ func (imp *importer) classify(ctx context.Context, row *healthcode.ImportRow, ar
 	var id, recordedAt, reportedAt int64
 	var key []byte
 	var hash string
-	if err := imp.lookup.QueryRowContext(ctx, row.ID).Scan(&id, &key, &hash, &recordedAt, &reportedAt); err != nil {
+	if err := imp.lookup.QueryRowContext(ctx, row.id).Scan(&id, &key, &hash, &recordedAt, &reportedAt); err != nil {
 		return imp.db.wrap(err, "import: look up stored row")
 	}
 	switch {
 	case hash == args[len(args)-2].(string) && recordedAt == imp.now:
 		// Inserted by this batch: ids are unique within a file.
 		imp.sum.Accepted++
+		imp.stored(args)
 		return nil
 	case hash == args[len(args)-2].(string):
 		imp.sum.Duplicate++
@@ -334,7 +367,7 @@ func (imp *importer) classify(ctx context.Context, row *healthcode.ImportRow, ar
 	note := "replaces the row stored with this id"
 	if imp.kind.table == "tests" {
 		if args[argReportedAt].(int64) <= reportedAt {
-			imp.sum.Reject(healthcode.RowError{Line: row.Line, ID: row.ID, Field: "reported_at",
+			imp.sum.Reject(healthcode.RowError{Line: row.line, ID: row.id, Field: "reported_at",
 				Reason: "a row with this id and a later or equal reported_at is already stored"})
 			return nil
 		}
@@ -351,33 +384,182 @@ func (imp *importer) classify(ctx context.Context, row *healthcode.ImportRow, ar
 	if string(key) != string(args[argPersonKey].([]byte)) {
 		imp.formerKeys = append(imp.formerKeys, key)
 	}
+	imp.stored(args)
 	imp.sum.Corrected++
-	imp.sum.Corrections = append(imp.sum.Corrections, healthcode.RowNote{Line: row.Line, ID: row.ID, Note: note})
+	imp.sum.Corrections = append(imp.sum.Corrections, healthcode.RowNote{Line: row.line, ID: row.id, Note: note})
 	return nil
 }
 
 // finish counts the pending rows and marks due the statuses the import
-// touched, in a few set-based statements over this import's rows.
+// touched: the person keys of the stored rows, sorted and counted, are
+// looked up in profiles a batch at a time (in key order, so the index is
+// read front to back), and the people found are marked due in person order.
 func (imp *importer) finish(ctx context.Context) error {
 	if imp.sum.Accepted+imp.sum.Corrected == 0 {
 		return nil
 	}
-	t := imp.kind.table
-	err := imp.tx.QueryRowContext(ctx, `SELECT count(*) FROM `+t+` r WHERE r.recorded_at = $1
-		AND NOT EXISTS (SELECT 1 FROM profiles p WHERE p.person_key = r.person_key)`, imp.now).Scan(&imp.sum.Pending)
+	keys := imp.sortedKeys()
+	ids, pending, err := imp.lookupPeople(ctx, keys)
 	if err != nil {
-		return imp.db.wrap(err, "import: count pending")
+		return err
 	}
+	imp.sum.Pending = pending
 	at := fromMicros(imp.now)
-	_, err = markDue(ctx, imp.tx, at, `SELECT p.person_id FROM `+t+` r JOIN profiles p ON p.person_key = r.person_key
-		WHERE r.recorded_at = $2`, imp.now)
-	if err != nil {
+	if err := imp.markPeople(ctx, at, ids); err != nil {
 		return imp.db.wrap(err, "import: mark statuses due")
 	}
 	for _, key := range imp.formerKeys {
 		_, err := markDue(ctx, imp.tx, at, `SELECT person_id FROM profiles WHERE person_key = $2`, key)
 		if err != nil {
 			return imp.db.wrap(err, "import: mark statuses due")
+		}
+	}
+	return nil
+}
+
+// keyCount is one person key of the stored rows and how many rows name it.
+type keyCount struct {
+	key []byte
+	n   int64
+}
+
+// sortedKeys returns the distinct person keys of the stored rows in byte
+// order (the order of both databases' indexes on person_key), each with
+// its number of rows.
+func (imp *importer) sortedKeys() []keyCount {
+	all := make([][]byte, len(imp.keyEnds))
+	start := 0
+	for i, end := range imp.keyEnds {
+		all[i] = imp.keys[start:end:end]
+		start = end
+	}
+	slices.SortFunc(all, bytes.Compare)
+	out := make([]keyCount, 0, len(all))
+	for _, k := range all {
+		if n := len(out); n > 0 && bytes.Equal(out[n-1].key, k) {
+			out[n-1].n++
+			continue
+		}
+		out = append(out, keyCount{key: k, n: 1})
+	}
+	return out
+}
+
+// lookupPeople finds the registered people of keys: their ids, and the
+// number of rows whose key names nobody registered.
+func (imp *importer) lookupPeople(ctx context.Context, keys []keyCount) (ids []int64, pending int64, err error) {
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	args := make([]any, 0, lookupBatch)
+	ids = make([]int64, 0, len(keys))
+	for len(keys) > 0 {
+		chunk := keys[:min(lookupBatch, len(keys))]
+		keys = keys[len(chunk):]
+		args = args[:0]
+		for _, k := range chunk {
+			args = append(args, k.key)
+		}
+		var rows *sql.Rows
+		if len(chunk) == lookupBatch {
+			if full == nil {
+				if full, err = imp.tx.PrepareContext(ctx, imp.lookupPeopleQuery(lookupBatch)); err != nil {
+					return nil, 0, imp.db.wrap(err, "import: prepare people lookup")
+				}
+			}
+			rows, err = full.QueryContext(ctx, args...)
+		} else {
+			rows, err = imp.tx.QueryContext(ctx, imp.lookupPeopleQuery(len(chunk)), args...)
+		}
+		if err != nil {
+			return nil, 0, imp.db.wrap(err, "import: look up people")
+		}
+		// Both come in key order: a merge tells the keys found from
+		// the pending ones.
+		i := 0
+		var key []byte
+		var id int64
+		for rows.Next() {
+			if err := rows.Scan(&key, &id); err != nil {
+				rows.Close()
+				return nil, 0, imp.db.wrap(err, "import: look up people")
+			}
+			for i < len(chunk) && bytes.Compare(chunk[i].key, key) < 0 {
+				pending += chunk[i].n
+				i++
+			}
+			if i < len(chunk) && bytes.Equal(chunk[i].key, key) {
+				i++
+			}
+			ids = append(ids, id)
+		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return nil, 0, imp.db.wrap(err, "import: look up people")
+		}
+		rows.Close()
+		for ; i < len(chunk); i++ {
+			pending += chunk[i].n
+		}
+	}
+	return ids, pending, nil
+}
+
+// lookupPeopleQuery selects person_key and person_id of the profiles of n
+// keys, in key order.
+func (imp *importer) lookupPeopleQuery(n int) string {
+	var b strings.Builder
+	b.WriteString(`SELECT person_key, person_id FROM profiles`)
+	if imp.db.dialect.Name == "sqlite" {
+		// Its planner prefers the unique index, which lacks person_id.
+		b.WriteString(` INDEXED BY profiles_person_key_id`)
+	}
+	b.WriteString(` WHERE person_key IN (`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if imp.db.dialect.Name == "sqlite" {
+			b.WriteByte('?')
+		} else {
+			b.WriteString("$" + strconv.Itoa(i+1))
+		}
+	}
+	b.WriteString(`) ORDER BY person_key`)
+	return b.String()
+}
+
+// markBatch is how many people one statement marks due.
+const markBatch = 100_000
+
+// markPeople marks due the people of ids, in person order so that the
+// marks are appended rather than scattered.
+func (imp *importer) markPeople(ctx context.Context, at time.Time, ids []int64) error {
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	for len(ids) > 0 {
+		chunk := ids[:min(markBatch, len(ids))]
+		ids = ids[len(chunk):]
+		var err error
+		if imp.db.dialect.Name == "sqlite" {
+			list := make([]byte, 0, len(chunk)*8+2)
+			list = append(list, '[')
+			for i, id := range chunk {
+				if i > 0 {
+					list = append(list, ',')
+				}
+				list = strconv.AppendInt(list, id, 10)
+			}
+			list = append(list, ']')
+			_, err = markDue(ctx, imp.tx, at, `SELECT value AS person_id FROM json_each($2)`, string(list))
+		} else {
+			_, err = markDue(ctx, imp.tx, at, `SELECT unnest(CAST($2 AS BIGINT[])) AS person_id`, chunk)
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
