@@ -363,3 +363,58 @@ func TestValidateRiskAreas(t *testing.T) {
 		})
 	}
 }
+
+// On SQLite the next chunk is read and judged while the last one is
+// written; a record stored in between (after the read, before the next
+// chunk's write) makes that chunk be read again, so its mark is not lost.
+func TestRecordDuringPipelinedReadIsSeen(t *testing.T) {
+	e := newEnv(t)
+	if e.db.Backend() != "sqlite" {
+		t.Skip("the pipelined path is SQLite's")
+	}
+	ctx := context.Background()
+	now := e.clock.Now()
+	ids := seedCity(t, e.db, 1, 3, now, func(int) cityPerson {
+		return cityPerson{prev: &healthcode.Status{Colour: healthcode.Green, ReevaluateAt: now}}
+	})
+	key := e.personKey(t, ids[1])
+	added := false
+	judge := func(c *healthcode.DueChunk, at time.Time) ([]*healthcode.Status, []bool, error) {
+		sts := make([]*healthcode.Status, len(c.Statuses))
+		for i, d := range c.Statuses {
+			sts[i] = &healthcode.Status{Colour: healthcode.Green, EvaluatedAt: at}
+			for _, tr := range d.Facts.Tests {
+				if tr.Result == healthcode.Positive {
+					sts[i].Colour = healthcode.Red
+				}
+			}
+			if d.PersonID == ids[1] && !added {
+				// Judging person 1 the first time, beside person 0's write:
+				// a positive test arrives and marks person 1.
+				added = true
+				if err := e.db.AddRecords(ctx, &healthcode.RecordBatch{Tests: []healthcode.Test{{PersonKey: key,
+					SampledAt: now.Add(-time.Minute), Result: healthcode.Positive, Lab: "lab", ExternalID: "late"}}}); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+		return sts, make([]bool, len(sts)), nil
+	}
+	var done int
+	err := e.db.RecomputeAll(ctx, e.clock.Now, 1, judge, func(c *healthcode.DueChunk) error {
+		done += len(c.Statuses)
+		return nil
+	})
+	if err != nil || !added {
+		t.Fatalf("RecomputeAll: %v (added %v)", err, added)
+	}
+	if got := e.colour(t, ids[1]); got != healthcode.Red {
+		due, _ := e.db.DueStatuses(ctx, e.clock.Now(), 10)
+		if len(due) != 1 || due[0] != ids[1] {
+			t.Fatalf("person 1 = %v and due = %v: the record stored during the read was lost", got, due)
+		}
+	}
+	if got := e.colour(t, ids[0]); got != healthcode.Green {
+		t.Fatalf("person 0 = %v, want green", got)
+	}
+}

@@ -1,9 +1,9 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"runtime"
 	"slices"
 	"strconv"
@@ -21,6 +21,9 @@ import (
 // facts, has them judged, writes the results and clears the due marks,
 // and commits. No other writer can set a mark on a taken row meanwhile, so
 // no mark is lost; a node that dies mid-chunk rolls back and loses nothing.
+// On SQLite, RecomputeAll also reads the next chunk beside the write of
+// the last one, and writes it only when nothing else was committed since
+// its read (see there).
 
 // CountDue counts the statuses due at now, for progress: a status both
 // marked and past its own time counts twice.
@@ -53,7 +56,7 @@ func (db *DB) RecomputeDue(ctx context.Context, now time.Time, limit int,
 		return 0, db.wrap(err, "begin recompute chunk")
 	}
 	defer tx.Rollback()
-	c, err := db.takeDue(ctx, tx, now, limit)
+	c, _, err := db.takeDue(ctx, tx, now, limit, "", true)
 	if err != nil || len(c.Statuses) == 0 {
 		return 0, err
 	}
@@ -78,28 +81,68 @@ func (db *DB) RecomputeDue(ctx context.Context, now time.Time, limit int,
 // and decodes their stored statuses on every core. Marks of people without
 // a stored status are dropped: there is nothing to re-evaluate, and a read
 // evaluates such a person from scratch anyway.
-func (db *DB) takeDue(ctx context.Context, tx *sql.Tx, now time.Time, limit int) (*healthcode.DueChunk, error) {
+//
+// exclude, when not empty, is an SQL list of person ids not to take (the
+// chunk being written while the next one is read). takeDue deletes the
+// orphan marks itself when dropOrphans is set; otherwise it returns the
+// list for dropOrphans (empty when there are none), for the write
+// transaction. It also returns the taken ids as an SQL list.
+func (db *DB) takeDue(ctx context.Context, tx *sql.Tx, now time.Time, limit int, exclude string, dropOrphans bool) (*healthcode.DueChunk, string, error) {
+	c, _, orphans, err := db.takeDueList(ctx, tx, now, limit, exclude)
+	if err == nil && orphans != "" && dropOrphans {
+		if err := db.dropOrphans(ctx, tx, orphans); err != nil {
+			return nil, "", err
+		}
+		orphans = ""
+	}
+	return c, orphans, err
+}
+
+func (db *DB) takeDueList(ctx context.Context, tx *sql.Tx, now time.Time, limit int, exclude string) (c *healthcode.DueChunk, taken, orphans string, err error) {
+	ids, taken, marked, err := db.takeIDs(ctx, tx, now, limit, exclude)
+	if err != nil || len(ids) == 0 {
+		return &healthcode.DueChunk{}, "", "", err
+	}
+	c, err = db.readStatuses(ctx, tx, taken)
+	if err == nil && marked > 0 && len(c.Statuses) < len(ids) {
+		// Marks of people without a status: nothing to take, drop them.
+		orphans = taken
+	}
+	return c, taken, orphans, err
+}
+
+// takeIDs selects (PostgreSQL: and locks) the ids of up to limit due
+// statuses, marked ones first, sorted; taken is them as an SQL list, and
+// marked how many came from marks.
+func (db *DB) takeIDs(ctx context.Context, tx *sql.Tx, now time.Time, limit int, exclude string) (ids []int64, taken string, marked int, err error) {
 	lock := ""
 	if db.dialect.Name == "postgres" {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	ids, err := scanIDs(tx.QueryContext(ctx, `SELECT person_id FROM status_due WHERE due_at <= $1
-		ORDER BY person_id LIMIT $2`+lock, micros(now), limit))
-	if err != nil {
-		return nil, db.wrap(err, "take marked statuses")
+	notIn := ""
+	if exclude != "" {
+		notIn = " AND person_id " + db.notInIDs(3)
 	}
-	marked := len(ids)
+	args := []any{micros(now), limit}
+	if exclude != "" {
+		args = append(args, db.idsArg(exclude))
+	}
+	ids, err = scanIDs(tx.QueryContext(ctx, `SELECT person_id FROM status_due WHERE due_at <= $1`+notIn+`
+		ORDER BY person_id LIMIT $2`+lock, args...))
+	if err != nil {
+		return nil, "", 0, db.wrap(err, "take marked statuses")
+	}
+	marked = len(ids)
 	if len(ids) < limit {
-		more, err := scanIDs(tx.QueryContext(ctx, `SELECT person_id FROM statuses WHERE reevaluate_at <= $1
-			ORDER BY reevaluate_at LIMIT $2`+lock, micros(now), limit-len(ids)))
+		more, err := scanIDs(tx.QueryContext(ctx, `SELECT person_id FROM statuses WHERE reevaluate_at <= $1`+notIn+`
+			ORDER BY reevaluate_at LIMIT $2`+lock, append([]any{args[0], limit - len(ids)}, args[2:]...)...))
 		if err != nil {
-			return nil, db.wrap(err, "take due statuses")
+			return nil, "", 0, db.wrap(err, "take due statuses")
 		}
 		ids = append(ids, more...)
 	}
-	c := &healthcode.DueChunk{}
 	if len(ids) == 0 {
-		return c, nil
+		return nil, "", 0, nil
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
@@ -110,12 +153,19 @@ func (db *DB) takeDue(ctx context.Context, tx *sql.Tx, now time.Time, limit int)
 		}
 		list = strconv.AppendInt(list, id, 10)
 	}
+	return ids, string(list), marked, nil
+}
+
+// readStatuses reads (PostgreSQL: and locks) the stored statuses of the
+// people in the SQL list taken, in person order, decoded on every core.
+func (db *DB) readStatuses(ctx context.Context, tx *sql.Tx, taken string) (*healthcode.DueChunk, error) {
 	forUpdate := ""
 	if db.dialect.Name == "postgres" {
 		forUpdate = " FOR UPDATE"
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT person_id, status FROM statuses WHERE person_id IN (`+string(list)+`)
-		ORDER BY person_id`+forUpdate)
+	c := &healthcode.DueChunk{}
+	rows, err := tx.QueryContext(ctx, `SELECT person_id, status FROM statuses WHERE person_id `+db.inIDs(1)+`
+		ORDER BY person_id`+forUpdate, db.idsArg(taken))
 	if err != nil {
 		return nil, db.wrap(err, "read due statuses")
 	}
@@ -134,13 +184,6 @@ func (db *DB) takeDue(ctx context.Context, tx *sql.Tx, now time.Time, limit int)
 		return nil, db.wrap(err, "read due statuses")
 	}
 	rows.Close()
-	if marked > 0 && len(c.Statuses) < len(ids) {
-		// Marks of people without a status: nothing to take, drop them.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM status_due WHERE person_id IN (`+string(list)+`)
-			AND person_id NOT IN (SELECT person_id FROM statuses WHERE person_id IN (`+string(list)+`))`); err != nil {
-			return nil, db.wrap(err, "drop orphan due marks")
-		}
-	}
 	prevs := make([]healthcode.Status, len(c.Statuses))
 	err = parallel(len(c.Statuses), func(i int) error {
 		if err := fromJSON(sortedRaw[i], &prevs[i]); err != nil {
@@ -186,6 +229,40 @@ func parallel(n int, fn func(i int) error) error {
 	return nil
 }
 
+// dropOrphans deletes the marks of the people in the SQL list taken
+// that have no status: there is nothing to re-evaluate, and a read
+// evaluates such a person from scratch anyway.
+func (db *DB) dropOrphans(ctx context.Context, tx *sql.Tx, taken string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM status_due WHERE person_id `+db.inIDs(1)+`
+		AND NOT EXISTS (SELECT 1 FROM statuses s WHERE s.person_id = status_due.person_id)`, db.idsArg(taken))
+	return db.wrap(err, "drop orphan due marks")
+}
+
+// inIDs is "IN <the ids of parameter $n>", n an idsArg: one short
+// parameter instead of thousands of literals for the SQL parser.
+func (db *DB) inIDs(n int) string {
+	if db.dialect.Name == "postgres" {
+		return "= ANY(CAST($" + strconv.Itoa(n) + " AS BIGINT[]))"
+	}
+	return "IN (SELECT value FROM json_each($" + strconv.Itoa(n) + "))"
+}
+
+// notInIDs is the negation of inIDs.
+func (db *DB) notInIDs(n int) string {
+	if db.dialect.Name == "postgres" {
+		return "<> ALL(CAST($" + strconv.Itoa(n) + " AS BIGINT[]))"
+	}
+	return "NOT IN (SELECT value FROM json_each($" + strconv.Itoa(n) + "))"
+}
+
+// idsArg is an SQL list of ids ("1,2,3") as the parameter of inIDs.
+func (db *DB) idsArg(list string) string {
+	if db.dialect.Name == "postgres" {
+		return "{" + list + "}"
+	}
+	return "[" + list + "]"
+}
+
 // idList is the chunk's person ids as an SQL list literal (integers from
 // the database itself, so nothing to escape).
 func idList(c *healthcode.DueChunk) string {
@@ -199,27 +276,54 @@ func idList(c *healthcode.DueChunk) string {
 	return string(b)
 }
 
-// appendBlob appends b as a blob literal of the dialect.
-func (db *DB) appendBlob(dst, b []byte) []byte {
-	if db.dialect.Name == "postgres" {
-		dst = append(dst, `'\x`...)
-		dst = hex.AppendEncode(dst, b)
-		return append(dst, "'::bytea"...)
-	}
-	dst = append(dst, "X'"...)
-	dst = hex.AppendEncode(dst, b)
-	return append(dst, '\'')
-}
-
 // readChunk fills the facts of a taken chunk: the person keys, the
 // declarations, each kind of record that has any rows at all, the
 // accepted appeals when there are any, and the risk areas.
 func (db *DB) readChunk(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk, now time.Time) error {
-	ids := idList(c)
+	if err := db.readDeclarations(ctx, tx, c, now); err != nil {
+		return err
+	}
+	return db.readRecords(ctx, tx, c)
+}
+
+// chunkIndex maps the person ids of a chunk to their positions.
+func chunkIndex(c *healthcode.DueChunk) map[int64]int {
 	index := make(map[int64]int, len(c.Statuses))
 	for i := range c.Statuses {
 		index[c.Statuses[i].PersonID] = i
 	}
+	return index
+}
+
+// readDeclarations fills the declarations of a chunk's facts.
+func (db *DB) readDeclarations(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk, now time.Time) error {
+	ids := db.idsArg(idList(c))
+	index := chunkIndex(c)
+	rows, err := tx.QueryContext(ctx, `SELECT `+declarationColumns+` FROM declarations d
+		WHERE d.person_id `+db.inIDs(2)+` AND (d.created_at >= $1 OR d.findings OR d.id = (
+			SELECT x.id FROM declarations x WHERE x.person_id = d.person_id ORDER BY x.created_at DESC, x.id DESC LIMIT 1))
+		ORDER BY d.person_id, d.created_at DESC, d.id DESC`, micros(now.Add(-DeclarationWindow)), ids)
+	if err != nil {
+		return db.wrap(err, "chunk: declarations")
+	}
+	ds, err := db.scanDeclarationsParallel(rows)
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		if i, ok := index[d.PersonID]; ok {
+			c.Statuses[i].Facts.Declarations = append(c.Statuses[i].Facts.Declarations, d)
+		}
+	}
+
+	return nil
+}
+
+// readRecords fills the records, the override and the risk areas of a
+// chunk's facts.
+func (db *DB) readRecords(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk) error {
+	ids := db.idsArg(idList(c))
+	index := chunkIndex(c)
 	facts := func(personID int64) *healthcode.Facts {
 		if i, ok := index[personID]; ok {
 			return &c.Statuses[i].Facts
@@ -244,10 +348,9 @@ func (db *DB) readChunk(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk,
 		return db.wrap(err, "chunk: record kinds")
 	}
 
-	byKey := make(map[string]int, len(c.Statuses))
 	keys := make([][]byte, len(c.Statuses))
-	var keyList []byte // the keys as SQL blob literals
-	rows, err := tx.QueryContext(ctx, `SELECT person_id, person_key FROM profiles WHERE person_id IN (`+ids+`) ORDER BY person_key`)
+	haveKeys := false
+	rows, err := tx.QueryContext(ctx, `SELECT person_id, person_key FROM profiles WHERE person_id `+db.inIDs(1), ids)
 	if err != nil {
 		return db.wrap(err, "chunk: person keys")
 	}
@@ -260,11 +363,7 @@ func (db *DB) readChunk(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk,
 		}
 		if i, ok := index[id]; ok {
 			keys[i] = key
-			byKey[string(key)] = i
-			if len(keyList) > 0 {
-				keyList = append(keyList, ',')
-			}
-			keyList = db.appendBlob(keyList, key)
+			haveKeys = true
 		}
 	}
 	rows.Close()
@@ -272,40 +371,23 @@ func (db *DB) readChunk(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk,
 		return db.wrap(err, "chunk: person keys")
 	}
 
-	rows, err = tx.QueryContext(ctx, `SELECT `+declarationColumns+` FROM declarations d
-		WHERE d.person_id IN (`+ids+`) AND (d.created_at >= $1 OR d.findings OR d.id = (
-			SELECT x.id FROM declarations x WHERE x.person_id = d.person_id ORDER BY x.created_at DESC, x.id DESC LIMIT 1))
-		ORDER BY d.person_id, d.created_at DESC, d.id DESC`, micros(now.Add(-DeclarationWindow)))
-	if err != nil {
-		return db.wrap(err, "chunk: declarations")
-	}
-	ds, err := db.scanDeclarationsParallel(rows)
-	if err != nil {
-		return err
-	}
-	for _, d := range ds {
-		if f := facts(d.PersonID); f != nil {
-			f.Declarations = append(f.Declarations, d)
-		}
-	}
-
-	if len(keyList) > 0 {
-		// Literals, not thousands of parameters: SQLite looks parameters
-		// up by name in a list, quadratic in their number.
-		in := string(keyList)
-		var key []byte
+	if haveKeys {
+		var personID int64
 		for i, k := range recordKinds {
 			if present[i] == 0 {
 				continue
 			}
-			// Oldest first within a person, as Facts reads them.
-			rows, err := tx.QueryContext(ctx, `SELECT r.person_key, '`+k.kind+`', `+k.cols+` FROM `+k.table+
-				` r WHERE r.person_key IN (`+in+`) ORDER BY 4, 3`)
+			// Unordered: sorting a chunk's rows in SQL costs more than
+			// sorting each person's few records below.
+			// Joined by person id: an SQL text of short integers to parse,
+			// not of long key literals.
+			rows, err := tx.QueryContext(ctx, `SELECT p.person_id, '`+k.kind+`', `+k.cols+` FROM profiles p JOIN `+k.table+
+				` r ON r.person_key = p.person_key WHERE p.person_id `+db.inIDs(1), ids)
 			if err != nil {
 				return db.wrap(err, "chunk: "+k.table)
 			}
-			err = scanRecords(rows, &key, func() (*healthcode.Facts, []byte) {
-				if i, ok := byKey[string(key)]; ok {
+			err = scanRecords(rows, &personID, func() (*healthcode.Facts, []byte) {
+				if i, ok := index[personID]; ok && keys[i] != nil {
 					return &c.Statuses[i].Facts, keys[i]
 				}
 				return nil, nil
@@ -316,11 +398,15 @@ func (db *DB) readChunk(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk,
 		}
 	}
 
+	for i := range c.Statuses {
+		sortRecords(&c.Statuses[i].Facts)
+	}
+
 	if present[len(recordKinds)] != 0 {
 		rows, err := tx.QueryContext(ctx, `SELECT a.person_id, a.id, COALESCE(a.corrected_colour, 0), a.decision_reason,
 				a.decided_at, a.override_until
-			FROM appeals a WHERE a.person_id IN (`+ids+`) AND a.state = 'accepted'
-			ORDER BY a.person_id, a.decided_at DESC, a.id DESC`)
+			FROM appeals a WHERE a.person_id `+db.inIDs(1)+` AND a.state = 'accepted'
+			ORDER BY a.person_id, a.decided_at DESC, a.id DESC`, ids)
 		if err != nil {
 			return db.wrap(err, "chunk: overrides")
 		}
@@ -432,7 +518,7 @@ func (db *DB) writeChunk(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk
 	defer keep.Close()
 	// The chunk holds its people locked: no mark can have been set since
 	// their facts were read, so every mark of the chunk is answered.
-	if _, err := tx.ExecContext(ctx, `DELETE FROM status_due WHERE person_id IN (`+idList(c)+`)`); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM status_due WHERE person_id `+db.inIDs(1), db.idsArg(idList(c))); err != nil {
 		return db.wrap(err, "clear due marks")
 	}
 	for i, d := range c.Statuses {
@@ -466,4 +552,306 @@ func scanIDs(rows *sql.Rows, err error) ([]int64, error) {
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// ChunkJudge judges a chunk read as of now; see RecomputeDue.
+type ChunkJudge func(c *healthcode.DueChunk, now time.Time) (statuses []*healthcode.Status, unchanged []bool, err error)
+
+// RecomputeAll recomputes chunk after chunk until nothing is due, calling
+// done after each chunk's commit. now is asked once a chunk.
+//
+// On SQLite it pipelines the two halves of the work on two cores: while
+// chunk N holds the write lock and is written, chunk N+1 is taken, read
+// and judged in a read transaction on another connection, whose snapshot
+// starts while N holds the lock (so it is the state N started from). Chunk
+// N+1 is then written in its own write transaction only if no connection
+// but this one committed in between (PRAGMA data_version of the writing
+// connection did not move); N's commit touched only N's people, so the
+// read of N+1 is still exactly what a read under the lock would give, and
+// no mark set meanwhile can be lost. Otherwise N+1 is taken and read again
+// under the lock, as RecomputeDue does. Elsewhere it calls RecomputeDue in
+// a loop.
+func (db *DB) RecomputeAll(ctx context.Context, now func() time.Time, limit int,
+	judge func(c *healthcode.DueChunk, now time.Time) ([]*healthcode.Status, []bool, error),
+	done func(c *healthcode.DueChunk) error) error {
+	if db.dialect.Name != "sqlite" {
+		for {
+			var taken *healthcode.DueChunk
+			t := now()
+			n, err := db.RecomputeDue(ctx, t, limit, func(c *healthcode.DueChunk) ([]*healthcode.Status, []bool, error) {
+				taken = c
+				return judge(c, t)
+			})
+			if err != nil || n == 0 {
+				return err
+			}
+			if err := done(taken); err != nil {
+				return err
+			}
+		}
+	}
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return db.wrap(err, "recompute connection")
+	}
+	defer conn.Close()
+	var next chan *prefetch // the read of the chunk after the one being written
+	defer func() {
+		if next != nil {
+			<-next
+		}
+	}()
+	var lastVersion int64 // data_version seen by the previous chunk's transaction
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, c, err := db.pipelineChunk(ctx, conn, now, limit, judge, &next, &lastVersion)
+		if err != nil || n == 0 {
+			return err
+		}
+		if err := done(c); err != nil {
+			return err
+		}
+	}
+}
+
+// prefetch is a chunk taken, read and judged outside the write lock.
+type prefetch struct {
+	c         *healthcode.DueChunk
+	taken     string // the taken ids, as an SQL list
+	orphans   string // the taken ids when some have a mark but no status, or ""
+	statuses  []*healthcode.Status
+	unchanged []bool
+	err       error
+}
+
+// pipelineChunk writes one chunk: the prefetched one when it is still
+// valid, else one taken and read now under the lock; and starts the read
+// of the next one before committing.
+func (db *DB) pipelineChunk(ctx context.Context, conn *sql.Conn, now func() time.Time, limit int, judge ChunkJudge,
+	next *chan *prefetch, lastVersion *int64) (int, *healthcode.DueChunk, error) {
+	var p *prefetch
+	if *next != nil {
+		p = <-*next
+		*next = nil
+		// A reader is open across every commit of the pipeline, so the
+		// commits' own checkpoints never catch up with the WAL and it would
+		// grow all through the job: checkpoint now, when nobody reads.
+		if _, err := conn.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+			return 0, nil, db.wrap(err, "recompute checkpoint")
+		}
+	}
+	defer db.lockWrites()()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, nil, db.wrap(err, "begin recompute chunk")
+	}
+	defer tx.Rollback()
+	var version int64
+	if err := tx.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&version); err != nil {
+		return 0, nil, db.wrap(err, "recompute data version")
+	}
+	if p != nil {
+		if p.err != nil || len(p.c.Statuses) == 0 || version != *lastVersion {
+			p = nil // stale or empty: take again under the lock
+		}
+	}
+	if p == nil {
+		t := now()
+		p = &prefetch{}
+		p.c, p.taken, p.orphans, err = db.takeDueList(ctx, tx, t, limit, "")
+		if err != nil {
+			return 0, nil, err
+		}
+		if len(p.c.Statuses) == 0 {
+			if p.orphans != "" {
+				if err := db.dropOrphans(ctx, tx, p.orphans); err != nil {
+					return 0, nil, err
+				}
+			}
+			return 0, nil, db.wrap(tx.Commit(), "commit recompute chunk")
+		}
+		if err := db.readChunk(ctx, tx, p.c, t); err != nil {
+			return 0, nil, err
+		}
+		if p.statuses, p.unchanged, err = judge(p.c, t); err != nil {
+			return 0, nil, err
+		}
+	}
+	// Read the next chunk beside this one's write; its snapshot must start
+	// before this commit.
+	ch := make(chan *prefetch, 1)
+	started := make(chan struct{})
+	go func() { ch <- db.prefetchChunk(ctx, now(), limit, p.taken, judge, started) }()
+	<-started
+	*next = ch
+	if p.orphans != "" {
+		if err := db.dropOrphans(ctx, tx, p.orphans); err != nil {
+			return 0, nil, err
+		}
+	}
+	if err := db.writeChunk(ctx, tx, p.c, p.statuses, p.unchanged); err != nil {
+		return 0, nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, nil, db.wrap(err, "commit recompute chunk")
+	}
+	*lastVersion = version
+	return len(p.c.Statuses), p.c, nil
+}
+
+// prefetchChunk takes, reads and judges the due statuses after the ones
+// in exclude in read transactions; started is closed once their snapshot
+// is fixed (or they failed before). When a second connection is free at
+// once, the records are read on it beside the statuses and declarations.
+func (db *DB) prefetchChunk(ctx context.Context, now time.Time, limit int, exclude string, judge ChunkJudge,
+	started chan struct{}) *prefetch {
+	p := &prefetch{}
+	once := sync.OnceFunc(func() { close(started) })
+	defer once()
+	tx, err := db.readTx(ctx, db.db.Conn)
+	if err != nil {
+		p.err = err
+		return p
+	}
+	defer tx.end()
+	// A second reader when a connection is free now (waiting could
+	// deadlock two recomputes that each hold some of the pool).
+	tx2, err := db.readTx(ctx, func(ctx context.Context) (*sql.Conn, error) {
+		ctx, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+		defer cancel()
+		return db.db.Conn(ctx)
+	})
+	if err == nil {
+		defer tx2.end()
+	}
+	once()
+
+	ids, taken, marked, err := db.takeIDs(ctx, tx.Tx, now, limit, exclude)
+	if err != nil || len(ids) == 0 {
+		p.c, p.err = &healthcode.DueChunk{}, err
+		return p
+	}
+	p.taken = taken
+	var all *healthcode.DueChunk // every taken id, for the records
+	var recordsErr error
+	var wg sync.WaitGroup
+	if tx2 != nil {
+		all = &healthcode.DueChunk{Statuses: make([]healthcode.DueStatus, len(ids))}
+		for i, id := range ids {
+			all.Statuses[i].PersonID = id
+		}
+		wg.Go(func() { recordsErr = db.readRecords(ctx, tx2.Tx, all) })
+	}
+	p.c, p.err = db.readStatuses(ctx, tx.Tx, taken)
+	if p.err == nil && len(p.c.Statuses) > 0 {
+		p.err = db.readDeclarations(ctx, tx.Tx, p.c, now)
+	}
+	wg.Wait()
+	if p.err == nil {
+		p.err = recordsErr
+	}
+	if p.err != nil || len(p.c.Statuses) == 0 {
+		return p
+	}
+	if marked > 0 && len(p.c.Statuses) < len(ids) {
+		p.orphans = taken
+	}
+	if all != nil {
+		// Both lists are in person order, p.c's a subset of all's.
+		j := 0
+		for i := range p.c.Statuses {
+			d := &p.c.Statuses[i]
+			for all.Statuses[j].PersonID != d.PersonID {
+				j++
+			}
+			decls := d.Facts.Declarations
+			d.Facts = all.Statuses[j].Facts
+			d.Facts.Declarations = decls
+		}
+	} else if p.err = db.readRecords(ctx, tx.Tx, p.c); p.err != nil {
+		return p
+	}
+	tx.end() // release the connections before judging
+	if tx2 != nil {
+		tx2.end()
+	}
+	p.statuses, p.unchanged, p.err = judge(p.c, now)
+	return p
+}
+
+// readTx is a read transaction on a connection of its own.
+type readTx struct {
+	*sql.Tx
+	conn *sql.Conn
+}
+
+// end rolls the transaction back and returns the connection to the pool;
+// it may be called again.
+func (tx *readTx) end() {
+	tx.Rollback()
+	tx.conn.Close()
+}
+
+// readTx begins a read transaction on a connection from conn and fixes
+// its snapshot (a WAL read transaction takes it at its first read).
+func (db *DB) readTx(ctx context.Context, conn func(context.Context) (*sql.Conn, error)) (*readTx, error) {
+	c, err := conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Every commit of the writer empties a reader's page cache: map the
+	// file rather than read its pages again one call each.
+	if _, err := c.ExecContext(ctx, `PRAGMA mmap_size = 4294967296`); err != nil {
+		c.Close()
+		return nil, err
+	}
+	tx, err := c.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	rt := &readTx{tx, c}
+	var id int64
+	if err := tx.QueryRowContext(ctx, `SELECT person_id FROM status_due LIMIT 1`).Scan(&id); err != nil && err != sql.ErrNoRows {
+		rt.end()
+		return nil, err
+	}
+	return rt, nil
+}
+
+// sortRecords puts each kind of record oldest first (by time, then id),
+// as Facts reads them.
+func sortRecords(f *healthcode.Facts) {
+	by := func(a, b time.Time, x, y int64) int {
+		if c := a.Compare(b); c != 0 {
+			return c
+		}
+		return cmp.Compare(x, y)
+	}
+	if len(f.Tests) > 1 {
+		slices.SortFunc(f.Tests, func(a, b healthcode.Test) int { return by(a.SampledAt, b.SampledAt, a.ID, b.ID) })
+	}
+	if len(f.Vaccinations) > 1 {
+		slices.SortFunc(f.Vaccinations, func(a, b healthcode.Vaccination) int { return by(a.At, b.At, a.ID, b.ID) })
+	}
+	if len(f.Cases) > 1 {
+		slices.SortFunc(f.Cases, func(a, b healthcode.Case) int { return by(a.DiagnosedAt, b.DiagnosedAt, a.ID, b.ID) })
+	}
+	if len(f.Contacts) > 1 {
+		slices.SortFunc(f.Contacts, func(a, b healthcode.Contact) int { return by(a.ExposedAt, b.ExposedAt, a.ID, b.ID) })
+	}
+	if len(f.Quarantines) > 1 {
+		slices.SortFunc(f.Quarantines, func(a, b healthcode.Quarantine) int { return by(a.From, b.From, a.ID, b.ID) })
+	}
+	if len(f.Travel) > 1 {
+		slices.SortFunc(f.Travel, func(a, b healthcode.Travel) int { return by(a.From, b.From, a.ID, b.ID) })
+	}
+	if len(f.DrugPurchases) > 1 {
+		slices.SortFunc(f.DrugPurchases, func(a, b healthcode.DrugPurchase) int { return by(a.At, b.At, a.ID, b.ID) })
+	}
+	if len(f.RemoteStatuses) > 1 {
+		slices.SortFunc(f.RemoteStatuses, func(a, b healthcode.RemoteStatus) int { return by(a.At, b.At, a.ID, b.ID) })
+	}
 }
