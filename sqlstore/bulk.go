@@ -602,11 +602,12 @@ func (db *DB) RecomputeAll(ctx context.Context, now func() time.Time, limit int,
 		}
 	}()
 	var lastVersion int64 // data_version seen by the previous chunk's transaction
+	var chunks int
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n, c, err := db.pipelineChunk(ctx, conn, now, limit, judge, &next, &lastVersion)
+		n, c, err := db.pipelineChunk(ctx, conn, now, limit, judge, &next, &lastVersion, &chunks)
 		if err != nil || n == 0 {
 			return err
 		}
@@ -630,16 +631,19 @@ type prefetch struct {
 // valid, else one taken and read now under the lock; and starts the read
 // of the next one before committing.
 func (db *DB) pipelineChunk(ctx context.Context, conn *sql.Conn, now func() time.Time, limit int, judge ChunkJudge,
-	next *chan *prefetch, lastVersion *int64) (int, *healthcode.DueChunk, error) {
+	next *chan *prefetch, lastVersion *int64, chunks *int) (int, *healthcode.DueChunk, error) {
 	var p *prefetch
 	if *next != nil {
 		p = <-*next
 		*next = nil
 		// A reader is open across every commit of the pipeline, so the
 		// commits' own checkpoints never catch up with the WAL and it would
-		// grow all through the job: checkpoint now, when nobody reads.
-		if _, err := conn.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
-			return 0, nil, db.wrap(err, "recompute checkpoint")
+		// grow all through the job: checkpoint now and then, when nobody
+		// of this job reads.
+		if *chunks++; *chunks%4 == 0 {
+			if _, err := conn.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+				return 0, nil, db.wrap(err, "recompute checkpoint")
+			}
 		}
 	}
 	defer db.lockWrites()()
