@@ -224,23 +224,30 @@ func (r *Recompute) chunks(ctx context.Context, j *healthcode.Job, progress func
 		if done == 0 {
 			return nil
 		}
-		j.Done += int64(done)
-		j.Changed += changed
-		j.Total = max(j.Total, j.Done)
-		r.Citizens.Metrics.recomputed(int64(done), changed)
-		r.Citizens.Metrics.recomputeDue(j.Total - j.Done)
-		if progress != nil {
-			progress(j.Done, j.Total)
-		}
-		if time.Since(lastLog) >= r.logEvery() {
-			lastLog = time.Now()
-			r.logger().InfoContext(ctx, "recompute in progress", "job", j.ID, "done", j.Done, "total", j.Total,
-				"percent", j.Done*100/max(j.Total, 1), "changed", j.Changed)
-			if err := r.Store.UpdateJob(ctx, j); err != nil {
-				return err
-			}
+		if err := r.chunkDone(ctx, j, int64(done), changed, progress, &lastLog); err != nil {
+			return err
 		}
 	}
+}
+
+// chunkDone counts a written chunk in the job, the metrics and the caller's
+// progress, and now and then logs it and saves the job row.
+func (r *Recompute) chunkDone(ctx context.Context, j *healthcode.Job, done, changed int64, progress func(done, total int64), lastLog *time.Time) error {
+	j.Done += done
+	j.Changed += changed
+	j.Total = max(j.Total, j.Done)
+	r.Citizens.Metrics.recomputed(done, changed)
+	r.Citizens.Metrics.recomputeDue(j.Total - j.Done)
+	if progress != nil {
+		progress(j.Done, j.Total)
+	}
+	if time.Since(*lastLog) < r.logEvery() {
+		return nil
+	}
+	*lastLog = time.Now()
+	r.logger().InfoContext(ctx, "recompute in progress", "job", j.ID, "done", j.Done, "total", j.Total,
+		"percent", j.Done*100/max(j.Total, 1), "changed", j.Changed)
+	return r.Store.UpdateJob(ctx, j)
 }
 
 // pipelinedStore is a store that runs the whole loop of chunks itself,
@@ -264,28 +271,11 @@ func (r *Recompute) pipelined(ctx context.Context, p pipelinedStore, j *healthco
 			return statuses, unchanged, nil
 		},
 		func(c *healthcode.DueChunk) error {
-			done := len(c.Statuses)
 			var changed int64
 			if v, ok := changes.LoadAndDelete(c); ok {
 				changed = v.(int64)
 			}
-			j.Done += int64(done)
-			j.Changed += changed
-			j.Total = max(j.Total, j.Done)
-			r.Citizens.Metrics.recomputed(int64(done), changed)
-			r.Citizens.Metrics.recomputeDue(j.Total - j.Done)
-			if progress != nil {
-				progress(j.Done, j.Total)
-			}
-			if time.Since(lastLog) >= r.logEvery() {
-				lastLog = time.Now()
-				r.logger().InfoContext(ctx, "recompute in progress", "job", j.ID, "done", j.Done, "total", j.Total,
-					"percent", j.Done*100/max(j.Total, 1), "changed", j.Changed)
-				if err := r.Store.UpdateJob(ctx, j); err != nil {
-					return err
-				}
-			}
-			return nil
+			return r.chunkDone(ctx, j, int64(len(c.Statuses)), changed, progress, &lastLog)
 		})
 }
 

@@ -196,11 +196,15 @@ func (db *DB) readStatuses(ctx context.Context, tx *sql.Tx, taken string) (*heal
 	return c, err
 }
 
+// minParallel is the least work worth starting goroutines for: a single
+// person's facts are decoded inline.
+const minParallel = 64
+
 // parallel calls fn(i) for i in [0, n) on every core and returns the
 // first error.
 func parallel(n int, fn func(i int) error) error {
 	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
+	if workers <= 1 || n < minParallel {
 		for i := range n {
 			if err := fn(i); err != nil {
 				return err
@@ -306,7 +310,7 @@ func (db *DB) readDeclarations(ctx context.Context, tx *sql.Tx, c *healthcode.Du
 	if err != nil {
 		return db.wrap(err, "chunk: declarations")
 	}
-	ds, err := db.scanDeclarationsParallel(rows)
+	ds, err := db.scanDeclarations(rows)
 	if err != nil {
 		return err
 	}
@@ -437,57 +441,6 @@ func (db *DB) readRecords(ctx context.Context, tx *sql.Tx, c *healthcode.DueChun
 		c.Statuses[i].Facts.RiskAreas = areas
 	}
 	return nil
-}
-
-// scanDeclarationsParallel is scanDeclarations with the JSON columns
-// decoded on every core once the rows are read.
-func (db *DB) scanDeclarationsParallel(rows *sql.Rows) ([]healthcode.Declaration, error) {
-	defer rows.Close()
-	var ds []healthcode.Declaration
-	var raw []string // symptoms and places of each row
-	for rows.Next() {
-		var d healthcode.Declaration
-		var temp sql.NullFloat64
-		var symptoms, places string
-		var created int64
-		if err := rows.Scan(&d.ID, &d.PersonID, &temp, &symptoms, &d.FeverMedicine, &d.CaseContact, &places,
-			&d.ReturnToWork, &d.Findings, &created); err != nil {
-			return nil, db.wrap(err, "scan declaration")
-		}
-		if temp.Valid {
-			d.Temperature = &temp.Float64
-		}
-		d.CreatedAt = fromMicros(created)
-		ds = append(ds, d)
-		raw = append(raw, symptoms, places)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, db.wrap(err, "scan declarations")
-	}
-	err := parallel(len(ds), func(i int) error {
-		d := &ds[i]
-		if raw[2*i] != "[]" {
-			if err := fromJSON(raw[2*i], &d.Symptoms); err != nil {
-				return err
-			}
-		}
-		if raw[2*i+1] != "[]" {
-			if err := fromJSON(raw[2*i+1], &d.Places); err != nil {
-				return err
-			}
-		}
-		if len(d.Symptoms) == 0 {
-			d.Symptoms = nil
-		}
-		if len(d.Places) == 0 {
-			d.Places = nil
-		}
-		for i := range d.Places {
-			d.Places[i].From, d.Places[i].To = stored(d.Places[i].From), stored(d.Places[i].To)
-		}
-		return nil
-	})
-	return ds, err
 }
 
 // writeChunk writes statuses[i] for c.Statuses[i], or only clears the due

@@ -79,9 +79,12 @@ func (db *DB) ListDeclarations(ctx context.Context, personID int64, limit int) (
 	return out, nil
 }
 
+// scanDeclarations reads declaration rows; the JSON columns are decoded
+// on every core once the rows are read (a recompute chunk has thousands).
 func (db *DB) scanDeclarations(rows *sql.Rows) ([]healthcode.Declaration, error) {
 	defer rows.Close()
 	var ds []healthcode.Declaration
+	var raw []string // symptoms and places of each row
 	for rows.Next() {
 		var d healthcode.Declaration
 		var temp sql.NullFloat64
@@ -94,11 +97,24 @@ func (db *DB) scanDeclarations(rows *sql.Rows) ([]healthcode.Declaration, error)
 		if temp.Valid {
 			d.Temperature = &temp.Float64
 		}
-		if err := fromJSON(symptoms, &d.Symptoms); err != nil {
-			return nil, err
+		d.CreatedAt = fromMicros(created)
+		ds = append(ds, d)
+		raw = append(raw, symptoms, places)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.wrap(err, "scan declarations")
+	}
+	err := parallel(len(ds), func(i int) error {
+		d := &ds[i]
+		if raw[2*i] != "[]" {
+			if err := fromJSON(raw[2*i], &d.Symptoms); err != nil {
+				return err
+			}
 		}
-		if err := fromJSON(places, &d.Places); err != nil {
-			return nil, err
+		if raw[2*i+1] != "[]" {
+			if err := fromJSON(raw[2*i+1], &d.Places); err != nil {
+				return err
+			}
 		}
 		if len(d.Symptoms) == 0 {
 			d.Symptoms = nil
@@ -109,8 +125,7 @@ func (db *DB) scanDeclarations(rows *sql.Rows) ([]healthcode.Declaration, error)
 		for i := range d.Places {
 			d.Places[i].From, d.Places[i].To = stored(d.Places[i].From), stored(d.Places[i].To)
 		}
-		d.CreatedAt = fromMicros(created)
-		ds = append(ds, d)
-	}
-	return ds, db.wrap(rows.Err(), "scan declarations")
+		return nil
+	})
+	return ds, err
 }
