@@ -98,9 +98,6 @@ type StatusStore interface {
 	// FindCodeHolder returns, in one read, what issuing a code needs:
 	// ENOTFOUND when the person does not exist.
 	FindCodeHolder(ctx context.Context, personID int64) (*CodeHolder, error)
-	// DueStatuses returns up to limit ids of people whose stored status
-	// must be evaluated again at now.
-	DueStatuses(ctx context.Context, now time.Time, limit int) ([]int64, error)
 }
 
 // KeyStore keeps the node's signing keys, private parts sealed.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"time"
 
 	"github.com/healthcode/healthcode"
 )
@@ -61,27 +60,4 @@ func normaliseStatus(s *healthcode.Status) {
 	if s.LatestTest != nil {
 		s.LatestTest.SampledAt = stored(s.LatestTest.SampledAt)
 	}
-}
-
-// DueStatuses returns the people whose re-evaluation time has come or who
-// are marked due, the most overdue first. A status with neither is never due.
-func (db *DB) DueStatuses(ctx context.Context, now time.Time, limit int) ([]int64, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT person_id FROM (
-			SELECT person_id, reevaluate_at AS due FROM statuses WHERE reevaluate_at IS NOT NULL AND reevaluate_at <= $1
-			UNION ALL SELECT d.person_id, d.due_at FROM status_due d JOIN statuses s ON s.person_id = d.person_id
-				WHERE d.due_at <= $1) x
-		GROUP BY person_id ORDER BY min(due), person_id LIMIT $2`, micros(now), limit)
-	if err != nil {
-		return nil, db.wrap(err, "due statuses")
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, db.wrap(err, "scan due status")
-		}
-		ids = append(ids, id)
-	}
-	return ids, db.wrap(rows.Err(), "due statuses")
 }

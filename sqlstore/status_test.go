@@ -50,7 +50,9 @@ func TestStatusRoundTrip(t *testing.T) {
 	wantCode(t, db.SaveStatus(ctx, p.ID+100, s), healthcode.ENOTFOUND)
 }
 
-func TestDueStatuses(t *testing.T) {
+// TestWhenAStatusIsDue: a status with a re-evaluation time is due from
+// that time on, one without is due only when marked.
+func TestWhenAStatusIsDue(t *testing.T) {
 	db := storetest.MustOpenDB(t)
 	save := func(phone string, reevaluate time.Time) int64 {
 		p := mustPerson(t, db, phone)
@@ -59,26 +61,37 @@ func TestDueStatuses(t *testing.T) {
 		}
 		return p.ID
 	}
-	late := save("13800000001", t0.Add(-time.Hour))
-	exact := save("13800000002", t0)
-	save("13800000003", t0.Add(time.Microsecond)) // not yet
-	save("13800000004", time.Time{})              // only when facts change
-	earliest := save("13800000005", t0.Add(-48*time.Hour))
+	ids := []int64{
+		save("13800000001", t0.Add(-time.Hour)),
+		save("13800000002", t0),
+		save("13800000003", t0.Add(time.Microsecond)), // not yet
+		save("13800000004", time.Time{}),              // only when facts change
+		save("13800000005", t0.Add(-48*time.Hour)),
+	}
+	for _, tc := range []struct {
+		at   time.Time
+		want []bool
+	}{
+		{t0, []bool{true, true, false, false, true}},
+		{t0.AddDate(10, 0, 0), []bool{true, true, true, false, true}}, // the untimed one never
+	} {
+		for i, id := range ids {
+			st, err := db.FindStatus(ctx, id)
+			if err != nil || st.Stale(tc.at) != tc.want[i] {
+				t.Errorf("at %v person %d: due %v, %v; want %v", tc.at, i, st.Stale(tc.at), err, tc.want[i])
+			}
+		}
+		if n, _ := db.CountDue(ctx, tc.at); int(n) != count(tc.want) {
+			t.Errorf("at %v CountDue = %d, want %d", tc.at, n, count(tc.want))
+		}
+	}
+}
 
-	ids, err := db.DueStatuses(ctx, t0, 10)
-	if err != nil {
-		t.Fatal(err)
+func count(bs []bool) (n int) {
+	for _, b := range bs {
+		if b {
+			n++
+		}
 	}
-	if want := []int64{earliest, late, exact}; !reflect.DeepEqual(ids, want) {
-		t.Fatalf("DueStatuses = %v, want %v (most overdue first)", ids, want)
-	}
-	ids, _ = db.DueStatuses(ctx, t0, 2)
-	if len(ids) != 2 {
-		t.Fatalf("limit 2 gave %v", ids)
-	}
-	// Far in the future every timed status is due, the untimed one never.
-	ids, _ = db.DueStatuses(ctx, t0.AddDate(10, 0, 0), 10)
-	if len(ids) != 4 {
-		t.Fatalf("in ten years %d due, want 4", len(ids))
-	}
+	return n
 }
