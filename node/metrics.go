@@ -10,7 +10,6 @@ import (
 type Metrics struct {
 	codesIssued *prometheus.CounterVec
 	evaluations *prometheus.CounterVec
-	sweeps      prometheus.Counter
 	recompute   *recomputeMetrics
 }
 
@@ -23,11 +22,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		evaluations: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "healthcode_status_evaluations_total", Help: "Status evaluations, by resulting colour.",
 		}, []string{"colour"}),
-		sweeps: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "healthcode_status_sweep_evaluations_total", Help: "Statuses evaluated again because their time came.",
-		}),
 	}
-	reg.MustRegister(m.codesIssued, m.evaluations, m.sweeps)
+	reg.MustRegister(m.codesIssued, m.evaluations)
 	m.recompute = newRecomputeMetrics(reg)
 	return m
 }
@@ -41,11 +37,5 @@ func (m *Metrics) issued(c healthcode.Colour) {
 func (m *Metrics) evaluated(s *healthcode.Status) {
 	if m != nil {
 		m.evaluations.WithLabelValues(s.Colour.String()).Inc()
-	}
-}
-
-func (m *Metrics) swept(n int) {
-	if m != nil {
-		m.sweeps.Add(float64(n))
 	}
 }
