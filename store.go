@@ -24,6 +24,9 @@ type Store interface {
 	TokenStore
 	AppealStore
 	AuditStore
+	VenueStore
+	ScanStore
+	ScanHolderStore
 	Close() error
 }
 
