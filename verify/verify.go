@@ -54,34 +54,12 @@ func (v *Verifier) Verify(text string, now time.Time) Verdict {
 	c := p.Health
 	verdict := Verdict{Region: c.Issuer, KID: p.KID, Alg: p.Alg}
 
-	byKID, ok := v.regions[c.Issuer]
-	if !ok {
+	if _, ok := v.regions[c.Issuer]; !ok {
 		return refuse(verdict, UnknownRegion, fmt.Sprintf("region %s is not in the trust list", c.Issuer))
 	}
-	keys := byKID[string(p.KID)]
-	if len(keys) == 0 {
+	code := v.checkKey(c.Issuer, p, c.IssuedAt)
+	if code == UnknownKID {
 		return refuse(verdict, UnknownKID, fmt.Sprintf("region %s has no key with this kid", c.Issuer))
-	}
-	// Several keys may share a kid: the code is good if any usable key
-	// verifies it; otherwise report the most telling reason.
-	code := BadSignature
-	for _, k := range keys {
-		if k.Alg != p.Alg || p.VerifySignature(k.pub) != nil {
-			continue
-		}
-		switch {
-		case k.Revoked:
-			if code == BadSignature {
-				code = KeyRevoked
-			}
-		case !k.ValidAt(c.IssuedAt):
-			code = KeyNotValidAtIAT
-		default:
-			code = ""
-		}
-		if code == "" {
-			break
-		}
 	}
 	switch code {
 	case BadSignature:
@@ -115,4 +93,32 @@ func parseErrorCode(err error) string {
 		return BadCOSE
 	}
 	return BadClaims
+}
+
+// checkKey checks the signature of p against the keys of region with its
+// kid: "" when a usable key verifies it, else UnknownKID, BadSignature,
+// KeyRevoked or KeyNotValidAtIAT (the most telling one, as several keys
+// may share a kid).
+func (v *Verifier) checkKey(region string, p *hcode.Parsed, iat time.Time) string {
+	keys := v.regions[region][string(p.KID)]
+	if len(keys) == 0 {
+		return UnknownKID
+	}
+	code := BadSignature
+	for _, k := range keys {
+		if k.Alg != p.Alg || p.VerifySignature(k.pub) != nil {
+			continue
+		}
+		switch {
+		case k.Revoked:
+			if code == BadSignature {
+				code = KeyRevoked
+			}
+		case !k.ValidAt(iat):
+			code = KeyNotValidAtIAT
+		default:
+			return ""
+		}
+	}
+	return code
 }
