@@ -188,3 +188,9 @@ type ScanHolderStore interface {
 	// DrugPurchases lists registered purchases, oldest first.
 	DrugPurchases(ctx context.Context, f PurchaseFilter) ([]*DrugPurchaseEntry, error)
 }
+
+// KnownDenyReason reports whether code is one of the deny reasons.
+func KnownDenyReason(code string) bool {
+	_, ok := denyTexts[code]
+	return ok
+}

@@ -21,6 +21,9 @@ type CitizenService struct {
 	Now     func() time.Time
 	Logger  *slog.Logger
 	Metrics *Metrics
+	// Issued remembers the codes issued, for this node's checkpoints; nil
+	// remembers nothing.
+	Issued *IssuedCodes
 }
 
 var _ healthcode.CitizenService = (*CitizenService)(nil)
@@ -201,6 +204,8 @@ func (s *CitizenService) Code(ctx context.Context, personID int64) (*healthcode.
 	if err != nil {
 		return nil, healthcode.Internal(err, "sign code")
 	}
+	s.Issued.Add(text, IssuedCode{PersonID: personID, KID: signer.KID(), Name: c.Name, IDMasked: c.IDMasked,
+		IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt}, c.ExpiresAt.Sub(c.IssuedAt))
 	s.Metrics.issued(st.Colour)
 	return &healthcode.IssuedCode{Code: text, Colour: st.Colour, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt}, nil
 }

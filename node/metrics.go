@@ -11,6 +11,8 @@ type Metrics struct {
 	codesIssued *prometheus.CounterVec
 	evaluations *prometheus.CounterVec
 	recompute   *recomputeMetrics
+	scans       *prometheus.CounterVec
+	denials     *prometheus.CounterVec
 }
 
 // NewMetrics registers the node's metrics on reg.
@@ -23,7 +25,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "healthcode_status_evaluations_total", Help: "Status evaluations, by resulting colour.",
 		}, []string{"colour"}),
 	}
-	reg.MustRegister(m.codesIssued, m.evaluations)
+	m.scans = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "healthcode_scans_total", Help: "Scans logged, by source and verdict.",
+	}, []string{"source", "verdict"})
+	m.denials = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "healthcode_scan_denials_total", Help: "Deny reasons of logged scans.",
+	}, []string{"reason"})
+	reg.MustRegister(m.codesIssued, m.evaluations, m.scans, m.denials)
 	m.recompute = newRecomputeMetrics(reg)
 	return m
 }
@@ -37,5 +45,21 @@ func (m *Metrics) issued(c healthcode.Colour) {
 func (m *Metrics) evaluated(s *healthcode.Status) {
 	if m != nil {
 		m.evaluations.WithLabelValues(s.Colour.String()).Inc()
+	}
+}
+
+// scanned counts logged scans; the batch upload counts with scannedN.
+func (m *Metrics) scanned(sc *healthcode.Scan) {
+	if m != nil {
+		m.scans.WithLabelValues(sc.Source, sc.Verdict).Inc()
+		for _, r := range sc.Reasons {
+			m.denials.WithLabelValues(r).Inc()
+		}
+	}
+}
+
+func (m *Metrics) scannedOffline(n int) {
+	if m != nil {
+		m.scans.WithLabelValues(healthcode.ScanOffline, "uploaded").Add(float64(n))
 	}
 }

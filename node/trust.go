@@ -8,6 +8,7 @@ import (
 
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/trust"
+	"github.com/healthcode/healthcode/verify"
 )
 
 // TrustDocument builds the node's trust list (DESIGN §5): its own region
@@ -24,6 +25,10 @@ type TrustDocument struct {
 	mu    sync.Mutex
 	doc   []byte
 	built time.Time
+
+	verifierMu    sync.Mutex
+	verifier      *verify.Verifier
+	verifierBuilt time.Time
 }
 
 // trustCacheFor bounds how stale a served list may be; the key ring's own
@@ -71,4 +76,25 @@ func (d *TrustDocument) JSON(ctx context.Context) ([]byte, error) {
 	d.doc, d.built = doc, now
 	d.mu.Unlock()
 	return doc, nil
+}
+
+// Verifier returns a verifier of the list, rebuilt at most every few
+// seconds: checkpoints verify against what the node itself publishes.
+func (d *TrustDocument) Verifier(ctx context.Context) (*verify.Verifier, error) {
+	now := d.Now()
+	d.verifierMu.Lock()
+	defer d.verifierMu.Unlock()
+	if d.verifier != nil && now.Sub(d.verifierBuilt) < trustCacheFor && !now.Before(d.verifierBuilt) {
+		return d.verifier, nil
+	}
+	l, err := d.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v, err := verify.NewVerifier(l)
+	if err != nil {
+		return nil, healthcode.Internal(err, "trust list verifier")
+	}
+	d.verifier, d.verifierBuilt = v, now
+	return v, nil
 }

@@ -122,3 +122,15 @@ func (v *Verifier) checkKey(region string, p *hcode.Parsed, iat time.Time) strin
 	}
 	return code
 }
+
+// KeyUsable reports whether region has a key with kid that is not revoked
+// and was valid at iat: what a code this node signed itself still needs
+// when its signature is not checked again.
+func (v *Verifier) KeyUsable(region string, kid []byte, iat time.Time) bool {
+	for _, k := range v.regions[region][string(kid)] {
+		if !k.Revoked && k.ValidAt(iat) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,69 @@
+package node
+
+import (
+	"context"
+
+	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/entry"
+)
+
+// Checkin is a citizen scanning a venue's place code with their phone:
+// the venue's policy judges their own live status, the scan is logged like
+// a checkpoint's, and the answer is what the staff at the door look at on
+// the phone.
+func (s *ScanService) Checkin(ctx context.Context, personID int64, placeCode, direction string) (*ScanResult, error) {
+	if direction == "" {
+		direction = healthcode.DirectionIn
+	}
+	if err := checkDirection(direction); err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	verifier, err := s.Trust.Verifier(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pc, err := verifier.VerifyPlace(placeCode, now)
+	if err != nil {
+		return nil, withField(err, "place_code")
+	}
+	if pc.Issuer != s.Region {
+		return nil, (healthcode.FieldErrors{"place_code": "a place code of region " + pc.Issuer + ": check in with that region's health code"}).Err()
+	}
+	v, err := s.Venues.cached(ctx, pc.ID)
+	if healthcode.ErrorCode(err) == healthcode.ENOTFOUND {
+		return nil, (healthcode.FieldErrors{"place_code": "names venue " + pc.ID + ", which this region does not know"}).Err()
+	} else if err != nil {
+		return nil, err
+	}
+	st, err := s.Citizens.Status(ctx, personID)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Declared {
+		return nil, errNoDeclaration
+	}
+	h, err := s.Store.FindCodeHolder(ctx, personID)
+	if err != nil {
+		return nil, err
+	}
+	sc := &healthcode.Scan{VenueID: v.ID, Source: healthcode.ScanCheckin, Direction: direction,
+		Region: s.Region, Subject: h.Subject, PersonID: personID, Colour: st.Colour, At: now}
+	d := entry.Decide(&v.Policy, &entry.Holder{Colour: st.Colour, ActionRequired: st.ActionRequired,
+		LatestTest: st.LatestTest, Doses: st.Doses}, direction, now)
+	sc.Verdict, sc.Reasons = d.Verdict, d.Reasons
+	if _, err := s.Log.Record(ctx, []*healthcode.Scan{sc}); err != nil {
+		return nil, err
+	}
+	s.Metrics.scanned(sc)
+	return &ScanResult{Scan: sc, Venue: v, ActionRequired: st.ActionRequired}, nil
+}
+
+// withField names field in an EINVALID error that names none.
+func withField(err error, field string) error {
+	e, ok := err.(*healthcode.Error)
+	if !ok || e.Code != healthcode.EINVALID || len(e.Fields) > 0 {
+		return err
+	}
+	return &healthcode.Error{Code: e.Code, Message: field + ": " + e.Message, Fields: map[string]string{field: e.Message}, Err: e.Err}
+}

@@ -1,0 +1,128 @@
+package node
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/healthcode/healthcode"
+)
+
+// DrugClasses are the classes of medicine a pharmacy registers (their
+// buyers may be ill: the region's policy decides what follows).
+var DrugClasses = []string{"antipyretic", "cough", "antiviral", "antibiotic"}
+
+// PurchaseResult is a registered purchase: the scan of the buyer's code
+// and their status after it.
+type PurchaseResult struct {
+	*ScanResult
+	Classes []string
+	Status  *healthcode.Status // the buyer's status after the purchase
+}
+
+// Purchase registers a sale of drugs of classes at the caller's pharmacy
+// to the person showing code. The code is judged like any scan at the
+// door (and logged), then each class is stored as a drug purchase of the
+// buyer and their status evaluated again at once: per the region's policy
+// the buyer is asked to get tested until a negative test sampled after
+// the purchase comes in.
+func (s *ScanService) Purchase(ctx context.Context, caller *healthcode.Caller, code string, classes []string) (*PurchaseResult, error) {
+	if !caller.Is(healthcode.RoleCheckpoint) || caller.VenueID == "" {
+		return nil, healthcode.Errorf(healthcode.EFORBIDDEN, "only a checkpoint token of a pharmacy registers purchases")
+	}
+	var fe healthcode.FieldErrors
+	if len(classes) == 0 {
+		fe.Add("classes", "name at least one drug class: "+strings.Join(DrugClasses, ", "))
+	}
+	for _, c := range classes {
+		if !slices.Contains(DrugClasses, c) {
+			fe.Add("classes", "unknown drug class "+c+": use "+strings.Join(DrugClasses, ", "))
+		}
+	}
+	if strings.TrimSpace(code) == "" {
+		fe.Add("code", "is required")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	v, err := s.Venues.cached(ctx, caller.VenueID)
+	if err != nil {
+		return nil, err
+	}
+	if v.Kind != healthcode.VenuePharmacy {
+		return nil, healthcode.Errorf(healthcode.EFORBIDDEN, "purchases are registered at pharmacies; venue %s is a %s", v.ID, v.Kind)
+	}
+	now := s.Now()
+	sc := &healthcode.Scan{VenueID: v.ID, DeviceID: caller.TokenID, Source: healthcode.ScanOnline,
+		Direction: healthcode.DirectionIn, At: now}
+	res := &PurchaseResult{ScanResult: &ScanResult{Scan: sc, Venue: v}, Classes: slices.Clone(classes)}
+	if err := s.judge(ctx, res.ScanResult, code, now); err != nil {
+		return nil, err
+	}
+	if sc.Region != "" && sc.Region != s.Region && sc.Verdict == healthcode.VerdictPass {
+		return nil, healthcode.Errorf(healthcode.EINVALID,
+			"the buyer is a visitor from %s: their purchase is registered by their home region through the national hub, not yet connected here", sc.Region)
+	}
+	if sc.PersonID == 0 {
+		// An unreadable or refused code: the scan is logged, nothing sold.
+		if _, err := s.Log.Record(ctx, []*healthcode.Scan{sc}); err != nil {
+			return nil, err
+		}
+		return res, nil
+	}
+	key, err := s.Store.PersonKey(ctx, sc.PersonID)
+	if err != nil {
+		return nil, err
+	}
+	b := &healthcode.RecordBatch{}
+	for _, c := range classes {
+		b.DrugPurchases = append(b.DrugPurchases, healthcode.DrugPurchase{PersonKey: key, Class: c, At: now.Truncate(time.Second), VenueID: v.ID})
+	}
+	if _, err := s.Log.Record(ctx, []*healthcode.Scan{sc}); err != nil {
+		return nil, err
+	}
+	if err := s.Store.AddRecords(ctx, b); err != nil {
+		return nil, err
+	}
+	if res.Status, err = s.Citizens.Evaluate(ctx, sc.PersonID); err != nil {
+		return nil, err
+	}
+	s.Metrics.scanned(sc)
+	return res, nil
+}
+
+// Purchases lists registered purchases for health staff, with a stated
+// purpose; every buyer listed is written to the access log.
+func (s *ScanService) Purchases(ctx context.Context, caller *healthcode.Caller, audit *Audit, f healthcode.PurchaseFilter, purpose string) ([]*healthcode.DrugPurchaseEntry, error) {
+	if !caller.Is(healthcode.RoleHealth) {
+		return nil, healthcode.Errorf(healthcode.EFORBIDDEN, "only health staff list drug purchases")
+	}
+	if err := CheckPurpose(caller, purpose); err != nil {
+		return nil, err
+	}
+	if f.Limit == 0 {
+		f.Limit = 10000
+	}
+	if !f.From.Before(f.To) || f.To.Sub(f.From) > 31*24*time.Hour {
+		return nil, (healthcode.FieldErrors{"date": "the window must be a day or up to 31 days"}).Err()
+	}
+	list, err := s.Store.DrugPurchases(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	var people []int64
+	seen := map[int64]bool{}
+	for _, e := range list {
+		if e.PersonID != 0 && !seen[e.PersonID] {
+			seen[e.PersonID] = true
+			people = append(people, e.PersonID)
+		}
+	}
+	if len(people) > 0 {
+		if err := audit.RecordMany(ctx, caller, people, "drug purchases", purpose); err != nil {
+			return nil, err
+		}
+	}
+	return list, nil
+}

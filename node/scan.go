@@ -1,0 +1,184 @@
+package node
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/entry"
+	"github.com/healthcode/healthcode/verify"
+)
+
+// ScanService judges the codes shown at checkpoints and writes every scan
+// to the log.
+type ScanService struct {
+	Store    healthcode.Store
+	Venues   *VenueService
+	Citizens *CitizenService
+	Trust    *TrustDocument
+	Issued   *IssuedCodes
+	Log      *ScanLog
+	Region   string
+	Now      func() time.Time
+	Logger   *slog.Logger
+	Metrics  *Metrics
+}
+
+// ScanResult is a judged and logged scan as the staff at the door see it.
+type ScanResult struct {
+	Scan           *healthcode.Scan
+	Venue          *healthcode.Venue
+	ActionRequired bool
+	Name           string // masked, to compare with the person's document
+	IDMasked       string
+	ExpiresAt      time.Time // of the code; zero when unreadable
+}
+
+// Reasons are the deny reasons with their texts.
+func (r *ScanResult) Reasons() []healthcode.DenyReason {
+	out := make([]healthcode.DenyReason, len(r.Scan.Reasons))
+	for i, c := range r.Scan.Reasons {
+		out[i] = healthcode.NewDenyReason(c)
+	}
+	return out
+}
+
+// Scan judges code shown at the caller's venue going in direction, logs
+// it durably and returns the verdict. A code that cannot be read or
+// trusted is a deny, logged too: it is an answer, not an error.
+func (s *ScanService) Scan(ctx context.Context, caller *healthcode.Caller, code, direction string) (*ScanResult, error) {
+	if err := checkDirection(direction); err != nil {
+		return nil, err
+	}
+	if !caller.Is(healthcode.RoleCheckpoint) || caller.VenueID == "" {
+		return nil, healthcode.Errorf(healthcode.EFORBIDDEN, "only a checkpoint token bound to a venue scans codes")
+	}
+	v, err := s.Venues.cached(ctx, caller.VenueID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	sc := &healthcode.Scan{VenueID: v.ID, DeviceID: caller.TokenID, Source: healthcode.ScanOnline,
+		Direction: direction, At: now}
+	res := &ScanResult{Scan: sc, Venue: v}
+	if err := s.judge(ctx, res, code, now); err != nil {
+		return nil, err
+	}
+	if _, err := s.Log.Record(ctx, []*healthcode.Scan{sc}); err != nil {
+		return nil, err
+	}
+	s.Metrics.scanned(sc)
+	return res, nil
+}
+
+func checkDirection(d string) error {
+	if d != healthcode.DirectionIn && d != healthcode.DirectionOut {
+		return (healthcode.FieldErrors{"direction": `must be "in" or "out"`}).Err()
+	}
+	return nil
+}
+
+// judge reads the code and its holder and sets the verdict of res.Scan.
+func (s *ScanService) judge(ctx context.Context, res *ScanResult, code string, now time.Time) error {
+	sc, v := res.Scan, res.Venue
+	holder, err := s.holder(ctx, res, code, now)
+	if err != nil {
+		return err
+	}
+	if holder == nil { // the code itself was refused
+		sc.Verdict = healthcode.VerdictDeny
+		return nil
+	}
+	d := entry.Decide(&v.Policy, holder, sc.Direction, now)
+	sc.Verdict, sc.Reasons = d.Verdict, d.Reasons
+	sc.Colour = holder.Colour
+	res.ActionRequired = holder.ActionRequired
+	return nil
+}
+
+// holder reads who shows code: from the node's own memory of the codes it
+// issued, or by verifying the code against the trust list. For a person
+// of this region the live status counts, not the colour in the code: a
+// recompute shows at the door the moment it commits. A nil holder with a
+// nil error means the code was refused; res.Scan.Reasons says why.
+func (s *ScanService) holder(ctx context.Context, res *ScanResult, code string, now time.Time) (*entry.Holder, error) {
+	sc := res.Scan
+	needDetail := entry.NeedsDetail(&res.Venue.Policy)
+	verifier, err := s.Trust.Verifier(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if e, ok := s.Issued.Find(code); ok && verifier.KeyUsable(s.Region, e.KID, e.IssuedAt) {
+		sc.Region, sc.PersonID = s.Region, e.PersonID
+		res.Name, res.IDMasked, res.ExpiresAt = e.Name, e.IDMasked, e.ExpiresAt
+		if now.After(e.ExpiresAt) {
+			sc.Reasons = []string{healthcode.DenyExpired}
+			return nil, nil
+		}
+		return s.localHolder(ctx, res, e.PersonID, nil, needDetail, now)
+	}
+	vd := verifier.Verify(code, now)
+	if c := vd.Claims; c != nil {
+		sc.Region, sc.Subject, sc.Colour = c.Issuer, c.Subject, c.Colour
+		res.Name, res.IDMasked, res.ExpiresAt = c.Name, c.IDMasked, c.ExpiresAt
+	}
+	if !vd.Valid {
+		sc.Reasons = []string{denyReason(vd.Error, code)}
+		return nil, nil
+	}
+	c := vd.Claims
+	if c.Issuer == s.Region {
+		return s.localHolder(ctx, res, 0, c.Subject, needDetail, now)
+	}
+	// A visitor: the code is all this node knows of them.
+	h := &entry.Holder{Colour: c.Colour, ActionRequired: c.Action, Doses: c.Doses}
+	if c.Test != nil {
+		h.LatestTest = &healthcode.TestSummary{SampledAt: c.Test.At, Result: c.Test.Result}
+	}
+	return h, nil
+}
+
+// localHolder reads the live status of a person of this region, by id or
+// by subject, evaluating it again when it is due.
+func (s *ScanService) localHolder(ctx context.Context, res *ScanResult, personID int64, subject []byte, needDetail bool, now time.Time) (*entry.Holder, error) {
+	sh, err := s.Store.FindScanHolder(ctx, personID, subject, needDetail, now)
+	if healthcode.ErrorCode(err) == healthcode.ENOTFOUND {
+		res.Scan.Reasons = []string{healthcode.DenyUnknownPerson}
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	res.Scan.PersonID, res.Scan.Subject = sh.PersonID, sh.Subject
+	if !sh.Due && !needDetail {
+		return &entry.Holder{Colour: sh.Colour, ActionRequired: sh.ActionRequired}, nil
+	}
+	st := sh.Status
+	if sh.Due || st == nil {
+		if st, err = s.Citizens.Status(ctx, sh.PersonID); err != nil {
+			return nil, err
+		}
+	}
+	return &entry.Holder{Colour: st.Colour, ActionRequired: st.ActionRequired, LatestTest: st.LatestTest, Doses: st.Doses}, nil
+}
+
+// denyReason turns a verifier's error code into the reason the staff see.
+func denyReason(code, text string) string {
+	switch code {
+	case verify.Expired:
+		return healthcode.DenyExpired
+	case verify.NotYetValid:
+		return healthcode.DenyNotYetValid
+	case verify.UnknownRegion:
+		return healthcode.DenyUntrusted
+	case verify.KeyRevoked:
+		return healthcode.DenyKeyRevoked
+	case verify.UnknownKID, verify.BadSignature, verify.KeyNotValidAtIAT:
+		return healthcode.DenyForged
+	case verify.BadPrefix:
+		if len(text) >= 6 && text[:6] == "CNPC1:" {
+			return healthcode.DenyWrongCodeKind
+		}
+	}
+	return healthcode.DenyMalformed
+}

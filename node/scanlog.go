@@ -1,0 +1,141 @@
+package node
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/healthcode/healthcode"
+)
+
+// ScanLog writes scans to the store with group commit: the scans of
+// concurrent requests are gathered into one transaction, so the durable
+// log costs one commit per gathering instead of one per scan. Record
+// returns only once its scans are committed: a 2xx answer after it means
+// the scan is in the log.
+type ScanLog struct {
+	store healthcode.ScanStore
+	now   func() time.Time
+	reqs  chan *scanRequest
+	// maxScans bounds one transaction: a gathering stops there.
+	maxScans int
+
+	mu      sync.RWMutex // held for reading while queueing
+	stopped bool         // set once every writer has ended
+	ending  <-chan struct{}
+}
+
+type scanRequest struct {
+	scans []*healthcode.Scan
+	dup   []bool
+	err   error
+	done  chan struct{}
+}
+
+// NewScanLog starts writers goroutines that write until ctx ends: one for
+// SQLite (one writer at a time anyway), a few for PostgreSQL.
+func NewScanLog(ctx context.Context, store healthcode.ScanStore, now func() time.Time, writers int) *ScanLog {
+	l := &ScanLog{store: store, now: now, reqs: make(chan *scanRequest, 4096), maxScans: 512, ending: ctx.Done()}
+	var wg sync.WaitGroup
+	for range max(1, writers) {
+		wg.Go(func() { l.write(ctx) })
+	}
+	go func() {
+		wg.Wait()
+		l.mu.Lock()
+		l.stopped = true
+		l.mu.Unlock()
+		l.drain()
+	}()
+	return l
+}
+
+var errScanLogStopped = healthcode.Errorf(healthcode.EUNAVAILABLE, "the node is shutting down: scan again")
+
+// Record stores scans durably, in order, and reports which offline scans
+// were already stored (see healthcode.ScanStore.RecordScans). It may turn
+// a passing entry into a deny when the venue is full.
+func (l *ScanLog) Record(ctx context.Context, scans []*healthcode.Scan) ([]bool, error) {
+	r := &scanRequest{scans: scans, done: make(chan struct{})}
+	l.mu.RLock()
+	if l.stopped {
+		l.mu.RUnlock()
+		return nil, errScanLogStopped
+	}
+	select {
+	case l.reqs <- r:
+	case <-ctx.Done():
+		l.mu.RUnlock()
+		return nil, ctx.Err()
+	case <-l.ending:
+		l.mu.RUnlock()
+		return nil, errScanLogStopped
+	}
+	l.mu.RUnlock()
+	// Once queued the scans will be written: wait for the outcome even if
+	// the client gave up, so an answer is never given for a scan that is
+	// still in flight.
+	<-r.done
+	return r.dup, r.err
+}
+
+func (l *ScanLog) write(ctx context.Context) {
+	var batch []*scanRequest
+	for {
+		batch = batch[:0]
+		select {
+		case r := <-l.reqs:
+			batch = append(batch, r)
+		case <-ctx.Done():
+			return
+		}
+		n := len(batch[0].scans)
+	gather:
+		for n < l.maxScans {
+			select {
+			case r := <-l.reqs:
+				batch = append(batch, r)
+				n += len(r.scans)
+			default:
+				break gather
+			}
+		}
+		l.commit(context.WithoutCancel(ctx), batch, n)
+	}
+}
+
+// commit writes a gathering in one transaction. When it fails, each
+// request is written alone, so one bad request fails only itself.
+func (l *ScanLog) commit(ctx context.Context, batch []*scanRequest, n int) {
+	if len(batch) > 1 {
+		all := make([]*healthcode.Scan, 0, n)
+		for _, r := range batch {
+			all = append(all, r.scans...)
+		}
+		dup, err := l.store.RecordScans(ctx, all, l.now())
+		if err == nil {
+			for _, r := range batch {
+				r.dup, dup = dup[:len(r.scans)], dup[len(r.scans):]
+				close(r.done)
+			}
+			return
+		}
+	}
+	for _, r := range batch {
+		r.dup, r.err = l.store.RecordScans(ctx, r.scans, l.now())
+		close(r.done)
+	}
+}
+
+// drain answers what is still queued once the writers stopped.
+func (l *ScanLog) drain() {
+	for {
+		select {
+		case r := <-l.reqs:
+			r.err = errScanLogStopped
+			close(r.done)
+		default:
+			return
+		}
+	}
+}
