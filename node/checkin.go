@@ -11,7 +11,7 @@ import (
 // the venue's policy judges their own live status, the scan is logged like
 // a checkpoint's, and the answer is what the staff at the door look at on
 // the phone.
-func (s *ScanService) Checkin(ctx context.Context, personID int64, placeCode, direction string) (*ScanResult, error) {
+func (s *ScanService) Checkin(ctx context.Context, personID int64, placeCode, direction string) (*healthcode.ScanResult, error) {
 	if direction == "" {
 		direction = healthcode.DirectionIn
 	}
@@ -56,7 +56,7 @@ func (s *ScanService) Checkin(ctx context.Context, personID int64, placeCode, di
 		return nil, err
 	}
 	s.Metrics.scanned(sc)
-	return &ScanResult{Scan: sc, Venue: v, ActionRequired: st.ActionRequired}, nil
+	return &healthcode.ScanResult{Scan: sc, Venue: v, ActionRequired: st.ActionRequired}, nil
 }
 
 // withField names field in an EINVALID error that names none.

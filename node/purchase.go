@@ -9,35 +9,23 @@ import (
 	"github.com/healthcode/healthcode"
 )
 
-// DrugClasses are the classes of medicine a pharmacy registers (their
-// buyers may be ill: the region's policy decides what follows).
-var DrugClasses = []string{"antipyretic", "cough", "antiviral", "antibiotic"}
-
-// PurchaseResult is a registered purchase: the scan of the buyer's code
-// and their status after it.
-type PurchaseResult struct {
-	*ScanResult
-	Classes []string
-	Status  *healthcode.Status // the buyer's status after the purchase
-}
-
 // Purchase registers a sale of drugs of classes at the caller's pharmacy
 // to the person showing code. The code is judged like any scan at the
 // door (and logged), then each class is stored as a drug purchase of the
 // buyer and their status evaluated again at once: per the region's policy
 // the buyer is asked to get tested until a negative test sampled after
 // the purchase comes in.
-func (s *ScanService) Purchase(ctx context.Context, caller *healthcode.Caller, code string, classes []string) (*PurchaseResult, error) {
+func (s *ScanService) Purchase(ctx context.Context, caller *healthcode.Caller, code string, classes []string) (*healthcode.PurchaseResult, error) {
 	if !caller.Is(healthcode.RoleCheckpoint) || caller.VenueID == "" {
 		return nil, healthcode.Errorf(healthcode.EFORBIDDEN, "only a checkpoint token of a pharmacy registers purchases")
 	}
 	var fe healthcode.FieldErrors
 	if len(classes) == 0 {
-		fe.Add("classes", "name at least one drug class: "+strings.Join(DrugClasses, ", "))
+		fe.Add("classes", "name at least one drug class: "+strings.Join(healthcode.DrugClasses, ", "))
 	}
 	for _, c := range classes {
-		if !slices.Contains(DrugClasses, c) {
-			fe.Add("classes", "unknown drug class "+c+": use "+strings.Join(DrugClasses, ", "))
+		if !slices.Contains(healthcode.DrugClasses, c) {
+			fe.Add("classes", "unknown drug class "+c+": use "+strings.Join(healthcode.DrugClasses, ", "))
 		}
 	}
 	if strings.TrimSpace(code) == "" {
@@ -56,7 +44,7 @@ func (s *ScanService) Purchase(ctx context.Context, caller *healthcode.Caller, c
 	now := s.Now()
 	sc := &healthcode.Scan{VenueID: v.ID, DeviceID: caller.TokenID, Source: healthcode.ScanOnline,
 		Direction: healthcode.DirectionIn, At: now}
-	res := &PurchaseResult{ScanResult: &ScanResult{Scan: sc, Venue: v}, Classes: slices.Clone(classes)}
+	res := &healthcode.PurchaseResult{ScanResult: &healthcode.ScanResult{Scan: sc, Venue: v}, Classes: slices.Clone(classes)}
 	if err := s.judge(ctx, res.ScanResult, code, now); err != nil {
 		return nil, err
 	}
@@ -94,7 +82,7 @@ func (s *ScanService) Purchase(ctx context.Context, caller *healthcode.Caller, c
 
 // Purchases lists registered purchases for health staff, with a stated
 // purpose; every buyer listed is written to the access log.
-func (s *ScanService) Purchases(ctx context.Context, caller *healthcode.Caller, audit *Audit, f healthcode.PurchaseFilter, purpose string) ([]*healthcode.DrugPurchaseEntry, error) {
+func (s *ScanService) Purchases(ctx context.Context, caller *healthcode.Caller, f healthcode.PurchaseFilter, purpose string) ([]*healthcode.DrugPurchaseEntry, error) {
 	if !caller.Is(healthcode.RoleHealth) {
 		return nil, healthcode.Errorf(healthcode.EFORBIDDEN, "only health staff list drug purchases")
 	}
@@ -120,7 +108,7 @@ func (s *ScanService) Purchases(ctx context.Context, caller *healthcode.Caller, 
 		}
 	}
 	if len(people) > 0 {
-		if err := audit.RecordMany(ctx, caller, people, "drug purchases", purpose); err != nil {
+		if err := s.Audit.RecordMany(ctx, caller, people, "drug purchases", purpose); err != nil {
 			return nil, err
 		}
 	}

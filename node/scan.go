@@ -21,33 +21,19 @@ type ScanService struct {
 	Log      *ScanLog
 	Region   string
 	Now      func() time.Time
+	Audit    *Audit
 	Logger   *slog.Logger
 	Metrics  *Metrics
+	// Retention is how long the scan log keeps scans.
+	Retention time.Duration
 }
 
-// ScanResult is a judged and logged scan as the staff at the door see it.
-type ScanResult struct {
-	Scan           *healthcode.Scan
-	Venue          *healthcode.Venue
-	ActionRequired bool
-	Name           string // masked, to compare with the person's document
-	IDMasked       string
-	ExpiresAt      time.Time // of the code; zero when unreadable
-}
-
-// Reasons are the deny reasons with their texts.
-func (r *ScanResult) Reasons() []healthcode.DenyReason {
-	out := make([]healthcode.DenyReason, len(r.Scan.Reasons))
-	for i, c := range r.Scan.Reasons {
-		out[i] = healthcode.NewDenyReason(c)
-	}
-	return out
-}
+var _ healthcode.CheckpointService = (*ScanService)(nil)
 
 // Scan judges code shown at the caller's venue going in direction, logs
 // it durably and returns the verdict. A code that cannot be read or
 // trusted is a deny, logged too: it is an answer, not an error.
-func (s *ScanService) Scan(ctx context.Context, caller *healthcode.Caller, code, direction string) (*ScanResult, error) {
+func (s *ScanService) Scan(ctx context.Context, caller *healthcode.Caller, code, direction string) (*healthcode.ScanResult, error) {
 	if err := checkDirection(direction); err != nil {
 		return nil, err
 	}
@@ -61,7 +47,7 @@ func (s *ScanService) Scan(ctx context.Context, caller *healthcode.Caller, code,
 	now := s.Now()
 	sc := &healthcode.Scan{VenueID: v.ID, DeviceID: caller.TokenID, Source: healthcode.ScanOnline,
 		Direction: direction, At: now}
-	res := &ScanResult{Scan: sc, Venue: v}
+	res := &healthcode.ScanResult{Scan: sc, Venue: v}
 	if err := s.judge(ctx, res, code, now); err != nil {
 		return nil, err
 	}
@@ -80,7 +66,7 @@ func checkDirection(d string) error {
 }
 
 // judge reads the code and its holder and sets the verdict of res.Scan.
-func (s *ScanService) judge(ctx context.Context, res *ScanResult, code string, now time.Time) error {
+func (s *ScanService) judge(ctx context.Context, res *healthcode.ScanResult, code string, now time.Time) error {
 	sc, v := res.Scan, res.Venue
 	holder, err := s.holder(ctx, res, code, now)
 	if err != nil {
@@ -102,7 +88,7 @@ func (s *ScanService) judge(ctx context.Context, res *ScanResult, code string, n
 // of this region the live status counts, not the colour in the code: a
 // recompute shows at the door the moment it commits. A nil holder with a
 // nil error means the code was refused; res.Scan.Reasons says why.
-func (s *ScanService) holder(ctx context.Context, res *ScanResult, code string, now time.Time) (*entry.Holder, error) {
+func (s *ScanService) holder(ctx context.Context, res *healthcode.ScanResult, code string, now time.Time) (*entry.Holder, error) {
 	sc := res.Scan
 	needDetail := entry.NeedsDetail(&res.Venue.Policy)
 	verifier, err := s.Trust.Verifier(ctx)
@@ -141,7 +127,7 @@ func (s *ScanService) holder(ctx context.Context, res *ScanResult, code string, 
 
 // localHolder reads the live status of a person of this region, by id or
 // by subject, evaluating it again when it is due.
-func (s *ScanService) localHolder(ctx context.Context, res *ScanResult, personID int64, subject []byte, needDetail bool, now time.Time) (*entry.Holder, error) {
+func (s *ScanService) localHolder(ctx context.Context, res *healthcode.ScanResult, personID int64, subject []byte, needDetail bool, now time.Time) (*entry.Holder, error) {
 	sh, err := s.Store.FindScanHolder(ctx, personID, subject, needDetail, now)
 	if healthcode.ErrorCode(err) == healthcode.ENOTFOUND {
 		res.Scan.Reasons = []string{healthcode.DenyUnknownPerson}

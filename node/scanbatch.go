@@ -10,30 +10,6 @@ import (
 	"github.com/healthcode/healthcode/hcode"
 )
 
-// OfflineScan is a scan a device judged by itself, from its cached trust
-// list and venue policy, while it could not reach the node, and uploads
-// later. It carries either the code as scanned or what the device decoded
-// of it (cheaper to send and to store).
-type OfflineScan struct {
-	Seq       int64 // the device's own sequence number: (device, seq) is stored once
-	At        time.Time
-	Direction string
-	Verdict   string
-	Reasons   []string
-	Code      string // "CNHC1:…", or the decoded fields:
-	Region    string
-	Subject   []byte
-	Colour    healthcode.Colour
-}
-
-// BatchResult is the outcome of an upload.
-type BatchResult struct {
-	Accepted  int                   `json:"accepted"`
-	Duplicate int                   `json:"duplicate"`
-	Flagged   int                   `json:"flagged"` // accepted, with a time far from the node's clock
-	Rejected  []healthcode.RowError `json:"rejected"`
-}
-
 // Limits of one upload.
 const (
 	MaxBatchScans = 50_000
@@ -49,7 +25,7 @@ const (
 // is the device's clock at upload: a device whose clock is off by more
 // than a few minutes has every scan flagged. A scan dated in the future,
 // or older than the log keeps scans, is flagged too.
-func (s *ScanService) Batch(ctx context.Context, caller *healthcode.Caller, deviceTime time.Time, scans []OfflineScan, retention time.Duration) (*BatchResult, error) {
+func (s *ScanService) Batch(ctx context.Context, caller *healthcode.Caller, deviceTime time.Time, scans []healthcode.OfflineScan) (*healthcode.BatchResult, error) {
 	if !caller.Is(healthcode.RoleCheckpoint) || caller.VenueID == "" {
 		return nil, healthcode.Errorf(healthcode.EFORBIDDEN, "only a checkpoint token bound to a venue uploads scans")
 	}
@@ -61,7 +37,7 @@ func (s *ScanService) Batch(ctx context.Context, caller *healthcode.Caller, devi
 	}
 	now := s.Now()
 	skewed := !deviceTime.IsZero() && (deviceTime.Sub(now) > clockSlack || now.Sub(deviceTime) > clockSlack)
-	res := &BatchResult{Rejected: []healthcode.RowError{}}
+	res := &healthcode.BatchResult{Rejected: []healthcode.RowError{}}
 	stored := make([]*healthcode.Scan, 0, len(scans))
 	seen := make(map[int64]bool, len(scans))
 	for i := range scans {
@@ -75,7 +51,7 @@ func (s *ScanService) Batch(ctx context.Context, caller *healthcode.Caller, devi
 			continue
 		}
 		seen[o.Seq] = true
-		sc.ClockSkew = skewed || sc.At.Sub(now) > clockSlack || (retention > 0 && now.Sub(sc.At) > retention)
+		sc.ClockSkew = skewed || sc.At.Sub(now) > clockSlack || (s.Retention > 0 && now.Sub(sc.At) > s.Retention)
 		stored = append(stored, sc)
 	}
 	if len(stored) == 0 {
@@ -102,7 +78,7 @@ func (s *ScanService) Batch(ctx context.Context, caller *healthcode.Caller, devi
 
 // offlineScan checks one uploaded scan and makes its log entry, or names
 // the field at fault and why.
-func (s *ScanService) offlineScan(o *OfflineScan, caller *healthcode.Caller, now time.Time) (sc *healthcode.Scan, field, reason string) {
+func (s *ScanService) offlineScan(o *healthcode.OfflineScan, caller *healthcode.Caller, now time.Time) (sc *healthcode.Scan, field, reason string) {
 	switch {
 	case o.Seq <= 0:
 		return nil, "seq", "must be a positive sequence number"

@@ -24,6 +24,8 @@ type VenueService struct {
 	cache venueCache
 }
 
+var _ healthcode.VenueService = (*VenueService)(nil)
+
 // venueCacheFor bounds how long a checkpoint keeps judging by a venue's
 // old policy after another node changed it; this node's own changes apply
 // at once.
