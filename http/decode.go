@@ -21,11 +21,16 @@ const maxBodyBytes = 64 << 10
 // maxBodyBytes, no unknown fields, no trailing data. Errors name the
 // offending field the way the services do (`places[0].from`).
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	return decodeJSONUpTo(w, r, v, maxBodyBytes)
+}
+
+// decodeJSONUpTo is decodeJSON with a body limit of its own, for uploads.
+func decodeJSONUpTo(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return healthcode.Errorf(healthcode.ETOOLARGE, "request body is larger than %d KiB", maxBodyBytes>>10)
+			return healthcode.Errorf(healthcode.ETOOLARGE, "request body is larger than %d KiB", limit>>10)
 		}
 		return healthcode.Errorf(healthcode.EINVALID, "cannot read request body")
 	}

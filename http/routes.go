@@ -18,6 +18,9 @@ type route struct {
 func (s *Server) routes() []route {
 	citizen := s.requireRole(healthcode.RoleCitizen)
 	admin := s.requireRole(healthcode.RoleAdmin)
+	health := s.requireRole(healthcode.RoleHealth, healthcode.RoleAdmin)
+	venueStaff := s.requireRole(healthcode.RoleHealth, healthcode.RoleAdmin, healthcode.RoleVenue)
+	checkpoint := s.requireRole(healthcode.RoleCheckpoint)
 	return []route{
 		{"GET /healthz", http.HandlerFunc(s.handleHealthz)},
 		// Scrape with an admin token (Prometheus: authorization.credentials).
@@ -53,5 +56,26 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/records/{kind}", s.requireRole(healthcode.RoleProvider, healthcode.RoleHealth)(s.handleRecordsPost)},
 		{"PUT /api/v1/risk-areas", s.requireRole(healthcode.RoleHealth)(s.handleRiskAreasPut)},
 		{"GET /api/v1/risk-areas", s.requireRole(append(healthcode.StaffRoles[:len(healthcode.StaffRoles):len(healthcode.StaffRoles)], healthcode.RoleCitizen)...)(s.handleRiskAreasGet)},
+
+		// Venues: health staff and admins create them; a venue operator
+		// runs its own (checked inside).
+		{"POST /api/v1/venues", health(s.handleVenueCreate)},
+		{"GET /api/v1/venues", venueStaff(s.handleVenueList)},
+		{"GET /api/v1/venues/{id}", venueStaff(s.handleVenueGet)},
+		{"PUT /api/v1/venues/{id}", venueStaff(s.handleVenuePut)},
+		{"GET /api/v1/venues/{id}/poster.png", venueStaff(s.handleVenuePosterPNG)},
+		{"GET /api/v1/venues/{id}/poster.pdf", venueStaff(s.handleVenuePosterPDF)},
+		{"POST /api/v1/venues/{id}/devices", venueStaff(s.handleDeviceCreate)},
+		{"GET /api/v1/venues/{id}/occupancy", venueStaff(s.handleVenueOccupancy)},
+		{"GET /api/v1/venues/{id}/stats", venueStaff(s.handleVenueStats)},
+		{"GET /api/v1/venues/{id}/scans", s.requireRole(healthcode.RoleHealth)(s.handleVenueScans)},
+
+		// Checkpoints scan codes at their venue's door.
+		{"GET /api/v1/checkpoint", checkpoint(s.handleCheckpointGet)},
+		{"POST /api/v1/scans", checkpoint(s.handleScanCreate)},
+		{"POST /api/v1/scans/batch", checkpoint(s.handleScanBatch)},
+		{"POST /api/v1/purchases", checkpoint(s.handlePurchaseCreate)},
+		{"GET /api/v1/purchases", s.requireRole(healthcode.RoleHealth)(s.handlePurchaseList)},
+		{"POST /api/v1/checkins", citizen(s.handleCheckinCreate)},
 	}
 }

@@ -40,6 +40,12 @@ type Server struct {
 	// Jobs follows background jobs; RiskAreas keeps the risk area list.
 	Jobs      healthcode.Recomputer
 	RiskAreas healthcode.RiskAreaService
+	// Venues runs venues; Checkpoints judges codes at their doors and
+	// keeps the scan log.
+	Venues      healthcode.VenueService
+	Checkpoints healthcode.CheckpointService
+	// Region is the node's region id, printed on posters.
+	Region string
 	// TrustJSON returns the node's trust list document, served as is.
 	TrustJSON func(ctx context.Context) ([]byte, error)
 	// Ready reports whether the node can serve, e.g. by pinging the database.

@@ -37,6 +37,7 @@ type AuthService struct {
 
 	otpByAddr     *addrLimiter
 	sessionByAddr *addrLimiter
+	staffTokens   tokenCache
 }
 
 // NewAuthService returns an AuthService with the default per-address limits:
@@ -232,11 +233,17 @@ func (s *AuthService) Authenticate(ctx context.Context, token string) (*healthco
 		}
 		return &healthcode.Caller{Role: healthcode.RoleCitizen, PersonID: sess.PersonID}, nil
 	case isStaffToken(token):
-		t, err := s.Store.FindStaffToken(ctx, hashToken(token))
+		hash, now := hashToken(token), time.Now()
+		if c, ok := s.staffTokens.get(hash, now); ok {
+			return c, nil
+		}
+		t, err := s.Store.FindStaffToken(ctx, hash)
 		if err != nil {
 			return nil, notFoundAs(err, errUnknownToken)
 		}
-		return &healthcode.Caller{Role: t.Role, TokenID: t.ID, Name: t.Name, VenueID: t.VenueID, DataKind: t.DataKind}, nil
+		c := &healthcode.Caller{Role: t.Role, TokenID: t.ID, Name: t.Name, VenueID: t.VenueID, DataKind: t.DataKind}
+		s.staffTokens.put(hash, c, now)
+		return c, nil
 	}
 	return nil, errUnknownToken
 }

@@ -36,6 +36,15 @@ func envBool(fs *flag.FlagSet, name, env string, def bool, usage string) *bool {
 	return fs.Bool(name, def, usage+" (env "+env+")")
 }
 
+func envInt(fs *flag.FlagSet, name, env string, def int, usage string) *int {
+	if v, ok := os.LookupEnv(env); ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			def = n
+		}
+	}
+	return fs.Int(name, def, usage+" (env "+env+")")
+}
+
 func envDuration(fs *flag.FlagSet, name, env string, def time.Duration, usage string) *time.Duration {
 	if v, ok := os.LookupEnv(env); ok {
 		if d, err := time.ParseDuration(v); err == nil {

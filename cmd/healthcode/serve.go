@@ -37,6 +37,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	logLevel := envString(fs, "log-level", "HEALTHCODE_LOG_LEVEL", "info", "debug, info, warn or error")
 	logFormat := envString(fs, "log-format", "HEALTHCODE_LOG_FORMAT", "text", "text or json")
 	sweepEvery := envDuration(fs, "sweep-interval", "HEALTHCODE_SWEEP_INTERVAL", time.Minute, "how often statuses whose time has come are evaluated again")
+	scanRetention := envDuration(fs, "scan-retention", "HEALTHCODE_SCAN_RETENTION", 28*24*time.Hour, "how long the scan log keeps scans before the purge deletes them")
+	issuedMemory := envInt(fs, "issued-codes-memory", "HEALTHCODE_ISSUED_CODES_MEMORY", 2_000_000, "how many issued codes this node remembers to check at its own checkpoints without a signature check")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -102,8 +104,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	auth := node.NewAuthService(db, box, sender)
 	auth.Dev, auth.Logger = *dev, logger
+	issued := node.NewIssuedCodes(*issuedMemory)
 	citizens := &node.CitizenService{Store: db, Policy: policy, Keys: keys, Region: *region,
-		Now: time.Now, Logger: logger, Metrics: metrics}
+		Now: time.Now, Logger: logger, Metrics: metrics, Issued: issued}
 	trustDoc := &node.TrustDocument{Keys: keys, Region: *region, RegionName: *regionName,
 		Endpoint: *publicURL, CodeLifetime: policy.CodeLifetime(), Now: time.Now}
 
@@ -122,6 +125,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	srv.Imports = &node.ImportService{Store: db, PersonKey: box.PersonKey, Recomputer: recompute,
 		Now: time.Now, Logger: logger, Metrics: node.NewImportMetrics(reg)}
 	go recompute.RunScheduler(ctx, *sweepEvery)
+
+	// The scan log writes on until the server has answered its last
+	// request: it stops after ListenAndServe returns, not with ctx.
+	logCtx, stopLog := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopLog()
+	writers := 1
+	if db.Backend() == "postgres" {
+		writers = 4
+	}
+	venues := &node.VenueService{Store: db, Keys: keys, Region: *region, Now: time.Now, Audit: audit}
+	checkpoints := &node.ScanService{Store: db, Venues: venues, Citizens: citizens, Trust: trustDoc, Issued: issued,
+		Log: node.NewScanLog(logCtx, db, time.Now, writers), Region: *region, Now: time.Now, Audit: audit,
+		Logger: logger, Metrics: metrics, Retention: *scanRetention}
+	srv.Venues, srv.Checkpoints, srv.Region = venues, checkpoints, *region
+	go checkpoints.RunPurge(ctx, *scanRetention, time.Hour)
+
 	logger.Info("serving", "addr", *addr, "region", *region, "policy", policy.Version)
 	if err := srv.ListenAndServe(ctx, *addr); err != nil {
 		logger.Error("server stopped", "err", err)
