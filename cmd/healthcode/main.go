@@ -22,6 +22,7 @@ Usage:
   healthcode risk-areas set FILE.json | list
   healthcode gen        --persons N [--seed S] [--out DIR] [--data DIR|--db URL]
   healthcode audit      verify
+  healthcode loadtest   --spawn [--db URL] | --url http://127.0.0.1:8080 --token T  [--mode scans|codes|batch|healthz|all]
 
 Commands that open the store take [--data DIR|--db URL].
 Run "healthcode COMMAND -h" for the flags of one command.
