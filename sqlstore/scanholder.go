@@ -2,12 +2,51 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/healthcode/healthcode"
 )
 
-// FindScanHolder reads what judging a scan needs about a person.
+// FindScanHolder reads, in one query, the person (by personID, or by
+// subject when personID is 0), the colour and action of the stored status
+// and whether it is due at now: its own re-evaluation time has come or a
+// due mark says so. withStatus also reads and decodes the whole status.
+// ENOTFOUND when there is no such person or no stored status.
 func (db *DB) FindScanHolder(ctx context.Context, personID int64, subject []byte, withStatus bool, now time.Time) (*healthcode.ScanHolder, error) {
-	return nil, notFound("person")
+	cols := `p.id, p.subject, s.colour, s.action_required, s.reevaluate_at, d.due_at`
+	if withStatus {
+		cols += `, s.status`
+	}
+	where, arg := `p.id = $1`, any(personID)
+	if personID == 0 {
+		where, arg = `p.subject = $1`, any(nonNil(subject))
+	}
+	var h healthcode.ScanHolder
+	var colour int64
+	var own, mark sql.NullInt64
+	var js string
+	dest := []any{&h.PersonID, &h.Subject, &colour, &h.ActionRequired, &own, &mark}
+	if withStatus {
+		dest = append(dest, &js)
+	}
+	err := db.queryRow(ctx, `SELECT `+cols+` FROM persons p
+		JOIN statuses s ON s.person_id = p.id
+		LEFT JOIN status_due d ON d.person_id = p.id
+		WHERE `+where, arg).Scan(dest...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("scan holder")
+	} else if err != nil {
+		return nil, db.wrap(err, "find scan holder")
+	}
+	h.Colour = healthcode.Colour(colour)
+	at := micros(now)
+	h.Due = own.Valid && own.Int64 <= at || mark.Valid && mark.Int64 <= at
+	if withStatus {
+		if h.Status, err = decodeStatus(js, own, mark); err != nil {
+			return nil, err
+		}
+	}
+	return &h, nil
 }
