@@ -24,7 +24,7 @@ func TestDrugPurchases(t *testing.T) {
 	if err := db.AddRecords(ctx, &healthcode.RecordBatch{DrugPurchases: []healthcode.DrugPurchase{
 		{PersonKey: known, Class: "cough", At: h(10), VenueID: west.ID},
 		{PersonKey: stranger, Class: "antipyretic", At: h(9), VenueID: north.ID},
-		{PersonKey: known, Class: "antiviral", At: h(-1), VenueID: west.ID}, // the day before
+		{PersonKey: known, Class: "antiviral", At: h(-1), VenueID: west.ID},  // the day before
 		{PersonKey: known, Class: "antibiotic", At: h(24), VenueID: west.ID}, // the day after
 		{PersonKey: stranger, Class: "cough", At: h(11), VenueID: beijing.ID},
 		{PersonKey: stranger, Class: "cough", At: h(12), VenueID: "V999999"}, // a venue this node does not know
