@@ -73,7 +73,7 @@ func spawnNode(ctx context.Context, db string, stderr io.Writer) (*spawnedNode, 
 	}
 	defer logFile.Close()
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.Env = spawnEnv()
+	cmd.Env = spawnEnv(cmd.Env)
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func spawnNode(ctx context.Context, db string, stderr io.Writer) (*spawnedNode, 
 		return nil, err
 	}
 	var out, errOut bytes.Buffer
-	tc.Stdout, tc.Stderr, tc.Env = &out, &errOut, spawnEnv()
+	tc.Stdout, tc.Stderr, tc.Env = &out, &errOut, spawnEnv(tc.Env)
 	if err := tc.Run(); err != nil {
 		return nil, fmt.Errorf("token create: %v: %s", err, strings.TrimSpace(errOut.String()))
 	}
@@ -101,12 +101,15 @@ func spawnNode(ctx context.Context, db string, stderr io.Writer) (*spawnedNode, 
 	return n, nil
 }
 
-// spawnEnv is this process's environment for the spawned commands, where
-// HEALTHCODE_LOADTEST_SERVE_CPUPROFILE becomes the node's
-// HEALTHCODE_CPUPROFILE (the tool's own profile is not the node's).
-func spawnEnv() []string {
+// spawnEnv is the environment of a spawned command (this process's when
+// base is nil), where HEALTHCODE_LOADTEST_SERVE_CPUPROFILE becomes the
+// node's HEALTHCODE_CPUPROFILE (the tool's own profile is not the node's).
+func spawnEnv(base []string) []string {
+	if base == nil {
+		base = os.Environ()
+	}
 	var env []string
-	for _, kv := range os.Environ() {
+	for _, kv := range base {
 		if !strings.HasPrefix(kv, "HEALTHCODE_CPUPROFILE=") {
 			env = append(env, kv)
 		}

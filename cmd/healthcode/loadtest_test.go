@@ -6,12 +6,15 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/exec"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/healthcode/healthcode/idnum"
+	"github.com/healthcode/healthcode/storetest"
 )
 
 func TestLoopbackTarget(t *testing.T) {
@@ -258,5 +261,55 @@ func TestLoadCitizenData(t *testing.T) {
 	}
 	if loadPhone(3) != "13900000003" {
 		t.Errorf("phone 3 = %s", loadPhone(3))
+	}
+}
+
+// TestLoadtestSpawn runs the whole tool the way the benchmark figures are
+// made, briefly: --spawn starts a node (here the test binary as the
+// healthcode command), every mode runs after its healthz baseline without
+// an error, and the node and its directory are gone afterwards. On the
+// backend HEALTHCODE_TEST_DB names.
+func TestLoadtestSpawn(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a node process")
+	}
+	orig := healthcodeCommand
+	healthcodeCommand = func(args ...string) (*exec.Cmd, error) { return helperCommand(args...), nil }
+	defer func() { healthcodeCommand = orig }()
+	args := []string{"loadtest", "--spawn", "--json", "--duration", "300ms", "--warmup", "100ms", "--concurrency", "4",
+		"--citizens", "2", "--batch-size", "100", "--batch-concurrency", "2"}
+	if dsn := storetest.MustDSN(t); dsn != "" {
+		args = append(args, "--db", dsn)
+	}
+	out, errOut, exit := runCmd(args...)
+	if exit != 0 {
+		t.Fatalf("exit %d\n%s\n%s", exit, out, errOut)
+	}
+	var rep loadReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v in %s", err, out)
+	}
+	var modes []string
+	for _, r := range rep.Results {
+		modes = append(modes, r.Mode+"/"+r.BaselineFor)
+		if r.Requests == 0 || r.Errors != 0 || r.Denied != 0 || r.Duplicates != 0 || r.ReqPerSec <= 0 || r.Latency.P99 <= 0 || r.Latency.P50 > r.Latency.P99 {
+			t.Errorf("%s: %+v", r.Mode, r)
+		}
+		if r.Mode == "batch" && (r.ScansPerSec <= 0 || r.Connections != 2) {
+			t.Errorf("batch: %+v", r)
+		}
+	}
+	if want := []string{"healthz/scans", "scans/", "healthz/codes", "codes/", "healthz/batch", "batch/"}; !slices.Equal(modes, want) {
+		t.Errorf("modes %v, want %v", modes, want)
+	}
+	if rep.Citizens != 2 || rep.Venue == "" {
+		t.Errorf("report %+v", rep)
+	}
+	m := regexp.MustCompile(`in (\S+) \(pid`).FindStringSubmatch(errOut)
+	if m == nil {
+		t.Fatalf("no spawned directory in %q", errOut)
+	}
+	if _, err := os.Stat(m[1]); !os.IsNotExist(err) {
+		t.Errorf("spawned directory %s left behind (%v)", m[1], err)
 	}
 }
