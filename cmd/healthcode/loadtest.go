@@ -246,6 +246,9 @@ func loadtest(ctx context.Context, cfg *loadConfig, stdout, stderr io.Writer) in
 			}
 			base.BaselineFor = m
 			rep.Results = append(rep.Results, base)
+			if ctx.Err() != nil {
+				break
+			}
 		}
 		res, err := measure(ctx, cfg, m, fx, stderr)
 		if err != nil {
