@@ -233,7 +233,7 @@ func (s *AuthService) Authenticate(ctx context.Context, token string) (*healthco
 		}
 		return &healthcode.Caller{Role: healthcode.RoleCitizen, PersonID: sess.PersonID}, nil
 	case isStaffToken(token):
-		hash, now := hashToken(token), time.Now()
+		hash, now := hashToken(token), s.Now()
 		if c, ok := s.staffTokens.get(hash, now); ok {
 			return c, nil
 		}
