@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
 	"regexp"
@@ -311,5 +313,52 @@ func TestLoadtestSpawn(t *testing.T) {
 	}
 	if _, err := os.Stat(m[1]); !os.IsNotExist(err) {
 		t.Errorf("spawned directory %s left behind (%v)", m[1], err)
+	}
+}
+
+// TestWorkloadAllocs: making a request, sending it, reading the answer and
+// counting it allocates nothing, in every mode.
+func TestWorkloadAllocs(t *testing.T) {
+	cfg := &loadConfig{host: "127.0.0.1:1", BatchSize: 50}
+	fx := &loadFixture{deviceToken: "dev"}
+	for i := 0; i < 3; i++ {
+		fx.citizens = append(fx.citizens, &loadCitizen{token: "t", code: "CNHC1:X", region: "CN-330100", subject: make([]byte, 16)})
+	}
+	fx.buildScanReqs(cfg.host)
+	for mode, body := range map[string]string{
+		"healthz": `{"status":"ok"}`,
+		"codes":   `{"code":"CNHC1:X","colour":"green"}`,
+		"scans":   `{"scan_id":12,"verdict":"pass","colour":"green","reasons":[]}`,
+		"batch":   `{"accepted":50,"duplicate":0,"flagged":0,"rejected":[]}`,
+	} {
+		wl, err := newWorkload(cfg, mode, fx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+		fc := &fakeConn{resp: []byte(resp), repeat: true}
+		w := &loadWorker{conn: &rawConn{addr: "x", timeout: time.Second, dial: func(string, time.Duration) (net.Conn, error) { return fc, nil }}}
+		w.batch = newBatchTemplate(cfg.host, fx.deviceToken, cfg.BatchSize, fx.citizens)
+		i := uint64(0)
+		one := func() {
+			t0 := time.Now()
+			status, body, err := w.conn.Do(wl.next(w, 1, i), wl.keepBody)
+			if err != nil || status != 200 {
+				t.Fatalf("%s: %d %v", mode, status, err)
+			}
+			if wl.ok != nil {
+				wl.ok(w, body)
+			}
+			w.hist.record(time.Since(t0))
+			i++
+		}
+		one()
+		if allocs := testing.AllocsPerRun(200, one); allocs != 0 {
+			t.Errorf("%s: %.1f allocations a request", mode, allocs)
+		}
+		// one(), then AllocsPerRun's warm-up run and 200 runs
+		if mode == "batch" && w.scans != 202*50 {
+			t.Errorf("batch: %d scans counted", w.scans)
+		}
 	}
 }
