@@ -161,10 +161,11 @@ func TestScanLogSurvivesKill(t *testing.T) {
 		}
 	}
 	const workers = 8
-	var sent, transportErrs, otherStatus atomic.Int64
+	var sent, ackCount, transportErrs, otherStatus atomic.Int64
 	var stop atomic.Bool
 	acked := make([][]int64, workers)
 	var wg sync.WaitGroup
+	loadStart := time.Now()
 	for k := 0; k < workers; k++ {
 		wg.Go(func() {
 			c := newRawConn(host, 5*time.Second)
@@ -186,6 +187,7 @@ func TestScanLogSurvivesKill(t *testing.T) {
 						return
 					}
 					acked[k] = append(acked[k], res.ScanID)
+					ackCount.Add(1)
 				default:
 					otherStatus.Add(1)
 				}
@@ -204,10 +206,15 @@ func TestScanLogSurvivesKill(t *testing.T) {
 		t.Fatalf("first upload: %+v, want %d accepted", br, batchSize)
 	}
 
-	time.Sleep(800 * time.Millisecond)
+	// Kill after 1.5 s or more of load with a few hundred scans
+	// acknowledged (a busy machine may need longer), at most 6 s in.
+	for time.Since(loadStart) < 1500*time.Millisecond || ackCount.Load() < 300 && time.Since(loadStart) < 6*time.Second {
+		time.Sleep(20 * time.Millisecond)
+	}
 	if err := proc.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
+	killedAt := time.Now()
 	<-proc.exited
 	killed = true
 	stop.Store(true)
@@ -219,8 +226,8 @@ func TestScanLogSurvivesKill(t *testing.T) {
 	for _, a := range acked {
 		ackedAll = append(ackedAll, a...)
 	}
-	t.Logf("%s: %d online scans sent, %d answered 200, %d transport errors, %d other answers; killed %.1f s after the start",
-		storetest.Backend(), sent.Load(), len(ackedAll), transportErrs.Load(), otherStatus.Load(), time.Since(testStart).Seconds())
+	t.Logf("%s: %d online scans sent, %d answered 200, %d transport errors, %d other answers; killed after %.1f s of load",
+		storetest.Backend(), sent.Load(), len(ackedAll), transportErrs.Load(), otherStatus.Load(), killedAt.Sub(loadStart).Seconds())
 	if len(ackedAll) < 50 {
 		t.Fatalf("only %d scans acknowledged before the kill: no load to speak of", len(ackedAll))
 	}
