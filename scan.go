@@ -185,6 +185,9 @@ type ScanHolderStore interface {
 	// subject; ENOTFOUND when none or when the person has no status yet.
 	// withStatus asks for the whole status (its latest test and doses).
 	FindScanHolder(ctx context.Context, personID int64, subject []byte, withStatus bool, now time.Time) (*ScanHolder, error)
+	// FindScanHolders reads many people by id at once, in the order of
+	// personIDs, nil where FindScanHolder would answer ENOTFOUND.
+	FindScanHolders(ctx context.Context, personIDs []int64, withStatus bool, now time.Time) ([]*ScanHolder, error)
 	// DrugPurchases lists registered purchases, oldest first.
 	DrugPurchases(ctx context.Context, f PurchaseFilter) ([]*DrugPurchaseEntry, error)
 }

@@ -19,11 +19,14 @@ type ScanService struct {
 	Trust    *TrustDocument
 	Issued   *IssuedCodes
 	Log      *ScanLog
-	Region   string
-	Now      func() time.Time
-	Audit    *Audit
-	Logger   *slog.Logger
-	Metrics  *Metrics
+	// Holders gathers the status reads of concurrent scans; nil reads each
+	// alone.
+	Holders *HolderReader
+	Region  string
+	Now     func() time.Time
+	Audit   *Audit
+	Logger  *slog.Logger
+	Metrics *Metrics
 	// Retention is how long the scan log keeps scans.
 	Retention time.Duration
 }
@@ -128,7 +131,13 @@ func (s *ScanService) holder(ctx context.Context, res *healthcode.ScanResult, co
 // localHolder reads the live status of a person of this region, by id or
 // by subject, evaluating it again when it is due.
 func (s *ScanService) localHolder(ctx context.Context, res *healthcode.ScanResult, personID int64, subject []byte, needDetail bool, now time.Time) (*entry.Holder, error) {
-	sh, err := s.Store.FindScanHolder(ctx, personID, subject, needDetail, now)
+	var sh *healthcode.ScanHolder
+	var err error
+	if personID != 0 && s.Holders != nil {
+		sh, err = s.Holders.Find(ctx, personID, needDetail)
+	} else {
+		sh, err = s.Store.FindScanHolder(ctx, personID, subject, needDetail, now)
+	}
 	if healthcode.ErrorCode(err) == healthcode.ENOTFOUND {
 		res.Scan.Reasons = []string{healthcode.DenyUnknownPerson}
 		return nil, nil

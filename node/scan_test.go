@@ -35,7 +35,7 @@ func newCheckpointEnv(t testing.TB) *checkpointEnv {
 	audit := &node.Audit{Store: e.db, Now: e.clock.Now, Logger: logger}
 	venues := &node.VenueService{Store: e.db, Keys: e.keys, Region: region, Now: e.clock.Now, Audit: audit}
 	scans := &node.ScanService{Store: e.db, Venues: venues, Citizens: e.citizens, Trust: e.trust, Issued: issued,
-		Log: node.NewScanLog(ctx, e.db, e.clock.Now, 2), Region: region, Now: e.clock.Now, Audit: audit, Logger: logger}
+		Log: node.NewScanLog(ctx, e.db, e.clock.Now, 2), Holders: node.NewHolderReader(ctx, e.db, e.clock.Now, 2), Region: region, Now: e.clock.Now, Audit: audit, Logger: logger}
 	return &checkpointEnv{env: e, venues: venues, scans: scans, issued: issued}
 }
 

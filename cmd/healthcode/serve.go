@@ -136,7 +136,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	venues := &node.VenueService{Store: db, Keys: keys, Region: *region, Now: time.Now, Audit: audit}
 	checkpoints := &node.ScanService{Store: db, Venues: venues, Citizens: citizens, Trust: trustDoc, Issued: issued,
-		Log: node.NewScanLog(logCtx, db, time.Now, writers), Region: *region, Now: time.Now, Audit: audit,
+		Log: node.NewScanLog(logCtx, db, time.Now, writers), Holders: node.NewHolderReader(logCtx, db, time.Now, 1), Region: *region, Now: time.Now, Audit: audit,
 		Logger: logger, Metrics: metrics, Retention: *scanRetention}
 	srv.Venues, srv.Checkpoints, srv.Region = venues, checkpoints, *region
 	go checkpoints.RunPurge(ctx, *scanRetention, time.Hour)

@@ -1,0 +1,98 @@
+package node
+
+import (
+	"context"
+	"time"
+
+	"github.com/healthcode/healthcode"
+)
+
+// HolderReader reads the live status of the people whose codes are being
+// scanned, the reads of concurrent scans gathered into one query: on a
+// busy node a statement per scan costs more than judging the scan. The
+// read is as fresh as a single read: each gathering starts after its
+// scans arrived.
+type HolderReader struct {
+	store healthcode.ScanHolderStore
+	now   func() time.Time
+	reqs  chan *holderRequest
+}
+
+type holderRequest struct {
+	personID int64
+	detail   bool
+	holder   *healthcode.ScanHolder
+	err      error
+	done     chan struct{}
+}
+
+// maxHolderReads bounds one gathering.
+const maxHolderReads = 256
+
+// NewHolderReader starts readers goroutines that read until ctx ends.
+func NewHolderReader(ctx context.Context, store healthcode.ScanHolderStore, now func() time.Time, readers int) *HolderReader {
+	r := &HolderReader{store: store, now: now, reqs: make(chan *holderRequest, 4096)}
+	for range max(1, readers) {
+		go r.read(ctx)
+	}
+	return r
+}
+
+// Find reads the holder with personID (ENOTFOUND when none); detail asks
+// for the whole status.
+func (r *HolderReader) Find(ctx context.Context, personID int64, detail bool) (*healthcode.ScanHolder, error) {
+	q := &holderRequest{personID: personID, detail: detail, done: make(chan struct{})}
+	select {
+	case r.reqs <- q:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	select {
+	case <-q.done:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if q.err == nil && q.holder == nil {
+		return nil, healthcode.Errorf(healthcode.ENOTFOUND, "no such person")
+	}
+	return q.holder, q.err
+}
+
+func (r *HolderReader) read(ctx context.Context) {
+	batch := make([]*holderRequest, 0, maxHolderReads)
+	ids := make([]int64, 0, maxHolderReads)
+	for {
+		batch, ids = batch[:0], ids[:0]
+		select {
+		case q := <-r.reqs:
+			batch = append(batch, q)
+		case <-ctx.Done():
+			return
+		}
+	gather:
+		for len(batch) < maxHolderReads {
+			select {
+			case q := <-r.reqs:
+				batch = append(batch, q)
+			default:
+				break gather
+			}
+		}
+		detail := false
+		for _, q := range batch {
+			ids = append(ids, q.personID)
+			detail = detail || q.detail
+		}
+		// Read at the time the last request arrived or later: a status due
+		// then is due for every request of the gathering.
+		hs, err := r.store.FindScanHolders(context.WithoutCancel(ctx), ids, detail, r.now())
+		for i, q := range batch {
+			if err != nil {
+				q.err = err
+			} else {
+				q.holder = hs[i]
+			}
+			close(q.done)
+		}
+	}
+}
