@@ -30,14 +30,32 @@ func rowChunks(n, full int) []int {
 	return sizes
 }
 
-// txStmt returns the statement of query, prepared once for the database
-// and bound to tx.
+// txStmt returns the statement of query bound to tx: prepared once for
+// the database and kept, like queryRow's. The first time, it is prepared
+// on tx's own connection for this transaction only, while a goroutine
+// prepares the kept one: preparing on the database takes a connection of
+// the pool, and with every connection held by a transaction waiting here
+// none would come free.
 func (db *DB) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	s, err := db.prepared(ctx, query)
-	if err != nil {
-		return nil, err
+	if s, ok := db.stmts.Load(query); ok {
+		return tx.StmtContext(ctx, s.(*sql.Stmt)), nil
 	}
-	return tx.StmtContext(ctx, s), nil
+	k := preparingKey{db, query}
+	if _, busy := preparing.LoadOrStore(k, true); !busy {
+		go func() {
+			defer preparing.Delete(k)
+			db.prepared(context.Background(), query)
+		}()
+	}
+	return tx.PrepareContext(ctx, query)
+}
+
+// preparing holds the statements being prepared in the background.
+var preparing sync.Map // preparingKey → true
+
+type preparingKey struct {
+	db    *DB
+	query string
 }
 
 // execRows runs the statement that query(n) makes for n rows over args,
@@ -64,33 +82,41 @@ func (db *DB) execRows(ctx context.Context, tx *sql.Tx, query func(n int) string
 	return total, nil
 }
 
-// valuesList is "($1, $2), ($3, $4)" for rows of ncols parameters, the
-// first numbered first+1.
-func valuesList(b *strings.Builder, rows, ncols, first int) {
+// The texts use "?" on SQLite: the driver looks the name of each numbered
+// parameter up in a list as long as the statement's, which costs a
+// statement of thousands of parameters more than running it.
+
+// param writes the placeholder of parameter i (from 1).
+func (db *DB) param(b *strings.Builder, i int) {
+	if db.dialect.Name == "sqlite" {
+		b.WriteByte('?')
+		return
+	}
+	b.WriteByte('$')
+	b.WriteString(strconv.Itoa(i))
+}
+
+// valuesList writes "($1, $2), ($3, $4)" for rows of ncols parameters,
+// the first numbered first+1.
+func (db *DB) valuesList(b *strings.Builder, rows, ncols, first int) {
 	for r := range rows {
 		if r > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteByte('(')
-		for c := range ncols {
-			if c > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(first + r*ncols + c + 1))
-		}
+		db.paramList(b, ncols, first+r*ncols)
 		b.WriteByte(')')
 	}
 }
 
-// paramList is "$1, $2, $3" for n parameters, the first numbered first+1.
-func paramList(b *strings.Builder, n, first int) {
+// paramList writes "$1, $2, $3" for n parameters, the first numbered
+// first+1.
+func (db *DB) paramList(b *strings.Builder, n, first int) {
 	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteByte('$')
-		b.WriteString(strconv.Itoa(first + i + 1))
+		db.param(b, first+i+1)
 	}
 }
 

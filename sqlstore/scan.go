@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,10 +21,11 @@ import (
 // needs them: an offline upload reads its venues and one index range per
 // device, and nothing else.
 
-const scanColumns = `id, venue_id, device_id, seq, source, direction, region, subject, person_id, colour, verdict,
-	reasons, at, received_at, clock_skew`
+const scanColumns = `id, ` + scanValueColumns
 
-const scanNCols = 15
+// scanValueColumns are the columns of a scan but its id.
+const scanValueColumns = `venue_id, device_id, seq, source, direction, region, subject, person_id, colour, verdict,
+	reasons, at, received_at, clock_skew`
 
 // scanChunk is the most scans one insert carries: 15 parameters a row
 // stay below both databases' limits (32,766 and 65,535).
@@ -293,93 +295,116 @@ func moves(s *healthcode.Scan) bool {
 		(s.Direction == healthcode.DirectionIn || s.Direction == healthcode.DirectionOut)
 }
 
-// loadOccupancy reads, for each venue where the batch has an entry to
-// check, how many people are inside and whether each person the batch
-// moves there is.
+// loadOccupancy reads, for the venues where the batch has an entry to
+// check, how many people are inside (one query) and whether each person
+// the batch moves there is (one query per presenceChunk people).
 func (r *scanRecorder) loadOccupancy(ctx context.Context) error {
+	var checked []string
 	for i, s := range r.scans {
-		if !r.dup[i] && r.checks(s) {
-			r.venues[s.VenueID].checked = true
+		if v := r.venues[s.VenueID]; !r.dup[i] && !v.checked && r.checks(s) {
+			v.checked = true
+			checked = append(checked, s.VenueID)
 		}
 	}
-	// The people to look up, per venue and region.
-	type venueRegion struct{ venue, region string }
-	var groups []venueRegion
-	subjects := map[venueRegion][][]byte{}
-	r.state = map[presenceKey]presence{}
-	for i, s := range r.scans {
-		v := r.venues[s.VenueID]
-		if r.dup[i] || !v.checked || !moves(s) {
-			continue
-		}
-		k := presenceKey{s.VenueID, s.Region, string(s.Subject)}
-		if _, ok := r.state[k]; ok {
-			continue
-		}
-		r.state[k] = presence{}
-		g := venueRegion{s.VenueID, s.Region}
-		if _, ok := subjects[g]; !ok {
-			groups = append(groups, g)
-		}
-		subjects[g] = append(subjects[g], nonNil(s.Subject))
-	}
-	if len(groups) == 0 {
+	if len(checked) == 0 {
 		return nil
 	}
-	count, err := r.db.txStmt(ctx, r.tx, `SELECT count(*) FROM venue_presence WHERE venue_id = $1 AND entered_at > $2`)
+	list, err := r.db.textsArg(checked)
+	if err != nil {
+		return err
+	}
+	count, err := r.db.txStmt(ctx, r.tx, `SELECT v.id, (SELECT count(*) FROM venue_presence p
+			WHERE p.venue_id = v.id AND p.entered_at > $1 - v.max_stay)
+		FROM venues v WHERE v.id `+r.db.inTexts(2))
 	if err != nil {
 		return r.db.wrap(err, "count occupancy")
 	}
-	for id, v := range r.venues {
-		if !v.checked {
-			continue
-		}
-		if err := count.QueryRowContext(ctx, id, r.now-v.maxStay).Scan(&v.occupied); err != nil {
+	rows, err := count.QueryContext(ctx, r.now, list)
+	if err != nil {
+		return r.db.wrap(err, "count occupancy")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
 			return r.db.wrap(err, "count occupancy")
 		}
+		r.venues[id].occupied = n
 	}
-	for _, g := range groups {
-		for chunk := range slices.Chunk(subjects[g], presenceChunk) {
-			if err := r.readPresence(ctx, g.venue, g.region, chunk); err != nil {
-				return err
-			}
+	if err := rows.Err(); err != nil {
+		return r.db.wrap(err, "count occupancy")
+	}
+	r.state = map[presenceKey]presence{}
+	var keys []any
+	for i, s := range r.scans {
+		if r.dup[i] || !r.venues[s.VenueID].checked || !moves(s) {
+			continue
 		}
+		k := presenceKey{s.VenueID, s.Region, string(s.Subject)}
+		if _, ok := r.state[k]; !ok {
+			r.state[k] = presence{}
+			keys = append(keys, k.venue, k.region, nonNil(s.Subject))
+		}
+	}
+	return r.readPresence(ctx, keys)
+}
+
+// readPresence reads the presences of the people keys names, three
+// arguments (venue, region, subject) each.
+func (r *scanRecorder) readPresence(ctx context.Context, keys []any) error {
+	for _, n := range rowChunks(len(keys)/3, presenceChunk) {
+		s, err := r.db.txStmt(ctx, r.tx, r.db.presenceKeysQuery("read presence",
+			`SELECT venue_id, region, subject, entered_at FROM venue_presence`, n))
+		if err != nil {
+			return r.db.wrap(err, "read presence")
+		}
+		rows, err := s.QueryContext(ctx, keys[:3*n]...)
+		if err != nil {
+			return r.db.wrap(err, "read presence")
+		}
+		keys = keys[3*n:]
+		for rows.Next() {
+			var k presenceKey
+			var subject []byte
+			var at int64
+			if err := rows.Scan(&k.venue, &k.region, &subject, &at); err != nil {
+				rows.Close()
+				return r.db.wrap(err, "read presence")
+			}
+			k.subject = string(subject)
+			r.state[k] = presence{inside: true, enteredAt: at}
+		}
+		if err := rows.Err(); err != nil {
+			return r.db.wrap(err, "read presence")
+		}
+		rows.Close()
 	}
 	return nil
 }
 
-func (r *scanRecorder) readPresence(ctx context.Context, venue, region string, subjects [][]byte) error {
-	n := len(subjects)
-	q := r.db.queryText("read presence", n, func(n int) string {
+// presenceKeysQuery is head followed by a condition selecting the
+// presences of n people, three parameters (venue, region, subject) each.
+func (db *DB) presenceKeysQuery(kind, head string, n int) string {
+	return db.queryText(kind, n, func(n int) string {
 		var b strings.Builder
-		b.WriteString(`SELECT subject, entered_at FROM venue_presence WHERE venue_id = $1 AND region = $2 AND subject IN (`)
-		paramList(&b, n, 2)
+		b.WriteString(head)
+		b.WriteString(` WHERE (venue_id, region, subject) IN (VALUES `)
+		for i := range n {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if db.dialect.Name == "sqlite" {
+				b.WriteString("(?, ?, ?)")
+				continue
+			}
+			// PostgreSQL takes the type of a VALUES column from its
+			// parameters, which say none.
+			fmt.Fprintf(&b, "(CAST($%d AS TEXT), CAST($%d AS TEXT), CAST($%d AS BYTEA))", 3*i+1, 3*i+2, 3*i+3)
+		}
 		b.WriteByte(')')
 		return b.String()
 	})
-	s, err := r.db.txStmt(ctx, r.tx, q)
-	if err != nil {
-		return r.db.wrap(err, "read presence")
-	}
-	args := make([]any, 0, 2+n)
-	args = append(args, venue, region)
-	for _, sub := range subjects {
-		args = append(args, sub)
-	}
-	rows, err := s.QueryContext(ctx, args...)
-	if err != nil {
-		return r.db.wrap(err, "read presence")
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var subject []byte
-		var at int64
-		if err := rows.Scan(&subject, &at); err != nil {
-			return r.db.wrap(err, "read presence")
-		}
-		r.state[presenceKey{venue, region, string(subject)}] = presence{inside: true, enteredAt: at}
-	}
-	return r.db.wrap(rows.Err(), "read presence")
 }
 
 // decide goes through the batch in order: a checked entry of someone not
@@ -441,7 +466,14 @@ func (r *scanRecorder) insert(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	args := make([]any, 0, n*scanNCols)
+	// On SQLite the rows take the ids reserved in order by themselves;
+	// naming them would make SQLite keep a statement journal.
+	withID := r.db.dialect.Name != "sqlite"
+	ncols := 14
+	if withID {
+		ncols++
+	}
+	args := make([]any, 0, n*ncols)
 	for i, s := range r.scans {
 		if r.dup[i] {
 			continue
@@ -451,10 +483,13 @@ func (r *scanRecorder) insert(ctx context.Context) error {
 		if r.full[i] {
 			verdict, reasons = healthcode.VerdictDeny, healthcode.DenyVenueFull
 		}
-		args = append(args, r.ids[i], s.VenueID, s.DeviceID, s.Seq, s.Source, s.Direction, s.Region, nonNil(s.Subject),
+		if withID {
+			args = append(args, r.ids[i])
+		}
+		args = append(args, s.VenueID, s.DeviceID, s.Seq, s.Source, s.Direction, s.Region, nonNil(s.Subject),
 			s.PersonID, int64(s.Colour), verdict, reasons, micros(s.At), r.now, s.ClockSkew)
 	}
-	inserted, err := r.db.execRows(ctx, r.tx, r.db.insertScansQuery, scanChunk, scanNCols, args)
+	inserted, err := r.db.execRows(ctx, r.tx, r.db.insertScansQuery, scanChunk, ncols, args)
 	if err != nil {
 		return r.db.wrap(err, "insert scans")
 	}
@@ -470,11 +505,11 @@ func (r *scanRecorder) insert(ctx context.Context) error {
 // to abort on, so it keeps no statement journal.
 func (db *DB) insertScansQuery(n int) string {
 	return db.queryText("insert scans", n, func(n int) string {
-		q := insertRowsWith("scans", scanColumns, n, true)
-		if db.dialect.Name == "sqlite" {
-			q = "INSERT OR IGNORE" + strings.TrimSuffix(strings.TrimPrefix(q, "INSERT"), " ON CONFLICT DO NOTHING")
+		if db.dialect.Name != "sqlite" {
+			return insertRowsWith("scans", scanColumns, n, true)
 		}
-		return q
+		q := insertRowsWith("scans", scanValueColumns, n, false)
+		return "INSERT OR IGNORE" + strings.TrimSuffix(strings.TrimPrefix(q, "INSERT"), " ON CONFLICT DO NOTHING")
 	})
 }
 
@@ -524,47 +559,28 @@ func (r *scanRecorder) reserveIDs(ctx context.Context, n int) ([]int64, error) {
 	return ids, nil
 }
 
-// applyPresence writes the net presence changes: one upsert for everyone
-// who ended the batch inside, one delete per venue and region for those
-// who left.
+// applyPresence writes the net presence changes: who ended the batch
+// inside is upserted, who left is deleted, many people a statement.
 func (r *scanRecorder) applyPresence(ctx context.Context) error {
-	var upserts []any
-	type venueRegion struct{ venue, region string }
-	var groups []venueRegion
-	leaving := map[venueRegion][]any{}
+	var upserts, leaving []any
 	for _, k := range r.order {
-		p := r.changes[k]
-		if p.inside {
+		if p := r.changes[k]; p.inside {
 			upserts = append(upserts, k.venue, k.region, []byte(k.subject), p.enteredAt)
-			continue
+		} else {
+			leaving = append(leaving, k.venue, k.region, []byte(k.subject))
 		}
-		g := venueRegion{k.venue, k.region}
-		if _, ok := leaving[g]; !ok {
-			groups = append(groups, g)
-		}
-		leaving[g] = append(leaving[g], []byte(k.subject))
 	}
 	if len(upserts) > 0 {
 		if _, err := r.db.execRows(ctx, r.tx, r.db.upsertPresenceQuery, presenceChunk, 4, upserts); err != nil {
 			return r.db.wrap(err, "enter presences")
 		}
 	}
-	for _, g := range groups {
-		for chunk := range slices.Chunk(leaving[g], presenceChunk) {
-			q := r.db.queryText("delete presence", len(chunk), func(n int) string {
-				var b strings.Builder
-				b.WriteString(`DELETE FROM venue_presence WHERE venue_id = $1 AND region = $2 AND subject IN (`)
-				paramList(&b, n, 2)
-				b.WriteByte(')')
-				return b.String()
-			})
-			s, err := r.db.txStmt(ctx, r.tx, q)
-			if err == nil {
-				_, err = s.ExecContext(ctx, append([]any{g.venue, g.region}, chunk...)...)
-			}
-			if err != nil {
-				return r.db.wrap(err, "leave presences")
-			}
+	if len(leaving) > 0 {
+		query := func(n int) string {
+			return r.db.presenceKeysQuery("delete presence", `DELETE FROM venue_presence`, n)
+		}
+		if _, err := r.db.execRows(ctx, r.tx, query, presenceChunk, 3, leaving); err != nil {
+			return r.db.wrap(err, "leave presences")
 		}
 	}
 	return nil
@@ -574,7 +590,7 @@ func (db *DB) upsertPresenceQuery(n int) string {
 	return db.queryText("upsert presence", n, func(n int) string {
 		var b strings.Builder
 		b.WriteString(`INSERT INTO venue_presence (venue_id, region, subject, entered_at) VALUES `)
-		valuesList(&b, n, 4, 0)
+		db.valuesList(&b, n, 4, 0)
 		b.WriteString(` ON CONFLICT (venue_id, region, subject) DO UPDATE SET entered_at = excluded.entered_at`)
 		return b.String()
 	})
