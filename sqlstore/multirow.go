@@ -60,26 +60,24 @@ type preparingKey struct {
 
 // execRows runs the statement that query(n) makes for n rows over args,
 // ncols arguments per row, in chunks of at most full rows, and returns the
-// rows changed.
-func (db *DB) execRows(ctx context.Context, tx *sql.Tx, query func(n int) string, full, ncols int, args []any) (int64, error) {
-	var total int64
+// rows changed and the result of the last statement.
+func (db *DB) execRows(ctx context.Context, tx *sql.Tx, query func(n int) string, full, ncols int, args []any) (total int64, last sql.Result, err error) {
 	for _, n := range rowChunks(len(args)/ncols, full) {
 		s, err := db.txStmt(ctx, tx, query(n))
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
-		res, err := s.ExecContext(ctx, args[:n*ncols]...)
-		if err != nil {
-			return 0, err
+		if last, err = s.ExecContext(ctx, args[:n*ncols]...); err != nil {
+			return 0, nil, err
 		}
-		changed, err := res.RowsAffected()
+		changed, err := last.RowsAffected()
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		total += changed
 		args = args[n*ncols:]
 	}
-	return total, nil
+	return total, last, nil
 }
 
 // The texts use "?" on SQLite: the driver looks the name of each numbered

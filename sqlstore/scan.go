@@ -27,8 +27,8 @@ const scanColumns = `id, ` + scanValueColumns
 const scanValueColumns = `venue_id, device_id, seq, source, direction, region, subject, person_id, colour, verdict,
 	reasons, at, received_at, clock_skew`
 
-// scanChunk is the most scans one insert carries: 15 parameters a row
-// stay below both databases' limits (32,766 and 65,535).
+// scanChunk is the most scans one insert carries: 14 or 15 parameters a
+// row stay below both databases' limits (32,766 and 65,535).
 const scanChunk = 1024
 
 // presenceChunk is the most presences one upsert or delete carries.
@@ -489,14 +489,30 @@ func (r *scanRecorder) insert(ctx context.Context) error {
 		args = append(args, s.VenueID, s.DeviceID, s.Seq, s.Source, s.Direction, s.Region, nonNil(s.Subject),
 			s.PersonID, int64(s.Colour), verdict, reasons, micros(s.At), r.now, s.ClockSkew)
 	}
-	inserted, err := r.db.execRows(ctx, r.tx, r.db.insertScansQuery, scanChunk, ncols, args)
+	inserted, last, err := r.db.execRows(ctx, r.tx, r.db.insertScansQuery, scanChunk, ncols, args)
 	if err != nil {
 		return r.db.wrap(err, "insert scans")
 	}
 	if inserted != int64(n) {
 		return errScanRace
 	}
+	if !withID {
+		// The rows took max(id)+1 one after the other: check the last.
+		if id, err := last.LastInsertId(); err != nil || id != r.ids[lastStored(r.dup)] {
+			return healthcode.Internal(fmt.Errorf("last scan id %d (%v), reserved %d", id, err, r.ids[lastStored(r.dup)]), "insert scans")
+		}
+	}
 	return nil
+}
+
+// lastStored is the index of the last scan not a duplicate.
+func lastStored(dup []bool) int {
+	for i := len(dup) - 1; i >= 0; i-- {
+		if !dup[i] {
+			return i
+		}
+	}
+	return -1
 }
 
 // insertScansQuery inserts n scans, skipping any whose (device_id, seq)
@@ -571,7 +587,7 @@ func (r *scanRecorder) applyPresence(ctx context.Context) error {
 		}
 	}
 	if len(upserts) > 0 {
-		if _, err := r.db.execRows(ctx, r.tx, r.db.upsertPresenceQuery, presenceChunk, 4, upserts); err != nil {
+		if _, _, err := r.db.execRows(ctx, r.tx, r.db.upsertPresenceQuery, presenceChunk, 4, upserts); err != nil {
 			return r.db.wrap(err, "enter presences")
 		}
 	}
@@ -579,7 +595,7 @@ func (r *scanRecorder) applyPresence(ctx context.Context) error {
 		query := func(n int) string {
 			return r.db.presenceKeysQuery("delete presence", `DELETE FROM venue_presence`, n)
 		}
-		if _, err := r.db.execRows(ctx, r.tx, query, presenceChunk, 3, leaving); err != nil {
+		if _, _, err := r.db.execRows(ctx, r.tx, query, presenceChunk, 3, leaving); err != nil {
 			return r.db.wrap(err, "leave presences")
 		}
 	}
