@@ -29,7 +29,7 @@ const scanValueColumns = `venue_id, device_id, seq, source, direction, region, s
 
 // scanChunk is the most scans one insert carries: 14 or 15 parameters a
 // row stay below both databases' limits (32,766 and 65,535).
-const scanChunk = 1024
+const scanChunk = 512
 
 // presenceChunk is the most presences one upsert or delete carries.
 const presenceChunk = 512
