@@ -271,6 +271,58 @@ func TestRecordScansOfflineUploadAgain(t *testing.T) {
 	}
 }
 
+func TestRecordScansLargeUploadAgain(t *testing.T) {
+	db := storetest.MustOpenDB(t)
+	v := mustVenue(t, db, newVenue("a", healthcode.VenueSubway, "330106", 0))
+	upload := func(from, to int64) []*healthcode.Scan {
+		var scans []*healthcode.Scan
+		for seq := from; seq <= to; seq++ {
+			d := door{who: fmt.Sprint(seq % 700), source: healthcode.ScanOffline, seq: seq, at: time.Duration(seq) * time.Millisecond}
+			if seq%3 == 0 {
+				d.dir = healthcode.DirectionOut
+			}
+			scans = append(scans, d.scan(v.ID, venueNow))
+		}
+		return scans
+	}
+	first := upload(1, 1337)
+	record(t, db, venueNow, first...)
+	again := upload(1000, 2500)
+	dup := record(t, db, venueNow.Add(time.Minute), again...)
+	for i, s := range again {
+		if want := s.Seq <= 1337; dup[i] != want || (s.ID == 0) != want {
+			t.Fatalf("seq %d: dup %v, id %d", s.Seq, dup[i], s.ID)
+		}
+	}
+	stored, err := db.VenueScans(ctx, v.ID, healthcode.ScanWindow{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != 2500 {
+		t.Fatalf("%d scans stored, want 2500", len(stored))
+	}
+	all := append(first, again[1337-1000+1:]...)
+	for i, s := range stored {
+		if s.ID != all[i].ID || s.Seq != int64(i+1) || (i > 0 && s.ID <= stored[i-1].ID) {
+			t.Fatalf("stored %d: id %d seq %d, recorded id %d", i, s.ID, s.Seq, all[i].ID)
+		}
+	}
+	// The last move of each of the 700 people decides whether they are in.
+	last := map[string]string{}
+	for _, s := range all {
+		last[string(s.Subject)] = s.Direction
+	}
+	want := 0
+	for _, dir := range last {
+		if dir == healthcode.DirectionIn {
+			want++
+		}
+	}
+	if got := occupancy(t, db, v.ID, venueNow.Add(time.Minute)); got != want {
+		t.Fatalf("occupancy %d, want %d", got, want)
+	}
+}
+
 func TestRecordScansDuplicateMovesNoOne(t *testing.T) {
 	db := storetest.MustOpenDB(t)
 	v := newVenue("a", healthcode.VenueOffice, "330106", 0)
