@@ -10,6 +10,7 @@ import (
 
 	"github.com/go-pdf/fpdf"
 	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/qr"
 	"golang.org/x/image/font/gofont/goregular"
 )
 
@@ -71,7 +72,7 @@ func (d *pdfDrawer) line(x1, y1, x2, y2, thickness float64) {
 // qr embeds the QR, with a few pixels per module, as a two-colour PNG
 // scaled to fill the square.
 func (d *pdfDrawer) qr(code string, x, y, size float64) error {
-	modules, err := qrModules(code)
+	modules, err := qr.Modules(code)
 	if err != nil {
 		return err
 	}

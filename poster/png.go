@@ -1,8 +1,6 @@
 package poster
 
 import (
-	"bytes"
-	"fmt"
 	"image"
 	"image/draw"
 	"image/png"
@@ -94,7 +92,7 @@ func (d *pngDrawer) line(x1, y1, x2, y2, thickness float64) {
 // qr draws the code with a whole number of pixels per module, so that its
 // edges are sharp, as large as fits.
 func (d *pngDrawer) qr(code string, x, y, size float64) error {
-	modules, err := qrModules(code)
+	modules, err := qr.Modules(code)
 	if err != nil {
 		return err
 	}
@@ -117,24 +115,4 @@ func (d *pngDrawer) qr(code string, x, y, size float64) error {
 		}
 	}
 	return nil
-}
-
-// qrModules renders code with package qr at one pixel per module, quiet
-// zone included, as a greyscale image.
-func qrModules(code string) (*image.Gray, error) {
-	data, err := qr.PNG(code, 1)
-	if err != nil {
-		return nil, err
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, healthcode.Internal(err, "decode QR PNG")
-	}
-	b := img.Bounds()
-	if b.Dx() != b.Dy() {
-		return nil, healthcode.Internal(fmt.Errorf("QR PNG of %v is not square", b), "decode QR PNG")
-	}
-	gray := image.NewGray(b)
-	draw.Draw(gray, b, img, b.Min, draw.Src)
-	return gray, nil
 }

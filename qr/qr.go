@@ -5,6 +5,7 @@ package qr
 import (
 	"bytes"
 	"fmt"
+	"image"
 
 	"github.com/healthcode/healthcode"
 	"github.com/yeqown/go-qrcode/v2"
@@ -100,4 +101,27 @@ func SVG(text string) ([]byte, error) {
 	}
 	b.WriteString(`"/></svg>` + "\n")
 	return b.Bytes(), nil
+}
+
+// Modules renders text at one pixel per module, quiet zone included, as a
+// greyscale image (0 dark, 0xff light): for callers that lay the code out
+// themselves, such as posters.
+func Modules(text string) (*image.Gray, error) {
+	bm, err := matrix(text)
+	if err != nil {
+		return nil, err
+	}
+	n := len(bm) + 2*QuietZone
+	img := image.NewGray(image.Rect(0, 0, n, n))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	for y, row := range bm {
+		for x, dark := range row {
+			if dark {
+				img.Pix[(y+QuietZone)*img.Stride+x+QuietZone] = 0
+			}
+		}
+	}
+	return img, nil
 }

@@ -165,3 +165,33 @@ func TestDecodeImageRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestModulesMatchesPNG: the module image is the one-pixel-per-module PNG,
+// quiet zone included, pixel for pixel.
+func TestModulesMatchesPNG(t *testing.T) {
+	text := "CNPC1:6BFOXN*TS0BI$ZDFRH"
+	img, err := Modules(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := PNG(text, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds() != want.Bounds() {
+		t.Fatalf("bounds %v, want %v", img.Bounds(), want.Bounds())
+	}
+	b := want.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, _, _, _ := want.At(x, y).RGBA()
+			if dark := img.GrayAt(x, y).Y < 0x80; dark != (r < 0x8000) {
+				t.Fatalf("pixel %d,%d differs", x, y)
+			}
+		}
+	}
+}
