@@ -84,37 +84,37 @@ func (db *DB) execRows(ctx context.Context, tx *sql.Tx, query func(n int) string
 // parameter up in a list as long as the statement's, which costs a
 // statement of thousands of parameters more than running it.
 
-// param writes the placeholder of parameter i (from 1).
-func (db *DB) param(b *strings.Builder, i int) {
-	if db.dialect.Name == "sqlite" {
-		b.WriteByte('?')
-		return
-	}
-	b.WriteByte('$')
-	b.WriteString(strconv.Itoa(i))
+// valuesList writes "($1, $2), ($3, $4)" for rows of ncols parameters,
+// the first numbered first+1, in the placeholders of db's dialect.
+func (db *DB) valuesList(b *strings.Builder, rows, ncols, first int) {
+	valuesList(b, rows, ncols, first, db.dialect.Name != "sqlite")
 }
 
-// valuesList writes "($1, $2), ($3, $4)" for rows of ncols parameters,
-// the first numbered first+1.
-func (db *DB) valuesList(b *strings.Builder, rows, ncols, first int) {
+// valuesList is DB.valuesList with $n placeholders when numbered, ? when not.
+func valuesList(b *strings.Builder, rows, ncols, first int, numbered bool) {
 	for r := range rows {
 		if r > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteByte('(')
-		db.paramList(b, ncols, first+r*ncols)
+		paramList(b, ncols, first+r*ncols, numbered)
 		b.WriteByte(')')
 	}
 }
 
-// paramList writes "$1, $2, $3" for n parameters, the first numbered
-// first+1.
-func (db *DB) paramList(b *strings.Builder, n, first int) {
+// paramList writes "$1, $2, $3" (or "?, ?, ?") for n parameters, the first
+// numbered first+1.
+func paramList(b *strings.Builder, n, first int, numbered bool) {
 	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		db.param(b, first+i+1)
+		if !numbered {
+			b.WriteByte('?')
+			continue
+		}
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(first + i + 1))
 	}
 }
 

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"strconv"
 	"strings"
 	"time"
 
@@ -44,27 +43,9 @@ func insertRows(table, columns string, n int) string {
 // not: SQLite binds a long list of ? much faster than of $n, which it
 // treats as names.
 func insertRowsWith(table, columns string, n int, numbered bool) string {
-	cols := strings.Count(columns, ",") + 1
 	var b strings.Builder
 	b.WriteString("INSERT INTO " + table + " (" + columns + ") VALUES ")
-	for r := range n {
-		if r > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for c := range cols {
-			if c > 0 {
-				b.WriteString(", ")
-			}
-			if !numbered {
-				b.WriteByte('?')
-				continue
-			}
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(r*cols + c + 1))
-		}
-		b.WriteByte(')')
-	}
+	valuesList(&b, n, strings.Count(columns, ",")+1, 0, numbered)
 	b.WriteString(" ON CONFLICT DO NOTHING")
 	return b.String()
 }
