@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"strconv"
 	"time"
 
@@ -43,14 +42,7 @@ func (db *DB) FindScanHolders(ctx context.Context, personIDs []int64, withStatus
 		}
 		return out, nil
 	}
-	cols := `p.id, p.subject, s.colour, s.action_required, s.reevaluate_at, d.due_at`
-	if withStatus {
-		cols += `, s.status`
-	}
-	stmt, err := db.prepared(ctx, `SELECT `+cols+` FROM persons p
-		JOIN statuses s ON s.person_id = p.id
-		LEFT JOIN status_due d ON d.person_id = p.id
-		WHERE p.id `+db.inIDs(1))
+	stmt, err := db.prepared(ctx, scanHolderQuery(withStatus)+`p.id `+db.inIDs(1))
 	if err != nil {
 		return nil, db.wrap(err, "find scan holders")
 	}
@@ -59,28 +51,13 @@ func (db *DB) FindScanHolders(ctx context.Context, personIDs []int64, withStatus
 		return nil, db.wrap(err, "find scan holders")
 	}
 	defer rows.Close()
-	at := micros(now)
 	for rows.Next() {
-		var h healthcode.ScanHolder
-		var colour int64
-		var own, mark sql.NullInt64
-		var js string
-		dest := []any{&h.PersonID, &h.Subject, &colour, &h.ActionRequired, &own, &mark}
-		if withStatus {
-			dest = append(dest, &js)
-		}
-		if err := rows.Scan(dest...); err != nil {
+		h, err := scanHolder(rows, withStatus, now)
+		if err != nil {
 			return nil, db.wrap(err, "scan holder")
 		}
-		h.Colour = healthcode.Colour(colour)
-		h.Due = own.Valid && own.Int64 <= at || mark.Valid && mark.Int64 <= at
-		if withStatus {
-			if h.Status, err = decodeStatus(js, own, mark); err != nil {
-				return nil, err
-			}
-		}
 		for _, i := range index[h.PersonID] {
-			hc := h
+			hc := *h
 			out[i] = &hc
 		}
 	}
