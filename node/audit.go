@@ -68,15 +68,25 @@ func (a *Audit) Record(ctx context.Context, caller *healthcode.Caller, personID 
 }
 
 // RecordMany records one read of each person, in one append: a list that
-// shows several people (the appeal queue) is one read of each.
+// shows several people (the appeal queue) is one read of each. Ids of 0
+// (nobody of this region) and repeats are skipped: a listing that shows a
+// person twice is still one read of them.
 func (a *Audit) RecordMany(ctx context.Context, caller *healthcode.Caller, personIDs []int64, what, purpose string) error {
 	entries := make([]*healthcode.AuditEntry, 0, len(personIDs))
+	seen := make(map[int64]bool, len(personIDs))
 	for _, id := range personIDs {
+		if id == 0 || seen[id] {
+			continue
+		}
+		seen[id] = true
 		e, err := a.Entry(caller, id, what, purpose)
 		if err != nil {
 			return err
 		}
 		entries = append(entries, e)
+	}
+	if len(entries) == 0 {
+		return nil
 	}
 	if err := a.Store.AppendAudit(ctx, entries...); err != nil {
 		return err

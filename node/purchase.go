@@ -99,18 +99,12 @@ func (s *ScanService) Purchases(ctx context.Context, caller *healthcode.Caller, 
 	if err != nil {
 		return nil, err
 	}
-	var people []int64
-	seen := map[int64]bool{}
-	for _, e := range list {
-		if e.PersonID != 0 && !seen[e.PersonID] {
-			seen[e.PersonID] = true
-			people = append(people, e.PersonID)
-		}
+	people := make([]int64, len(list))
+	for i, e := range list {
+		people[i] = e.PersonID
 	}
-	if len(people) > 0 {
-		if err := s.Audit.RecordMany(ctx, caller, people, "drug purchases", purpose); err != nil {
-			return nil, err
-		}
+	if err := s.Audit.RecordMany(ctx, caller, people, "drug purchases", purpose); err != nil {
+		return nil, err
 	}
 	return list, nil
 }

@@ -225,18 +225,12 @@ func (s *VenueService) Scans(ctx context.Context, caller *healthcode.Caller, id 
 	if err != nil {
 		return nil, err
 	}
-	var people []int64
-	seen := map[int64]bool{}
-	for _, sc := range scans {
-		if sc.PersonID != 0 && !seen[sc.PersonID] {
-			seen[sc.PersonID] = true
-			people = append(people, sc.PersonID)
-		}
+	people := make([]int64, len(scans))
+	for i, sc := range scans {
+		people[i] = sc.PersonID
 	}
-	if len(people) > 0 {
-		if err := s.Audit.RecordMany(ctx, caller, people, "scans at venue "+id, purpose); err != nil {
-			return nil, err
-		}
+	if err := s.Audit.RecordMany(ctx, caller, people, "scans at venue "+id, purpose); err != nil {
+		return nil, err
 	}
 	return scans, nil
 }
