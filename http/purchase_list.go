@@ -44,13 +44,7 @@ func (s *Server) handlePurchaseList(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
-		f.From, f.To = win.From, win.To
-		if f.To.IsZero() {
-			f.To = time.Now()
-		}
-		if f.From.IsZero() {
-			f.From = f.To.Add(-24 * time.Hour)
-		}
+		f.From, f.To = win.From, win.To // the service fills what is left out
 	}
 	list, err := s.Checkpoints.Purchases(r.Context(), caller(r), f, requestPurpose(r, ""))
 	if err != nil {

@@ -92,9 +92,11 @@ func (s *ScanService) Purchases(ctx context.Context, caller *healthcode.Caller, 
 	if f.Limit == 0 {
 		f.Limit = 10000
 	}
-	if !f.From.Before(f.To) || f.To.Sub(f.From) > 31*24*time.Hour {
-		return nil, (healthcode.FieldErrors{"date": "the window must be a day or up to 31 days"}).Err()
+	w, err := checkWindow(healthcode.ScanWindow{From: f.From, To: f.To}, s.Now())
+	if err != nil {
+		return nil, err
 	}
+	f.From, f.To = w.From, w.To
 	list, err := s.Store.DrugPurchases(ctx, f)
 	if err != nil {
 		return nil, err

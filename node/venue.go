@@ -195,7 +195,7 @@ func (s *VenueService) Stats(ctx context.Context, caller *healthcode.Caller, id 
 	if _, err := s.Venue(ctx, caller, id); err != nil {
 		return nil, err
 	}
-	w, err := s.window(w, 31*24*time.Hour)
+	w, err := checkWindow(w, s.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +214,7 @@ func (s *VenueService) Scans(ctx context.Context, caller *healthcode.Caller, id 
 	if _, err := s.Store.FindVenue(ctx, id); err != nil {
 		return nil, err
 	}
-	w, err := s.window(w, 31*24*time.Hour)
+	w, err := checkWindow(w, s.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -235,9 +235,11 @@ func (s *VenueService) Scans(ctx context.Context, caller *healthcode.Caller, id 
 	return scans, nil
 }
 
-// window checks w, defaulting to the last 24 hours up to now.
-func (s *VenueService) window(w healthcode.ScanWindow, longest time.Duration) (healthcode.ScanWindow, error) {
-	now := s.Now()
+// maxWindow is the longest window a listing or a sum of the scan log spans.
+const maxWindow = 31 * 24 * time.Hour
+
+// checkWindow checks w, defaulting to the 24 hours up to now.
+func checkWindow(w healthcode.ScanWindow, now time.Time) (healthcode.ScanWindow, error) {
 	if w.To.IsZero() {
 		w.To = now
 	}
@@ -247,7 +249,7 @@ func (s *VenueService) window(w healthcode.ScanWindow, longest time.Duration) (h
 	var fe healthcode.FieldErrors
 	if !w.From.Before(w.To) {
 		fe.Add("from", "must be before to")
-	} else if w.To.Sub(w.From) > longest {
+	} else if w.To.Sub(w.From) > maxWindow {
 		fe.Add("from", "the window is at most 31 days")
 	}
 	if w.Limit < 0 || w.Limit > 100000 {
