@@ -43,12 +43,12 @@ func (s *ScanService) Checkin(ctx context.Context, personID int64, placeCode, di
 	if !st.Declared {
 		return nil, errNoDeclaration
 	}
-	h, err := s.Store.FindCodeHolder(ctx, personID)
+	person, err := s.Store.FindPerson(ctx, personID)
 	if err != nil {
 		return nil, err
 	}
 	sc := &healthcode.Scan{VenueID: v.ID, Source: healthcode.ScanCheckin, Direction: direction,
-		Region: s.Region, Subject: h.Subject, PersonID: personID, Colour: st.Colour, At: now}
+		Region: s.Region, Subject: person.Subject, PersonID: personID, Colour: st.Colour, At: now}
 	d := entry.Decide(&v.Policy, &entry.Holder{Colour: st.Colour, ActionRequired: st.ActionRequired,
 		LatestTest: st.LatestTest, Doses: st.Doses}, direction, now)
 	sc.Verdict, sc.Reasons = d.Verdict, d.Reasons
