@@ -25,7 +25,7 @@ func (s *ScanService) Checkin(ctx context.Context, personID int64, placeCode, di
 	}
 	pc, err := verifier.VerifyPlace(placeCode, now)
 	if err != nil {
-		return nil, withField(err, "place_code")
+		return nil, (healthcode.FieldErrors{"place_code": healthcode.ErrorMessage(err)}).Err()
 	}
 	if pc.Issuer != s.Region {
 		return nil, (healthcode.FieldErrors{"place_code": "a place code of region " + pc.Issuer + ": check in with that region's health code"}).Err()
@@ -57,13 +57,4 @@ func (s *ScanService) Checkin(ctx context.Context, personID int64, placeCode, di
 	}
 	s.Metrics.scanned(sc)
 	return &healthcode.ScanResult{Scan: sc, Venue: v, ActionRequired: st.ActionRequired}, nil
-}
-
-// withField names field in an EINVALID error that names none.
-func withField(err error, field string) error {
-	e, ok := err.(*healthcode.Error)
-	if !ok || e.Code != healthcode.EINVALID || len(e.Fields) > 0 {
-		return err
-	}
-	return &healthcode.Error{Code: e.Code, Message: field + ": " + e.Message, Fields: map[string]string{field: e.Message}, Err: e.Err}
 }
