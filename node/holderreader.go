@@ -61,23 +61,13 @@ func (r *HolderReader) Find(ctx context.Context, personID int64, detail bool) (*
 func (r *HolderReader) read(ctx context.Context) {
 	batch := make([]*holderRequest, 0, maxHolderReads)
 	ids := make([]int64, 0, maxHolderReads)
+	one := func(*holderRequest) int { return 1 }
 	for {
-		batch, ids = batch[:0], ids[:0]
-		select {
-		case q := <-r.reqs:
-			batch = append(batch, q)
-		case <-ctx.Done():
+		var ok bool
+		if batch, _, ok = gather(ctx, r.reqs, batch, maxHolderReads, one); !ok {
 			return
 		}
-	gather:
-		for len(batch) < maxHolderReads {
-			select {
-			case q := <-r.reqs:
-				batch = append(batch, q)
-			default:
-				break gather
-			}
-		}
+		ids = ids[:0]
 		detail := false
 		for _, q := range batch {
 			ids = append(ids, q.personID)

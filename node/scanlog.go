@@ -82,23 +82,11 @@ func (l *ScanLog) Record(ctx context.Context, scans []*healthcode.Scan) ([]bool,
 func (l *ScanLog) write(ctx context.Context) {
 	var batch []*scanRequest
 	for {
-		batch = batch[:0]
-		select {
-		case r := <-l.reqs:
-			batch = append(batch, r)
-		case <-ctx.Done():
+		var n int
+		var ok bool
+		batch, n, ok = gather(ctx, l.reqs, batch, l.maxScans, func(r *scanRequest) int { return len(r.scans) })
+		if !ok {
 			return
-		}
-		n := len(batch[0].scans)
-	gather:
-		for n < l.maxScans {
-			select {
-			case r := <-l.reqs:
-				batch = append(batch, r)
-				n += len(r.scans)
-			default:
-				break gather
-			}
 		}
 		l.commit(context.WithoutCancel(ctx), batch, n)
 	}
