@@ -52,12 +52,12 @@ func (s *ScanService) Purchase(ctx context.Context, caller *healthcode.Caller, c
 		return nil, healthcode.Errorf(healthcode.EINVALID,
 			"the buyer is a visitor from %s: their purchase is registered by their home region through the national hub, not yet connected here", sc.Region)
 	}
+	if _, err := s.Log.Record(ctx, []*healthcode.Scan{sc}); err != nil {
+		return nil, err
+	}
+	s.Metrics.scanned(sc)
 	if sc.PersonID == 0 {
-		// An unreadable or refused code: the scan is logged, nothing sold.
-		if _, err := s.Log.Record(ctx, []*healthcode.Scan{sc}); err != nil {
-			return nil, err
-		}
-		return res, nil
+		return res, nil // an unreadable or refused code: logged, nothing registered
 	}
 	key, err := s.Store.PersonKey(ctx, sc.PersonID)
 	if err != nil {
@@ -67,16 +67,12 @@ func (s *ScanService) Purchase(ctx context.Context, caller *healthcode.Caller, c
 	for _, c := range classes {
 		b.DrugPurchases = append(b.DrugPurchases, healthcode.DrugPurchase{PersonKey: key, Class: c, At: now.Truncate(time.Second), VenueID: v.ID})
 	}
-	if _, err := s.Log.Record(ctx, []*healthcode.Scan{sc}); err != nil {
-		return nil, err
-	}
 	if err := s.Store.AddRecords(ctx, b); err != nil {
 		return nil, err
 	}
 	if res.Status, err = s.Citizens.Evaluate(ctx, sc.PersonID); err != nil {
 		return nil, err
 	}
-	s.Metrics.scanned(sc)
 	return res, nil
 }
 
