@@ -43,8 +43,8 @@ func seedCity(tb testing.TB, db *sqlstore.DB, first int64, n int, now time.Time,
 		`INSERT INTO declarations (id, person_id, temperature, symptoms, fever_medicine, case_contact, places, return_to_work, findings, created_at)` +
 			identity + ` VALUES ($1, $1, NULL, '[]', FALSE, 'no', $2, '', FALSE, $3)`,
 		`INSERT INTO declared_stays (person_id, declaration_id, division, from_at, to_at) VALUES ($1, $1, $2, $3, $4)`,
-		`INSERT INTO travel (person_key, division, from_at, to_at) VALUES ($1, $2, $3, $4)`,
-		`INSERT INTO tests (person_key, sampled_at, result, lab) VALUES ($1, $2, 0, 'lab')`,
+		`INSERT INTO travel (person_key, person_id, division, from_at, to_at) VALUES ($1, $2, $3, $4, $5)`,
+		`INSERT INTO tests (person_key, person_id, sampled_at, result, lab) VALUES ($1, $2, $3, 0, 'lab')`,
 		`INSERT INTO statuses (person_id, colour, action_required, reevaluate_at, status, evaluated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
 	}
 	ids := make([]int64, 0, n)
@@ -83,9 +83,9 @@ func seedCity(tb testing.TB, db *sqlstore.DB, first int64, n int, now time.Time,
 				exec(3, id, p.declared, stayFrom, stayTo)
 			}
 			if p.travel != "" {
-				exec(4, key, p.travel, stayFrom, stayTo)
+				exec(4, key, id, p.travel, stayFrom, stayTo)
 			}
-			exec(5, key, now.Add(-50*time.Hour).UnixMicro())
+			exec(5, key, id, now.Add(-50*time.Hour).UnixMicro())
 			js, colour, action, due := string(green), int64(0), false, sql.NullInt64{}
 			if p.prev != nil {
 				raw, _ := json.Marshal(p.prev)

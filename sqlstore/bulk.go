@@ -381,12 +381,12 @@ func (db *DB) readRecords(ctx context.Context, tx *sql.Tx, c *healthcode.DueChun
 			if present[i] == 0 {
 				continue
 			}
+			// By person id, whose index holds a chunk's people side by
+			// side (their hashed keys are all over the person_key one).
 			// Unordered: sorting a chunk's rows in SQL costs more than
 			// sorting each person's few records below.
-			// Joined by person id: an SQL text of short integers to parse,
-			// not of long key literals.
-			rows, err := tx.QueryContext(ctx, `SELECT p.person_id, '`+k.kind+`', `+k.cols+` FROM profiles p JOIN `+k.table+
-				` r ON r.person_key = p.person_key WHERE p.person_id `+db.inIDs(1), ids)
+			rows, err := tx.QueryContext(ctx, `SELECT r.person_id, '`+k.kind+`', `+k.cols+` FROM `+k.table+
+				` r WHERE r.person_id `+db.inIDs(1), ids)
 			if err != nil {
 				return db.wrap(err, "chunk: "+k.table)
 			}

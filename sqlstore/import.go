@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -32,16 +31,16 @@ type importKind struct {
 var importKinds = map[string]*importKind{
 	healthcode.KindTests: {
 		table: "tests", columns: testColumns, reportedAt: "reported_at",
-		update: `UPDATE tests SET person_key = $1, sampled_at = $2, reported_at = $3, result = $4, method = $5,
-			pooled = $6, lab = $7, external_id = $8, row_hash = $9, recorded_at = $10 WHERE id = $11`,
+		update: `UPDATE tests SET person_key = $1, person_id = $2, sampled_at = $3, reported_at = $4, result = $5, method = $6,
+			pooled = $7, lab = $8, external_id = $9, row_hash = $10, recorded_at = $11 WHERE id = $12`,
 		args: func(dst []any, h *rowHasher, row *healthcode.ImportRow, now int64) []any {
 			return testArgs(dst, h, &row.Test, now)
 		},
 	},
 	healthcode.KindVaccinations: {
 		table: "vaccinations", columns: vaccinationColumns, reportedAt: "0",
-		update: `UPDATE vaccinations SET person_key = $1, at = $2, dose = $3, product = $4, external_id = $5,
-			row_hash = $6, recorded_at = $7 WHERE id = $8`,
+		update: `UPDATE vaccinations SET person_key = $1, person_id = $2, at = $3, dose = $4, product = $5, external_id = $6,
+			row_hash = $7, recorded_at = $8 WHERE id = $9`,
 		args: func(dst []any, h *rowHasher, row *healthcode.ImportRow, now int64) []any {
 			return vaccinationArgs(dst, h, &row.Vaccination, now)
 		},
@@ -50,33 +49,33 @@ var importKinds = map[string]*importKind{
 		// A case keeps the time it was first reported closed; it reopens
 		// when a correction makes it active again.
 		table: "cases", columns: caseColumns, reportedAt: "0",
-		update: `UPDATE cases SET person_key = $1, diagnosed_at = $2, status = $3,
-			closed_at = CASE WHEN CAST($4 AS BIGINT) = 0 THEN 0 WHEN closed_at = 0 THEN CAST($4 AS BIGINT) ELSE closed_at END,
-			kind = $5, external_id = $6, row_hash = $7, recorded_at = $8 WHERE id = $9`,
+		update: `UPDATE cases SET person_key = $1, person_id = $2, diagnosed_at = $3, status = $4,
+			closed_at = CASE WHEN CAST($5 AS BIGINT) = 0 THEN 0 WHEN closed_at = 0 THEN CAST($5 AS BIGINT) ELSE closed_at END,
+			kind = $6, external_id = $7, row_hash = $8, recorded_at = $9 WHERE id = $10`,
 		args: func(dst []any, h *rowHasher, row *healthcode.ImportRow, now int64) []any {
 			return caseArgs(dst, h, &row.Case, now)
 		},
 	},
 	healthcode.KindContacts: {
 		table: "contacts", columns: contactColumns, reportedAt: "0",
-		update: `UPDATE contacts SET person_key = $1, exposed_at = $2, cleared_at = $3, kind = $4, case_id = $5,
-			external_id = $6, row_hash = $7, recorded_at = $8 WHERE id = $9`,
+		update: `UPDATE contacts SET person_key = $1, person_id = $2, exposed_at = $3, cleared_at = $4, kind = $5, case_id = $6,
+			external_id = $7, row_hash = $8, recorded_at = $9 WHERE id = $10`,
 		args: func(dst []any, h *rowHasher, row *healthcode.ImportRow, now int64) []any {
 			return contactArgs(dst, h, &row.Contact, now)
 		},
 	},
 	healthcode.KindQuarantines: {
 		table: "quarantines", columns: quarantineColumns, reportedAt: "0",
-		update: `UPDATE quarantines SET person_key = $1, from_at = $2, until_at = $3, kind = $4, external_id = $5,
-			row_hash = $6, recorded_at = $7 WHERE id = $8`,
+		update: `UPDATE quarantines SET person_key = $1, person_id = $2, from_at = $3, until_at = $4, kind = $5, external_id = $6,
+			row_hash = $7, recorded_at = $8 WHERE id = $9`,
 		args: func(dst []any, h *rowHasher, row *healthcode.ImportRow, now int64) []any {
 			return quarantineArgs(dst, h, &row.Quarantine, now)
 		},
 	},
 	healthcode.KindTravel: {
 		table: "travel", columns: travelColumns, reportedAt: "0",
-		update: `UPDATE travel SET person_key = $1, from_at = $2, to_at = $3, division = $4, external_id = $5,
-			row_hash = $6, recorded_at = $7 WHERE id = $8`,
+		update: `UPDATE travel SET person_key = $1, person_id = $2, from_at = $3, to_at = $4, division = $5, external_id = $6,
+			row_hash = $7, recorded_at = $8 WHERE id = $9`,
 		args: func(dst []any, h *rowHasher, row *healthcode.ImportRow, now int64) []any {
 			return travelArgs(dst, h, &row.Travel, now)
 		},
@@ -89,20 +88,18 @@ func init() {
 	}
 }
 
-// Positions in every kind's arguments: the person key first, the row hash
-// second to last; for tests, the report time third.
+// Positions in every kind's arguments: the person key first, the person id
+// second, the row hash second to last; for tests, the report time fourth.
 const (
 	argPersonKey  = 0
-	argReportedAt = 2
+	argPersonID   = 1
+	argReportedAt = 3
 )
 
 // importBatch is how many rows one insert statement carries: fewer
 // statements cost less, and 500 rows of 10 columns stay far below both
 // databases' limits on parameters (32,766 and 65,535).
 const importBatch = 500
-
-// lookupBatch is how many person keys one profile lookup of finish names.
-const lookupBatch = 1000
 
 // importCacheKiB is SQLite's page cache during an import: 256 MiB holds
 // the indexes a million rows touch.
@@ -112,10 +109,10 @@ const importCacheKiB = "262144"
 // validating and hashing run in a goroutine of their own, ahead of the
 // inserts. The happy path is one multi-row insert per batch of rows and
 // nothing else; only when an insert skips a row is each row of the batch
-// looked up, to tell a duplicate from a correction. The person key of each
-// stored row is kept in memory; at the end the sorted keys are looked up in
-// profiles, which counts the pending rows and gives the people whose
-// statuses are marked due. A file error of src rolls everything back.
+// looked up, to tell a duplicate from a correction. Each batch's keys are
+// looked up in profiles before its insert, so every row is stored with its
+// person (or none: pending); the people are kept in memory and marked due
+// at the end. A file error of src rolls everything back.
 func (db *DB) ImportRecords(ctx context.Context, src healthcode.ImportSource, now time.Time) (*healthcode.ImportSummary, error) {
 	k, ok := importKinds[src.Kind()]
 	if !ok {
@@ -252,33 +249,73 @@ type importer struct {
 	sum    *healthcode.ImportSummary
 	insert *sql.Stmt // of importBatch rows
 	single *sql.Stmt // of one row, for the last batch
+	people *sql.Stmt // looks up the keys of a batch in profiles
 	lookup *sql.Stmt // prepared on the first skipped row
 	update *sql.Stmt // prepared on the first correction
-	// formerKeys are the people a correction moved a row away from: they
-	// are re-evaluated as well.
-	formerKeys [][]byte
-	// keys holds the person key of every row stored (inserted or
-	// corrected), one after the other; keyEnds where each ends.
-	keys    []byte
-	keyEnds []int
+	// ids are the people of the rows stored (inserted or corrected) that
+	// name a registered person, formerIDs those a correction moved a row
+	// away from: all are re-evaluated. pendingKeys are the keys of the
+	// stored rows that name nobody registered yet.
+	ids         []int64
+	formerIDs   []int64
+	pendingKeys [][]byte
+	keyArgs     []any            // findPeople's arguments, reused
+	found       map[string]int64 // findPeople's answer, reused
 }
 
-// stored notes the person key of a row stored by this import.
+// stored notes the person of a row stored by this import.
 func (imp *importer) stored(args []any) {
-	imp.keys = append(imp.keys, args[argPersonKey].([]byte)...)
-	imp.keyEnds = append(imp.keyEnds, len(imp.keys))
+	if id, ok := args[argPersonID].(int64); ok {
+		imp.ids = append(imp.ids, id)
+		return
+	}
+	imp.pendingKeys = append(imp.pendingKeys, args[argPersonKey].([]byte))
 }
 
 func (imp *importer) close() {
-	for _, s := range []*sql.Stmt{imp.insert, imp.single, imp.lookup, imp.update} {
+	for _, s := range []*sql.Stmt{imp.insert, imp.single, imp.people, imp.lookup, imp.update} {
 		if s != nil {
 			s.Close()
 		}
 	}
 }
 
+// findPeople sets the person id of each row of b whose key a profile
+// has, with one query for the whole batch.
+func (imp *importer) findPeople(ctx context.Context, b *rowBatch) error {
+	if b.n == 0 {
+		return nil
+	}
+	var err error
+	if imp.people == nil {
+		if imp.people, err = imp.tx.PrepareContext(ctx, lookupPeopleQuery(imp.db.dialect.Name, importBatch)); err != nil {
+			return imp.db.wrap(err, "import: prepare people lookup")
+		}
+		imp.keyArgs = make([]any, importBatch)
+		imp.found = make(map[string]int64, importBatch)
+	}
+	nc := imp.kind.ncols
+	for i := range importBatch {
+		// A short batch repeats its first key: one statement serves all.
+		imp.keyArgs[i] = b.args[min(i, b.n-1)*nc+argPersonKey]
+	}
+	clear(imp.found)
+	if err := scanPeople(imp.people.QueryContext(ctx, imp.keyArgs...))(imp.found); err != nil {
+		return imp.db.wrap(err, "import: look up people")
+	}
+	for i := range b.n {
+		if id, ok := imp.found[string(b.args[i*nc+argPersonKey].([]byte))]; ok {
+			b.args[i*nc+argPersonID] = id
+		}
+	}
+	return nil
+}
+
 // store inserts the rows of b and sorts out those whose id is stored.
 func (imp *importer) store(ctx context.Context, b *rowBatch) error {
+	if err := imp.findPeople(ctx, b); err != nil {
+		return err
+	}
 	inserted, err := imp.insertBatch(ctx, b)
 	if err != nil {
 		return err
@@ -343,15 +380,15 @@ func (imp *importer) classify(ctx context.Context, row *batchRow, args []any) er
 	var err error
 	if imp.lookup == nil {
 		imp.lookup, err = imp.tx.PrepareContext(ctx, fmt.Sprintf(
-			`SELECT id, person_key, row_hash, recorded_at, %s FROM %s WHERE external_id = $1`, imp.kind.reportedAt, imp.kind.table))
+			`SELECT id, person_id, row_hash, recorded_at, %s FROM %s WHERE external_id = $1`, imp.kind.reportedAt, imp.kind.table))
 		if err != nil {
 			return imp.db.wrap(err, "import: prepare lookup")
 		}
 	}
 	var id, recordedAt, reportedAt int64
-	var key []byte
+	var former sql.NullInt64
 	var hash string
-	if err := imp.lookup.QueryRowContext(ctx, row.id).Scan(&id, &key, &hash, &recordedAt, &reportedAt); err != nil {
+	if err := imp.lookup.QueryRowContext(ctx, row.id).Scan(&id, &former, &hash, &recordedAt, &reportedAt); err != nil {
 		return imp.db.wrap(err, "import: look up stored row")
 	}
 	switch {
@@ -381,8 +418,8 @@ func (imp *importer) classify(ctx context.Context, row *batchRow, args []any) er
 	if _, err := imp.update.ExecContext(ctx, append(args[:len(args):len(args)], id)...); err != nil {
 		return imp.db.wrap(err, "import: correct row")
 	}
-	if string(key) != string(args[argPersonKey].([]byte)) {
-		imp.formerKeys = append(imp.formerKeys, key)
+	if now, _ := args[argPersonID].(int64); former.Valid && former.Int64 != now {
+		imp.formerIDs = append(imp.formerIDs, former.Int64)
 	}
 	imp.stored(args)
 	imp.sum.Corrected++
@@ -390,146 +427,53 @@ func (imp *importer) classify(ctx context.Context, row *batchRow, args []any) er
 	return nil
 }
 
-// finish counts the pending rows and marks due the statuses the import
-// touched: the person keys of the stored rows, sorted and counted, are
-// looked up in profiles a batch at a time (in key order, so the index is
-// read front to back), and the people found are marked due in person order.
+// finish links the pending rows whose person registered meanwhile,
+// counts those still pending, and marks due the statuses the import
+// touched, in person order.
 func (imp *importer) finish(ctx context.Context) error {
 	if imp.sum.Accepted+imp.sum.Corrected == 0 {
 		return nil
 	}
-	keys := imp.sortedKeys()
-	ids, pending, err := imp.lookupPeople(ctx, keys)
-	if err != nil {
+	if err := imp.linkPending(ctx); err != nil {
 		return err
 	}
-	imp.sum.Pending = pending
-	at := fromMicros(imp.now)
-	if err := imp.markPeople(ctx, at, ids); err != nil {
-		return imp.db.wrap(err, "import: mark statuses due")
+	imp.sum.Pending = int64(len(imp.pendingKeys))
+	err := imp.markPeople(ctx, fromMicros(imp.now), append(imp.ids, imp.formerIDs...))
+	return imp.db.wrap(err, "import: mark statuses due")
+}
+
+// linkPending looks the keys of the pending rows up again under a lock
+// that holds off new profiles until the commit: on PostgreSQL a person
+// may have registered since the row's batch was looked up, and their
+// registration linked only the rows it could see. SQLite's write lock
+// already kept every registration out.
+func (imp *importer) linkPending(ctx context.Context) error {
+	if imp.db.dialect.Name != "postgres" || len(imp.pendingKeys) == 0 {
+		return nil
 	}
-	for _, key := range imp.formerKeys {
-		_, err := markDue(ctx, imp.tx, at, `SELECT person_id FROM profiles WHERE person_key = $2`, key)
-		if err != nil {
-			return imp.db.wrap(err, "import: mark statuses due")
+	if err := lockProfiles(ctx, imp.tx); err != nil {
+		return imp.db.wrap(err, "import: lock profiles")
+	}
+	found, err := imp.db.personIDs(ctx, imp.tx, imp.pendingKeys)
+	if err != nil || len(found) == 0 {
+		return err
+	}
+	still := imp.pendingKeys[:0]
+	for _, key := range imp.pendingKeys {
+		if id, ok := found[string(key)]; ok {
+			imp.ids = append(imp.ids, id)
+			continue
+		}
+		still = append(still, key)
+	}
+	imp.pendingKeys = still
+	link := `UPDATE ` + imp.kind.table + ` SET person_id = $1 WHERE person_key = $2 AND person_id IS NULL`
+	for key, id := range found {
+		if _, err := imp.tx.ExecContext(ctx, link, id, []byte(key)); err != nil {
+			return imp.db.wrap(err, "import: link pending rows")
 		}
 	}
 	return nil
-}
-
-// keyCount is one person key of the stored rows and how many rows name it.
-type keyCount struct {
-	key []byte
-	n   int64
-}
-
-// sortedKeys returns the distinct person keys of the stored rows in byte
-// order (the order of both databases' indexes on person_key), each with
-// its number of rows.
-func (imp *importer) sortedKeys() []keyCount {
-	all := make([][]byte, len(imp.keyEnds))
-	start := 0
-	for i, end := range imp.keyEnds {
-		all[i] = imp.keys[start:end:end]
-		start = end
-	}
-	slices.SortFunc(all, bytes.Compare)
-	out := make([]keyCount, 0, len(all))
-	for _, k := range all {
-		if n := len(out); n > 0 && bytes.Equal(out[n-1].key, k) {
-			out[n-1].n++
-			continue
-		}
-		out = append(out, keyCount{key: k, n: 1})
-	}
-	return out
-}
-
-// lookupPeople finds the registered people of keys: their ids, and the
-// number of rows whose key names nobody registered.
-func (imp *importer) lookupPeople(ctx context.Context, keys []keyCount) (ids []int64, pending int64, err error) {
-	var full *sql.Stmt
-	defer func() {
-		if full != nil {
-			full.Close()
-		}
-	}()
-	args := make([]any, 0, lookupBatch)
-	ids = make([]int64, 0, len(keys))
-	for len(keys) > 0 {
-		chunk := keys[:min(lookupBatch, len(keys))]
-		keys = keys[len(chunk):]
-		args = args[:0]
-		for _, k := range chunk {
-			args = append(args, k.key)
-		}
-		var rows *sql.Rows
-		if len(chunk) == lookupBatch {
-			if full == nil {
-				if full, err = imp.tx.PrepareContext(ctx, imp.lookupPeopleQuery(lookupBatch)); err != nil {
-					return nil, 0, imp.db.wrap(err, "import: prepare people lookup")
-				}
-			}
-			rows, err = full.QueryContext(ctx, args...)
-		} else {
-			rows, err = imp.tx.QueryContext(ctx, imp.lookupPeopleQuery(len(chunk)), args...)
-		}
-		if err != nil {
-			return nil, 0, imp.db.wrap(err, "import: look up people")
-		}
-		// Both come in key order: a merge tells the keys found from
-		// the pending ones.
-		i := 0
-		var key []byte
-		var id int64
-		for rows.Next() {
-			if err := rows.Scan(&key, &id); err != nil {
-				rows.Close()
-				return nil, 0, imp.db.wrap(err, "import: look up people")
-			}
-			for i < len(chunk) && bytes.Compare(chunk[i].key, key) < 0 {
-				pending += chunk[i].n
-				i++
-			}
-			if i < len(chunk) && bytes.Equal(chunk[i].key, key) {
-				i++
-			}
-			ids = append(ids, id)
-		}
-		if err := rows.Err(); err != nil {
-			rows.Close()
-			return nil, 0, imp.db.wrap(err, "import: look up people")
-		}
-		rows.Close()
-		for ; i < len(chunk); i++ {
-			pending += chunk[i].n
-		}
-	}
-	return ids, pending, nil
-}
-
-// lookupPeopleQuery selects person_key and person_id of the profiles of n
-// keys, in key order.
-func (imp *importer) lookupPeopleQuery(n int) string {
-	var b strings.Builder
-	b.WriteString(`SELECT person_key, person_id FROM profiles`)
-	if imp.db.dialect.Name == "sqlite" {
-		// Its planner prefers the unique index, which lacks person_id.
-		b.WriteString(` INDEXED BY profiles_person_key_id`)
-	}
-	b.WriteString(` WHERE person_key IN (`)
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		if imp.db.dialect.Name == "sqlite" {
-			b.WriteByte('?')
-		} else {
-			b.WriteString("$" + strconv.Itoa(i+1))
-		}
-	}
-	b.WriteString(`) ORDER BY person_key`)
-	return b.String()
 }
 
 // markBatch is how many people one statement marks due.

@@ -43,7 +43,15 @@ func (db *DB) SaveProfile(ctx context.Context, p *healthcode.Profile) error {
 	if err != nil {
 		return err
 	}
-	_, err = db.db.ExecContext(ctx, `INSERT INTO profiles (person_id, person_key, id_number, name, address,
+	// The records of the new key become the person's, those of a former
+	// key nobody's, in the same transaction as the key itself.
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return db.wrap(err, "begin save profile")
+	}
+	defer tx.Rollback()
+	key := db.box.PersonKey(p.IDNumber)
+	_, err = tx.ExecContext(ctx, `INSERT INTO profiles (person_id, person_key, id_number, name, address,
 			id_type, sex, birth_date, nationality, phone, household_division, address_division, conditions, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT (person_id) DO UPDATE SET person_key = excluded.person_key, id_number = excluded.id_number,
@@ -51,12 +59,17 @@ func (db *DB) SaveProfile(ctx context.Context, p *healthcode.Profile) error {
 			birth_date = excluded.birth_date, nationality = excluded.nationality, phone = excluded.phone,
 			household_division = excluded.household_division, address_division = excluded.address_division,
 			conditions = excluded.conditions, updated_at = excluded.updated_at`,
-		p.PersonID, db.box.PersonKey(p.IDNumber), idNumber, name, address,
+		p.PersonID, key, idNumber, name, address,
 		string(p.IDType), p.Sex, p.BirthDate, p.Nationality, phone, p.HouseholdDivision, p.AddressDivision, conds, micros(p.UpdatedAt))
 	if db.dialect.Violation(err) == UniqueViolation {
 		return errIDNumberTaken
+	} else if err != nil {
+		return db.wrap(err, "save profile")
 	}
-	return db.wrap(err, "save profile")
+	if err := db.linkRecords(ctx, tx, p.PersonID, key); err != nil {
+		return err
+	}
+	return db.wrap(tx.Commit(), "commit profile")
 }
 
 func (db *DB) FindProfile(ctx context.Context, personID int64) (*healthcode.Profile, error) {

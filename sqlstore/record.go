@@ -11,17 +11,19 @@ import (
 
 // Inserts skip a record whose external id is already stored (the partial
 // unique index on external_id), so re-importing a file changes nothing.
-// The record kinds of an import share their columns with AddRecords.
+// The record kinds of an import share their columns with AddRecords. The
+// person id (NULL while nobody registered with the key) always follows the
+// person key.
 const (
-	testColumns        = "person_key, sampled_at, reported_at, result, method, pooled, lab, external_id, row_hash, recorded_at"
-	vaccinationColumns = "person_key, at, dose, product, external_id, row_hash, recorded_at"
-	caseColumns        = "person_key, diagnosed_at, status, closed_at, kind, external_id, row_hash, recorded_at"
-	contactColumns     = "person_key, exposed_at, cleared_at, kind, case_id, external_id, row_hash, recorded_at"
-	quarantineColumns  = "person_key, from_at, until_at, kind, external_id, row_hash, recorded_at"
-	travelColumns      = "person_key, from_at, to_at, division, external_id, row_hash, recorded_at"
+	testColumns        = "person_key, person_id, sampled_at, reported_at, result, method, pooled, lab, external_id, row_hash, recorded_at"
+	vaccinationColumns = "person_key, person_id, at, dose, product, external_id, row_hash, recorded_at"
+	caseColumns        = "person_key, person_id, diagnosed_at, status, closed_at, kind, external_id, row_hash, recorded_at"
+	contactColumns     = "person_key, person_id, exposed_at, cleared_at, kind, case_id, external_id, row_hash, recorded_at"
+	quarantineColumns  = "person_key, person_id, from_at, until_at, kind, external_id, row_hash, recorded_at"
+	travelColumns      = "person_key, person_id, from_at, to_at, division, external_id, row_hash, recorded_at"
 
-	insertDrugPurchase = `INSERT INTO drug_purchases (person_key, at, class, venue_id) VALUES ($1, $2, $3, $4)`
-	insertRemoteStatus = `INSERT INTO remote_statuses (person_key, at, until_at, colour, region) VALUES ($1, $2, $3, $4, $5)`
+	insertDrugPurchase = `INSERT INTO drug_purchases (person_key, person_id, at, class, venue_id) VALUES ($1, $2, $3, $4, $5)`
+	insertRemoteStatus = `INSERT INTO remote_statuses (person_key, person_id, at, until_at, colour, region) VALUES ($1, $2, $3, $4, $5, $6)`
 )
 
 var (
@@ -51,15 +53,16 @@ func insertRowsWith(table, columns string, n int, numbered bool) string {
 }
 
 // The args functions append the insert arguments of one record to dst, so
-// an import reuses one slice for every row.
+// an import reuses one slice for every row. The person id is left NULL
+// for the caller to set (argPersonID) once it has looked the key up.
 
 func testArgs(dst []any, h *rowHasher, r *healthcode.Test, recordedAt int64) []any {
-	return append(dst, r.PersonKey, micros(r.SampledAt), micros(r.ReportedAt), int64(r.Result), testMethod(r),
+	return append(dst, r.PersonKey, nil, micros(r.SampledAt), micros(r.ReportedAt), int64(r.Result), testMethod(r),
 		r.Pooled, r.Lab, r.ExternalID, h.test(r), recordedAt)
 }
 
 func vaccinationArgs(dst []any, h *rowHasher, r *healthcode.Vaccination, recordedAt int64) []any {
-	return append(dst, r.PersonKey, micros(r.At), int64(r.Dose), r.Product, r.ExternalID, h.vaccination(r), recordedAt)
+	return append(dst, r.PersonKey, nil, micros(r.At), int64(r.Dose), r.Product, r.ExternalID, h.vaccination(r), recordedAt)
 }
 
 // caseArgs dates the closing of a case that arrives closed at recordedAt
@@ -69,19 +72,19 @@ func caseArgs(dst []any, h *rowHasher, r *healthcode.Case, recordedAt int64) []a
 	if closed == 0 && caseStatus(r) != string(healthcode.CaseActive) {
 		closed = recordedAt
 	}
-	return append(dst, r.PersonKey, micros(r.DiagnosedAt), caseStatus(r), closed, string(r.Kind), r.ExternalID, h.kase(r), recordedAt)
+	return append(dst, r.PersonKey, nil, micros(r.DiagnosedAt), caseStatus(r), closed, string(r.Kind), r.ExternalID, h.kase(r), recordedAt)
 }
 
 func contactArgs(dst []any, h *rowHasher, r *healthcode.Contact, recordedAt int64) []any {
-	return append(dst, r.PersonKey, micros(r.ExposedAt), micros(r.ClearedAt), string(r.Kind), r.CaseID, r.ExternalID, h.contact(r), recordedAt)
+	return append(dst, r.PersonKey, nil, micros(r.ExposedAt), micros(r.ClearedAt), string(r.Kind), r.CaseID, r.ExternalID, h.contact(r), recordedAt)
 }
 
 func quarantineArgs(dst []any, h *rowHasher, r *healthcode.Quarantine, recordedAt int64) []any {
-	return append(dst, r.PersonKey, micros(r.From), micros(r.Until), string(r.Kind), r.ExternalID, h.quarantine(r), recordedAt)
+	return append(dst, r.PersonKey, nil, micros(r.From), micros(r.Until), string(r.Kind), r.ExternalID, h.quarantine(r), recordedAt)
 }
 
 func travelArgs(dst []any, h *rowHasher, r *healthcode.Travel, recordedAt int64) []any {
-	return append(dst, r.PersonKey, micros(r.From), micros(r.To), r.Division, r.ExternalID, h.travel(r), recordedAt)
+	return append(dst, r.PersonKey, nil, micros(r.From), micros(r.To), r.Division, r.ExternalID, h.travel(r), recordedAt)
 }
 
 // recordedAt is when a record of a batch was stored: the time it carries,
@@ -101,6 +104,11 @@ func (db *DB) AddRecords(ctx context.Context, b *healthcode.RecordBatch) error {
 		return db.wrap(err, "begin records")
 	}
 	defer tx.Rollback()
+	if db.dialect.Name == "postgres" {
+		if err := lockProfiles(ctx, tx); err != nil {
+			return db.wrap(err, "add records: lock profiles")
+		}
+	}
 	var h rowHasher
 	steps := []struct {
 		query string
@@ -133,19 +141,37 @@ func (db *DB) AddRecords(ctx context.Context, b *healthcode.RecordBatch) error {
 		}},
 		{insertDrugPurchase, len(b.DrugPurchases), func(i int) []any {
 			r := b.DrugPurchases[i]
-			return []any{r.PersonKey, micros(r.At), r.Class, r.VenueID}
+			return []any{r.PersonKey, nil, micros(r.At), r.Class, r.VenueID}
 		}},
 		{insertRemoteStatus, len(b.RemoteStatuses), func(i int) []any {
 			r := b.RemoteStatuses[i]
-			return []any{r.PersonKey, micros(r.At), micros(r.Until), int64(r.Colour), r.Region}
+			return []any{r.PersonKey, nil, micros(r.At), micros(r.Until), int64(r.Colour), r.Region}
 		}},
 	}
 	for _, s := range steps {
-		if err := insertAll(ctx, tx, s.query, s.n, s.args); err != nil {
+		if err := db.insertRecords(ctx, tx, s.query, s.n, s.args); err != nil {
 			return db.wrap(err, "add records")
 		}
 	}
 	return db.wrap(tx.Commit(), "commit records")
+}
+
+// insertRecords inserts n records, each with its person looked up first.
+func (db *DB) insertRecords(ctx context.Context, tx *sql.Tx, query string, n int, args func(int) []any) error {
+	if n == 0 {
+		return nil
+	}
+	first := args(0)
+	ncols := len(first)
+	all := make([]any, 0, n*ncols)
+	all = append(all, first...)
+	for i := 1; i < n; i++ {
+		all = append(all, args(i)...)
+	}
+	if err := db.setPersonIDs(ctx, tx, all, ncols); err != nil {
+		return err
+	}
+	return insertAll(ctx, tx, query, n, func(i int) []any { return all[i*ncols : (i+1)*ncols] })
 }
 
 func insertAll(ctx context.Context, tx *sql.Tx, query string, n int, args func(int) []any) error {

@@ -156,7 +156,7 @@ func touchedByStays(changes []divisionChange, now time.Time, lookback time.Durat
 	}
 	where := strings.Join(conds, " OR ")
 	return `SELECT x.person_id FROM declared_stays x WHERE ` + where + `
-		UNION SELECT p.person_id FROM travel x JOIN profiles p ON p.person_key = x.person_key WHERE ` + where, args[1:]
+		UNION SELECT x.person_id FROM travel x WHERE x.person_id IS NOT NULL AND (` + where + `)`, args[1:]
 }
 
 // divisionRange returns the range [lo, hi) of division codes a risk entry

@@ -1,0 +1,118 @@
+package sqlstore_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/sqlstore"
+	"github.com/healthcode/healthcode/storetest"
+)
+
+var errPeek = errors.New("peek only")
+
+// bulkFacts returns the facts a bulk recompute reads for personID: the
+// person is made due, a chunk is taken and read, and rolled back unjudged.
+func bulkFacts(t *testing.T, db *sqlstore.DB, personID int64) healthcode.Facts {
+	t.Helper()
+	if err := db.SaveStatus(ctx, personID, &healthcode.Status{Colour: healthcode.Green,
+		ReevaluateAt: importNow.Add(-time.Hour), EvaluatedAt: importNow.Add(-2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	var facts *healthcode.Facts
+	_, err := db.RecomputeDue(ctx, importNow, 100, func(c *healthcode.DueChunk) ([]*healthcode.Status, []bool, error) {
+		for i := range c.Statuses {
+			if c.Statuses[i].PersonID == personID {
+				facts = &c.Statuses[i].Facts
+			}
+		}
+		return nil, nil, errPeek
+	})
+	if !errors.Is(err, errPeek) || facts == nil {
+		t.Fatalf("RecomputeDue = %v; person %d taken: %v", err, personID, facts != nil)
+	}
+	return *facts
+}
+
+// recordIDs lists the external ids of the tests, vaccinations and drug
+// purchases (by venue) of f.
+func recordIDs(f healthcode.Facts) []string {
+	var ids []string
+	for _, r := range f.Tests {
+		ids = append(ids, "test "+r.ExternalID)
+	}
+	for _, r := range f.Vaccinations {
+		ids = append(ids, "vaccination "+r.ExternalID)
+	}
+	for _, r := range f.DrugPurchases {
+		ids = append(ids, "purchase "+r.VenueID)
+	}
+	return ids
+}
+
+// The bulk recompute reads records by the person id stored on each row:
+// rows that arrive before their person registers, and rows of a document
+// number a person leaves or takes, must follow the profile exactly as the
+// single read (by person key) does.
+func TestBulkRecordsFollowTheProfile(t *testing.T) {
+	db := storetest.MustOpenDB(t)
+	key1, key2 := db.Box().PersonKey(residentID(1)), db.Box().PersonKey(residentID(2))
+	// Before anyone registers: one row by import, one by AddRecords.
+	sum := mustImport(t, db, healthcode.KindTests, testsHeader+"t1,"+residentID(1)+",2026-11-19,,negative\n", importNow)
+	if sum.Pending != 1 {
+		t.Fatalf("summary = %+v, want 1 pending", sum)
+	}
+	if err := db.AddRecords(ctx, &healthcode.RecordBatch{DrugPurchases: []healthcode.DrugPurchase{
+		{PersonKey: key1, Class: "cough", At: importNow, VenueID: "V000001"}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	check := func(step string, personID int64, key []byte, want ...string) {
+		t.Helper()
+		bulk := recordIDs(bulkFacts(t, db, personID))
+		single, err := db.Facts(ctx, personID, key, importNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, one := fmtList(bulk), fmtList(recordIDs(*single)); got != fmtList(want) || one != got {
+			t.Errorf("%s: bulk read %s, single read %s; want %s", step, got, one, fmtList(want))
+		}
+	}
+
+	alice := registered(t, db, "13800000001", residentID(1))
+	check("alice registers", alice, key1, "test t1", "purchase V000001")
+
+	// Rows stored once she is registered, by both paths.
+	mustImport(t, db, healthcode.KindVaccinations, "id,id_number,product,dose,date\nv1,"+residentID(1)+",CoronaVac,1,2026-11-01\n", importNow)
+	check("records for alice", alice, key1, "test t1", "vaccination v1", "purchase V000001")
+
+	// She corrects her document number: the old rows are nobody's, rows
+	// of the new number hers.
+	mustImport(t, db, healthcode.KindTests, testsHeader+"t2,"+residentID(2)+",2026-11-19,,negative\n", importNow)
+	if err := db.SaveProfile(ctx, profileOf(alice, residentID(2))); err != nil {
+		t.Fatal(err)
+	}
+	check("alice changes her number", alice, key2, "test t2")
+
+	// Whoever registers the old number gets its rows.
+	bob := registered(t, db, "13800000002", residentID(1))
+	check("bob takes the old number", bob, key1, "test t1", "vaccination v1", "purchase V000001")
+	check("alice keeps hers", alice, key2, "test t2")
+
+	// A correction moving a row to another person moves its person too.
+	mustImport(t, db, healthcode.KindTests, testsHeader+"t2,"+residentID(1)+",2026-11-19,2026-11-20,negative\n", importNow.Add(time.Hour))
+	check("t2 corrected to bob", bob, key1, "test t1", "test t2", "vaccination v1", "purchase V000001")
+	check("alice after the correction", alice, key2)
+}
+
+func fmtList(s []string) string {
+	out := "["
+	for i, v := range s {
+		if i > 0 {
+			out += ", "
+		}
+		out += v
+	}
+	return out + "]"
+}
