@@ -94,7 +94,8 @@ func seedCity(tb testing.TB, db *sqlstore.DB, first int64, n int, now time.Time,
 					due = sql.NullInt64{Int64: p.prev.ReevaluateAt.UnixMicro(), Valid: true}
 				}
 			}
-			exec(6, id, colour, action, due, js, now.Add(-48*time.Hour).UnixMicro())
+			// JSON, as written before the store's CBOR: it reads both.
+			exec(6, id, colour, action, due, []byte(js), now.Add(-48*time.Hour).UnixMicro())
 			ids = append(ids, id)
 		}
 		for _, s := range stmts {

@@ -170,15 +170,15 @@ func (db *DB) readStatuses(ctx context.Context, tx *sql.Tx, taken string) (*heal
 		return nil, db.wrap(err, "read due statuses")
 	}
 	defer rows.Close()
-	var sortedRaw []string
+	var sortedRaw [][]byte
 	for rows.Next() {
 		var d healthcode.DueStatus
-		var js string
-		if err := rows.Scan(&d.PersonID, &js); err != nil {
+		var raw []byte
+		if err := rows.Scan(&d.PersonID, &raw); err != nil {
 			return nil, db.wrap(err, "scan due status")
 		}
 		c.Statuses = append(c.Statuses, d)
-		sortedRaw = append(sortedRaw, js)
+		sortedRaw = append(sortedRaw, raw)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, db.wrap(err, "read due statuses")
@@ -186,10 +186,9 @@ func (db *DB) readStatuses(ctx context.Context, tx *sql.Tx, taken string) (*heal
 	rows.Close()
 	prevs := make([]healthcode.Status, len(c.Statuses))
 	err = parallel(len(c.Statuses), func(i int) error {
-		if err := fromJSON(sortedRaw[i], &prevs[i]); err != nil {
+		if err := unmarshalStatus(sortedRaw[i], &prevs[i]); err != nil {
 			return err
 		}
-		normaliseStatus(&prevs[i])
 		c.Statuses[i].Prev = &prevs[i]
 		return nil
 	})
@@ -444,16 +443,16 @@ func (db *DB) readRecords(ctx context.Context, tx *sql.Tx, c *healthcode.DueChun
 }
 
 // writeChunk writes statuses[i] for c.Statuses[i], or only clears the due
-// mark when unchanged[i]. The JSON is encoded on every core first.
+// mark when unchanged[i]. The statuses are encoded on every core first.
 func (db *DB) writeChunk(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk, statuses []*healthcode.Status, unchanged []bool) error {
 	n := len(c.Statuses)
-	js := make([]string, n)
+	raw := make([][]byte, n)
 	if err := parallel(n, func(i int) error {
 		if unchanged[i] {
 			return nil
 		}
 		var err error
-		js[i], err = toJSON(statuses[i])
+		raw[i], err = marshalStatus(statuses[i])
 		return err
 	}); err != nil {
 		return err
@@ -483,7 +482,7 @@ func (db *DB) writeChunk(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk
 			continue
 		}
 		if _, err := write.ExecContext(ctx, d.PersonID, int64(s.Colour), s.ActionRequired, nullMicros(s.ReevaluateAt),
-			js[i], micros(s.EvaluatedAt)); err != nil {
+			raw[i], micros(s.EvaluatedAt)); err != nil {
 			return db.wrap(err, "write recomputed status")
 		}
 	}

@@ -15,14 +15,15 @@ import (
 func (db *DB) FindCodeHolder(ctx context.Context, personID int64) (*healthcode.CodeHolder, error) {
 	var h healthcode.CodeHolder
 	var name, idNumber []byte
-	var idType, js sql.NullString
+	var idType sql.NullString
+	var status sql.Null[[]byte]
 	var own, mark sql.NullInt64
 	err := db.queryRow(ctx, `SELECT p.subject, pr.id_type, pr.name, pr.id_number, s.status, s.reevaluate_at, d.due_at
 		FROM persons p
 		LEFT JOIN profiles pr ON pr.person_id = p.id
 		LEFT JOIN statuses s ON s.person_id = p.id
 		LEFT JOIN status_due d ON d.person_id = p.id
-		WHERE p.id = $1`, personID).Scan(&h.Subject, &idType, &name, &idNumber, &js, &own, &mark)
+		WHERE p.id = $1`, personID).Scan(&h.Subject, &idType, &name, &idNumber, &status, &own, &mark)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("person")
 	} else if err != nil {
@@ -42,8 +43,8 @@ func (db *DB) FindCodeHolder(ctx context.Context, personID int64) (*healthcode.C
 		}
 		h.Profile = p
 	}
-	if js.Valid {
-		if h.Status, err = decodeStatus(js.String, own, mark); err != nil {
+	if status.Valid {
+		if h.Status, err = decodeStatus(status.V, own, mark); err != nil {
 			return nil, err
 		}
 	}

@@ -45,10 +45,10 @@ func scanHolder(row rowScanner, withStatus bool, now time.Time) (*healthcode.Sca
 	var h healthcode.ScanHolder
 	var colour int64
 	var own, mark sql.NullInt64
-	var js string
+	var raw []byte
 	dest := []any{&h.PersonID, &h.Subject, &colour, &h.ActionRequired, &own, &mark}
 	if withStatus {
-		dest = append(dest, &js)
+		dest = append(dest, &raw)
 	}
 	if err := row.Scan(dest...); err != nil {
 		return nil, err
@@ -58,7 +58,7 @@ func scanHolder(row rowScanner, withStatus bool, now time.Time) (*healthcode.Sca
 	h.Due = own.Valid && own.Int64 <= at || mark.Valid && mark.Int64 <= at
 	if withStatus {
 		var err error
-		if h.Status, err = decodeStatus(js, own, mark); err != nil {
+		if h.Status, err = decodeStatus(raw, own, mark); err != nil {
 			return nil, err
 		}
 	}

@@ -173,7 +173,8 @@ func seedError(db *DB, err error, what string) error {
 // encoded ahead of the transaction.
 type sealedSeed struct {
 	phoneHash, phone, personKey, idNumber, name, address, profilePhone []byte
-	conditions, symptoms, places, status                               string
+	conditions, symptoms, places                                       string
+	status                                                             []byte
 }
 
 // sealSeeds seals and encodes every person, on every CPU.
@@ -243,7 +244,7 @@ func (db *DB) sealSeed(p *SeedPerson, r *sealedSeed) error {
 		}
 	}
 	if p.Status != nil {
-		if r.status, err = toJSON(p.Status); err != nil {
+		if r.status, err = marshalStatus(p.Status); err != nil {
 			return err
 		}
 	}

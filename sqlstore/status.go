@@ -8,10 +8,10 @@ import (
 	"github.com/healthcode/healthcode"
 )
 
-// SaveStatus keeps the whole status as JSON and copies what is queried
-// (colour, re-evaluation time) into indexed columns.
+// SaveStatus keeps the whole status encoded (see marshalStatus) and copies
+// what is queried (colour, re-evaluation time) into indexed columns.
 func (db *DB) SaveStatus(ctx context.Context, personID int64, s *healthcode.Status) error {
-	js, err := toJSON(s)
+	raw, err := marshalStatus(s)
 	if err != nil {
 		return err
 	}
@@ -19,39 +19,39 @@ func (db *DB) SaveStatus(ctx context.Context, personID int64, s *healthcode.Stat
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (person_id) DO UPDATE SET colour = excluded.colour, action_required = excluded.action_required,
 			reevaluate_at = excluded.reevaluate_at, status = excluded.status, evaluated_at = excluded.evaluated_at`,
-		personID, int64(s.Colour), s.ActionRequired, nullMicros(s.ReevaluateAt), js, micros(s.EvaluatedAt))
+		personID, int64(s.Colour), s.ActionRequired, nullMicros(s.ReevaluateAt), raw, micros(s.EvaluatedAt))
 	return db.wrap(err, "save status")
 }
 
 func (db *DB) FindStatus(ctx context.Context, personID int64) (*healthcode.Status, error) {
-	var js string
+	var raw []byte
 	var own, mark sql.NullInt64
 	err := db.queryRow(ctx, `SELECT s.status, s.reevaluate_at, d.due_at FROM statuses s
-		LEFT JOIN status_due d ON d.person_id = s.person_id WHERE s.person_id = $1`, personID).Scan(&js, &own, &mark)
+		LEFT JOIN status_due d ON d.person_id = s.person_id WHERE s.person_id = $1`, personID).Scan(&raw, &own, &mark)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("status")
 	} else if err != nil {
 		return nil, db.wrap(err, "find status")
 	}
-	return decodeStatus(js, own, mark)
+	return decodeStatus(raw, own, mark)
 }
 
-// decodeStatus reads a stored status. The columns, not the JSON, say when
-// it is due: its own re-evaluation time, or a due mark set by an import, a
-// risk-area change or a decision; a reader must then see the status as
-// stale and evaluate it again.
-func decodeStatus(js string, own, mark sql.NullInt64) (*healthcode.Status, error) {
+// decodeStatus reads a stored status. The columns, not the encoded status,
+// say when it is due: its own re-evaluation time, or a due mark set by an
+// import, a risk-area change or a decision; a reader must then see the
+// status as stale and evaluate it again.
+func decodeStatus(raw []byte, own, mark sql.NullInt64) (*healthcode.Status, error) {
 	var s healthcode.Status
-	if err := fromJSON(js, &s); err != nil {
+	if err := unmarshalStatus(raw, &s); err != nil {
 		return nil, err
 	}
-	normaliseStatus(&s)
 	s.ReevaluateAt = dueAt(own, mark)
 	return &s, nil
 }
 
 // normaliseStatus returns the times of s in UTC at microsecond precision,
-// like every other time the store gives back.
+// like every other time the store gives back; a CBOR status decodes so
+// already, a JSON one (written before CBOR) needs it.
 func normaliseStatus(s *healthcode.Status) {
 	s.Since, s.ReevaluateAt, s.EvaluatedAt = stored(s.Since), stored(s.ReevaluateAt), stored(s.EvaluatedAt)
 	for i := range s.Reasons {
