@@ -442,8 +442,9 @@ func (db *DB) readRecords(ctx context.Context, tx *sql.Tx, c *healthcode.DueChun
 	return nil
 }
 
-// writeChunk writes statuses[i] for c.Statuses[i], or only clears the due
-// mark when unchanged[i]. The statuses are encoded on every core first.
+// writeChunk writes statuses[i] for c.Statuses[i], or only its
+// re-evaluation time when unchanged[i], in multi-row updates. The statuses
+// are encoded on every core first.
 func (db *DB) writeChunk(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk, statuses []*healthcode.Status, unchanged []bool) error {
 	n := len(c.Statuses)
 	raw := make([][]byte, n)
@@ -457,36 +458,82 @@ func (db *DB) writeChunk(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk
 	}); err != nil {
 		return err
 	}
-	write, err := tx.PrepareContext(ctx, `UPDATE statuses SET colour = $2, action_required = $3, reevaluate_at = $4,
-		status = $5, evaluated_at = $6 WHERE person_id = $1`)
-	if err != nil {
-		return db.wrap(err, "prepare recompute write")
-	}
-	defer write.Close()
-	keep, err := tx.PrepareContext(ctx, `UPDATE statuses SET reevaluate_at = $2 WHERE person_id = $1`)
-	if err != nil {
-		return db.wrap(err, "prepare recompute write")
-	}
-	defer keep.Close()
 	// The chunk holds its people locked: no mark can have been set since
 	// their facts were read, so every mark of the chunk is answered.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM status_due WHERE person_id `+db.inIDs(1), db.idsArg(idList(c))); err != nil {
 		return db.wrap(err, "clear due marks")
 	}
+	var whole, kept []any
 	for i, d := range c.Statuses {
 		s := statuses[i]
 		if unchanged[i] {
-			if _, err := keep.ExecContext(ctx, d.PersonID, nullMicros(s.ReevaluateAt)); err != nil {
-				return db.wrap(err, "clear due mark")
-			}
+			kept = append(kept, d.PersonID, nullMicros(s.ReevaluateAt))
 			continue
 		}
-		if _, err := write.ExecContext(ctx, d.PersonID, int64(s.Colour), s.ActionRequired, nullMicros(s.ReevaluateAt),
-			raw[i], micros(s.EvaluatedAt)); err != nil {
-			return db.wrap(err, "write recomputed status")
+		whole = append(whole, d.PersonID, int64(s.Colour), s.ActionRequired, nullMicros(s.ReevaluateAt), raw[i], micros(s.EvaluatedAt))
+	}
+	if len(whole) > 0 {
+		q := func(n int) string { return db.queryText("write statuses", n, db.writeStatusesQuery) }
+		if _, _, err := db.execRows(ctx, tx, q, statusWriteRows, len(writeStatusColumns), whole); err != nil {
+			return db.wrap(err, "write recomputed statuses")
+		}
+	}
+	if len(kept) > 0 {
+		q := func(n int) string { return db.queryText("keep statuses", n, db.keepStatusesQuery) }
+		if _, _, err := db.execRows(ctx, tx, q, statusWriteRows, len(keepStatusColumns), kept); err != nil {
+			return db.wrap(err, "clear due marks")
 		}
 	}
 	return nil
+}
+
+// statusWriteRows is how many statuses one update of writeChunk writes.
+const statusWriteRows = 256
+
+// The columns of writeChunk's updates after person_id, with their types
+// (PostgreSQL types the parameters of a VALUES list by casts alone).
+var (
+	writeStatusColumns = []string{"person_id BIGINT", "colour BIGINT", "action_required BOOLEAN",
+		"reevaluate_at BIGINT", "status BYTEA", "evaluated_at BIGINT"}
+	keepStatusColumns = []string{"person_id BIGINT", "reevaluate_at BIGINT"}
+)
+
+func (db *DB) writeStatusesQuery(n int) string { return db.updateStatusesQuery(writeStatusColumns, n) }
+func (db *DB) keepStatusesQuery(n int) string  { return db.updateStatusesQuery(keepStatusColumns, n) }
+
+// updateStatusesQuery is an update of n statuses, setting cols (the first
+// is person_id, which picks the row) from a VALUES list.
+func (db *DB) updateStatusesQuery(cols []string, n int) string {
+	var b strings.Builder
+	b.WriteString("UPDATE statuses SET ")
+	for i, c := range cols[1:] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		name, _, _ := strings.Cut(c, " ")
+		b.WriteString(name + " = v.column" + strconv.Itoa(i+2))
+	}
+	b.WriteString(" FROM (VALUES ")
+	for r := range n {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for i, c := range cols {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if db.dialect.Name == "sqlite" {
+				b.WriteByte('?')
+				continue
+			}
+			_, typ, _ := strings.Cut(c, " ")
+			b.WriteString("CAST($" + strconv.Itoa(r*len(cols)+i+1) + " AS " + typ + ")")
+		}
+		b.WriteByte(')')
+	}
+	b.WriteString(") AS v WHERE statuses.person_id = v.column1")
+	return b.String()
 }
 
 // scanIDs reads a one-column result of person ids.

@@ -156,14 +156,30 @@ func (db *DB) ImportRecords(ctx context.Context, src healthcode.ImportSource, no
 		return nil, db.wrap(err, "prepare import")
 	}
 
+	// The people of each batch are looked up on a connection of its own,
+	// beside the inserts; finish puts right the rows of any profile that
+	// took or left a key since the import started.
+	imp.started = time.Now()
+	lookup, err := db.db.Conn(ctx)
+	if err != nil {
+		return nil, db.wrap(err, "import: connect")
+	}
+	defer lookup.Close()
+	people, err := lookup.PrepareContext(ctx, lookupPeopleQuery(db.dialect.Name, importBatch))
+	if err != nil {
+		return nil, db.wrap(err, "import: prepare people lookup")
+	}
+	defer people.Close()
+
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches, free := make(chan *rowBatch, 4), make(chan *rowBatch, 6)
+	batches, looked, free := make(chan *rowBatch, 2), make(chan *rowBatch, 2), make(chan *rowBatch, 8)
 	for range cap(free) {
 		free <- &rowBatch{}
 	}
 	go readBatches(ctx, src, k, imp.now, free, batches)
-	for b := range batches {
+	go findPeople(ctx, people, k.ncols, batches, looked)
+	for b := range looked {
 		if b.err != nil {
 			return nil, b.err
 		}
@@ -249,7 +265,6 @@ type importer struct {
 	sum    *healthcode.ImportSummary
 	insert *sql.Stmt // of importBatch rows
 	single *sql.Stmt // of one row, for the last batch
-	people *sql.Stmt // looks up the keys of a batch in profiles
 	lookup *sql.Stmt // prepared on the first skipped row
 	update *sql.Stmt // prepared on the first correction
 	// ids are the people of the rows stored (inserted or corrected) that
@@ -259,8 +274,7 @@ type importer struct {
 	ids         []int64
 	formerIDs   []int64
 	pendingKeys [][]byte
-	keyArgs     []any            // findPeople's arguments, reused
-	found       map[string]int64 // findPeople's answer, reused
+	started     time.Time // by this store's clock, as profiles.linked_at
 }
 
 // stored notes the person of a row stored by this import.
@@ -273,49 +287,15 @@ func (imp *importer) stored(args []any) {
 }
 
 func (imp *importer) close() {
-	for _, s := range []*sql.Stmt{imp.insert, imp.single, imp.people, imp.lookup, imp.update} {
+	for _, s := range []*sql.Stmt{imp.insert, imp.single, imp.lookup, imp.update} {
 		if s != nil {
 			s.Close()
 		}
 	}
 }
 
-// findPeople sets the person id of each row of b whose key a profile
-// has, with one query for the whole batch.
-func (imp *importer) findPeople(ctx context.Context, b *rowBatch) error {
-	if b.n == 0 {
-		return nil
-	}
-	var err error
-	if imp.people == nil {
-		if imp.people, err = imp.tx.PrepareContext(ctx, lookupPeopleQuery(imp.db.dialect.Name, importBatch)); err != nil {
-			return imp.db.wrap(err, "import: prepare people lookup")
-		}
-		imp.keyArgs = make([]any, importBatch)
-		imp.found = make(map[string]int64, importBatch)
-	}
-	nc := imp.kind.ncols
-	for i := range importBatch {
-		// A short batch repeats its first key: one statement serves all.
-		imp.keyArgs[i] = b.args[min(i, b.n-1)*nc+argPersonKey]
-	}
-	clear(imp.found)
-	if err := scanPeople(imp.people.QueryContext(ctx, imp.keyArgs...))(imp.found); err != nil {
-		return imp.db.wrap(err, "import: look up people")
-	}
-	for i := range b.n {
-		if id, ok := imp.found[string(b.args[i*nc+argPersonKey].([]byte))]; ok {
-			b.args[i*nc+argPersonID] = id
-		}
-	}
-	return nil
-}
-
 // store inserts the rows of b and sorts out those whose id is stored.
 func (imp *importer) store(ctx context.Context, b *rowBatch) error {
-	if err := imp.findPeople(ctx, b); err != nil {
-		return err
-	}
 	inserted, err := imp.insertBatch(ctx, b)
 	if err != nil {
 		return err
@@ -427,14 +407,14 @@ func (imp *importer) classify(ctx context.Context, row *batchRow, args []any) er
 	return nil
 }
 
-// finish links the pending rows whose person registered meanwhile,
-// counts those still pending, and marks due the statuses the import
-// touched, in person order.
+// finish puts right the rows of the profiles that took or left a key
+// since the import started, counts the rows still pending, and marks due
+// the statuses the import touched, in person order.
 func (imp *importer) finish(ctx context.Context) error {
 	if imp.sum.Accepted+imp.sum.Corrected == 0 {
 		return nil
 	}
-	if err := imp.linkPending(ctx); err != nil {
+	if err := imp.relink(ctx); err != nil {
 		return err
 	}
 	imp.sum.Pending = int64(len(imp.pendingKeys))
@@ -442,38 +422,98 @@ func (imp *importer) finish(ctx context.Context) error {
 	return imp.db.wrap(err, "import: mark statuses due")
 }
 
-// linkPending looks the keys of the pending rows up again under a lock
-// that holds off new profiles until the commit: on PostgreSQL a person
-// may have registered since the row's batch was looked up, and their
-// registration linked only the rows it could see. SQLite's write lock
-// already kept every registration out.
-func (imp *importer) linkPending(ctx context.Context) error {
-	if imp.db.dialect.Name != "postgres" || len(imp.pendingKeys) == 0 {
-		return nil
+// relinkMargin is how much earlier than the import's start a profile's
+// change is put right: nodes sharing a database differ a little in clock.
+const relinkMargin = 5 * time.Minute
+
+// relink links the import's rows to whoever holds their keys now, for
+// every profile that took or left a key since the import started (the
+// batches were looked up on another connection, at another moment). On
+// PostgreSQL, profiles are locked from here to the commit, so a later
+// change starts after the commit and links the rows itself; on SQLite the
+// import's write lock already keeps every change out.
+func (imp *importer) relink(ctx context.Context) error {
+	if imp.db.dialect.Name == "postgres" {
+		if err := lockProfiles(ctx, imp.tx); err != nil {
+			return imp.db.wrap(err, "import: lock profiles")
+		}
 	}
-	if err := lockProfiles(ctx, imp.tx); err != nil {
-		return imp.db.wrap(err, "import: lock profiles")
+	rows, err := imp.tx.QueryContext(ctx, `SELECT person_id, person_key FROM profiles WHERE linked_at >= $1`,
+		imp.started.Add(-relinkMargin).UnixMicro())
+	if err != nil {
+		return imp.db.wrap(err, "import: changed profiles")
 	}
-	found, err := imp.db.personIDs(ctx, imp.tx, imp.pendingKeys)
-	if err != nil || len(found) == 0 {
-		return err
+	changed := map[string]int64{}
+	for rows.Next() {
+		var id int64
+		var key []byte
+		if err := rows.Scan(&id, &key); err != nil {
+			rows.Close()
+			return imp.db.wrap(err, "import: changed profiles")
+		}
+		changed[string(key)] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return imp.db.wrap(err, "import: changed profiles")
+	}
+	for key, id := range changed {
+		linked, err := imp.db.linkTable(ctx, imp.tx, imp.kind.table, id, []byte(key))
+		if err != nil {
+			return err
+		}
+		if linked > 0 {
+			imp.ids = append(imp.ids, id)
+		}
 	}
 	still := imp.pendingKeys[:0]
 	for _, key := range imp.pendingKeys {
-		if id, ok := found[string(key)]; ok {
-			imp.ids = append(imp.ids, id)
-			continue
+		if _, ok := changed[string(key)]; !ok {
+			still = append(still, key)
 		}
-		still = append(still, key)
 	}
 	imp.pendingKeys = still
-	link := `UPDATE ` + imp.kind.table + ` SET person_id = $1 WHERE person_key = $2 AND person_id IS NULL`
-	for key, id := range found {
-		if _, err := imp.tx.ExecContext(ctx, link, id, []byte(key)); err != nil {
-			return imp.db.wrap(err, "import: link pending rows")
+	return nil
+}
+
+// afterPeopleLookup, when set by a test, runs after each batch's look-up.
+var afterPeopleLookup func()
+
+// findPeople sets the person id of each row of the batches from in whose
+// key a profile has (one query a batch) and passes them on to out, closing
+// out at the end or after an error, which rides on the batch.
+func findPeople(ctx context.Context, people *sql.Stmt, ncols int, in <-chan *rowBatch, out chan<- *rowBatch) {
+	defer close(out)
+	keys := make([]any, importBatch)
+	found := make(map[string]int64, importBatch)
+	for b := range in {
+		if b.err == nil && b.n > 0 {
+			for i := range importBatch {
+				// A short batch repeats its first key: one statement serves all.
+				keys[i] = b.args[min(i, b.n-1)*ncols+argPersonKey]
+			}
+			clear(found)
+			if err := scanPeople(people.QueryContext(ctx, keys...))(found); err != nil {
+				b.err = healthcode.Internal(err, "import: look up people")
+			}
+			for i := range b.n {
+				if id, ok := found[string(b.args[i*ncols+argPersonKey].([]byte))]; ok {
+					b.args[i*ncols+argPersonID] = id
+				}
+			}
+			if afterPeopleLookup != nil {
+				afterPeopleLookup()
+			}
+		}
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return
+		}
+		if b.err != nil {
+			return
 		}
 	}
-	return nil
 }
 
 // markBatch is how many people one statement marks due.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/healthcode/healthcode"
 )
@@ -52,15 +53,17 @@ func (db *DB) SaveProfile(ctx context.Context, p *healthcode.Profile) error {
 	defer tx.Rollback()
 	key := db.box.PersonKey(p.IDNumber)
 	_, err = tx.ExecContext(ctx, `INSERT INTO profiles (person_id, person_key, id_number, name, address,
-			id_type, sex, birth_date, nationality, phone, household_division, address_division, conditions, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			id_type, sex, birth_date, nationality, phone, household_division, address_division, conditions, updated_at, linked_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT (person_id) DO UPDATE SET person_key = excluded.person_key, id_number = excluded.id_number,
+			linked_at = CASE WHEN profiles.person_key = excluded.person_key THEN profiles.linked_at ELSE excluded.linked_at END,
 			name = excluded.name, address = excluded.address, id_type = excluded.id_type, sex = excluded.sex,
 			birth_date = excluded.birth_date, nationality = excluded.nationality, phone = excluded.phone,
 			household_division = excluded.household_division, address_division = excluded.address_division,
 			conditions = excluded.conditions, updated_at = excluded.updated_at`,
 		p.PersonID, key, idNumber, name, address,
-		string(p.IDType), p.Sex, p.BirthDate, p.Nationality, phone, p.HouseholdDivision, p.AddressDivision, conds, micros(p.UpdatedAt))
+		string(p.IDType), p.Sex, p.BirthDate, p.Nationality, phone, p.HouseholdDivision, p.AddressDivision, conds, micros(p.UpdatedAt),
+		time.Now().UnixMicro())
 	if db.dialect.Violation(err) == UniqueViolation {
 		return errIDNumberTaken
 	} else if err != nil {

@@ -15,7 +15,9 @@ import (
 // where a registration and a writer of records can run side by side, the
 // writer holds profiles in SHARE mode from its last look-up to its commit
 // (lockProfiles), so a registration either is seen by that look-up or
-// starts after the commit and links the rows itself.
+// starts after the commit and links the rows itself. An import looks up
+// on another connection and puts right at its end the profiles changed
+// since it started (importer.relink).
 
 // recordTables are the tables whose rows carry person_key and person_id.
 var recordTables = []string{"tests", "vaccinations", "cases", "contacts", "quarantines", "travel",
@@ -108,14 +110,25 @@ func lockProfiles(ctx context.Context, tx *sql.Tx) error {
 // document number changed or was set for the first time.
 func (db *DB) linkRecords(ctx context.Context, tx *sql.Tx, personID int64, key []byte) error {
 	for _, t := range recordTables {
-		if _, err := tx.ExecContext(ctx, `UPDATE `+t+` SET person_id = NULL WHERE person_id = $1 AND person_key <> $2`,
-			personID, key); err != nil {
-			return db.wrap(err, "unlink "+t)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE `+t+` SET person_id = $1 WHERE person_key = $2
-			AND (person_id IS NULL OR person_id <> $1)`, personID, key); err != nil {
-			return db.wrap(err, "link "+t)
+		if _, err := db.linkTable(ctx, tx, t, personID, key); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// linkTable is linkRecords for the rows of one table; it returns how many
+// rows it pointed at personID.
+func (db *DB) linkTable(ctx context.Context, tx *sql.Tx, table string, personID int64, key []byte) (int64, error) {
+	if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET person_id = NULL WHERE person_id = $1 AND person_key <> $2`,
+		personID, key); err != nil {
+		return 0, db.wrap(err, "unlink "+table)
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE `+table+` SET person_id = $1 WHERE person_key = $2
+		AND (person_id IS NULL OR person_id <> $1)`, personID, key)
+	if err != nil {
+		return 0, db.wrap(err, "link "+table)
+	}
+	n, err := res.RowsAffected()
+	return n, db.wrap(err, "link "+table)
 }

@@ -116,3 +116,42 @@ func fmtList(s []string) string {
 	}
 	return out + "]"
 }
+
+// A person who registers while an import runs, after the import looked
+// their rows' key up, still gets the rows: the import links them at its
+// end and marks the person due. Only PostgreSQL lets a registration
+// commit during an import; SQLite's write lock holds it off until the
+// commit, after which the registration links the rows itself (above).
+func TestImportLinksAPersonWhoRegisteredMeanwhile(t *testing.T) {
+	db := storetest.MustOpenDB(t)
+	if db.Backend() != "postgres" {
+		t.Skip("SQLite's write lock keeps every registration out of a running import")
+	}
+	p := mustPerson(t, db, "13800000001")
+	once := false
+	defer sqlstore.SetAfterPeopleLookup(func() {
+		if once {
+			return
+		}
+		once = true
+		if err := db.SaveProfile(ctx, profileOf(p.ID, residentID(1))); err != nil {
+			t.Error(err)
+		}
+		if err := db.SaveStatus(ctx, p.ID, &healthcode.Status{Colour: healthcode.Green, EvaluatedAt: importNow}); err != nil {
+			t.Error(err)
+		}
+	})()
+	sum := mustImport(t, db, healthcode.KindTests, testsHeader+"t1,"+residentID(1)+",2026-11-19,,positive\n", importNow)
+	if !once {
+		t.Fatal("the import looked nobody up")
+	}
+	if sum.Accepted != 1 || sum.Pending != 0 {
+		t.Errorf("summary = %+v, want 1 accepted, none pending", sum)
+	}
+	if got := dueAt(t, db, p.ID); got != importNow.UnixMicro() {
+		t.Errorf("status due at %d, want the import time %d", got, importNow.UnixMicro())
+	}
+	if got := fmtList(recordIDs(bulkFacts(t, db, p.ID))); got != "[test t1]" {
+		t.Errorf("bulk read %s, want [test t1]", got)
+	}
+}

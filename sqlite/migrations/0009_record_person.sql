@@ -34,3 +34,9 @@ CREATE INDEX drug_purchases_person_id ON drug_purchases (person_id);
 ALTER TABLE remote_statuses ADD COLUMN person_id BIGINT;
 UPDATE remote_statuses SET person_id = (SELECT p.person_id FROM profiles p WHERE p.person_key = remote_statuses.person_key);
 CREATE INDEX remote_statuses_person_id ON remote_statuses (person_id);
+
+-- When a profile last took a key (this store's clock): an import looks its
+-- rows' people up beside its inserts, and at the end puts right the rows
+-- of every profile that took or left a key meanwhile.
+ALTER TABLE profiles ADD COLUMN linked_at BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX profiles_linked_at ON profiles (linked_at);
