@@ -59,6 +59,11 @@ func dsn(path string) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// Statement journals and sorts in memory: a multi-row write journals
+	// every page it changes first (the bulk recompute's wrote gigabytes
+	// of them to temporary files), and every such file is a system call
+	// per page.
+	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
 }

@@ -131,11 +131,6 @@ func (db *DB) ImportRecords(ctx context.Context, src healthcode.ImportSource, no
 			return nil, db.wrap(err, "import: cache size")
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`)
-		// A multi-row insert journals each statement for its own rollback;
-		// in memory that costs no system calls.
-		if _, err := conn.ExecContext(ctx, `PRAGMA temp_store = MEMORY`); err != nil {
-			return nil, db.wrap(err, "import: temp store")
-		}
 	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
