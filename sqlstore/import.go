@@ -101,6 +101,10 @@ const (
 // databases' limits on parameters (32,766 and 65,535).
 const importBatch = 500
 
+// lookupCacheKiB is the page cache of the import's look-ups: 64 MiB
+// holds the profiles index of a million people.
+const lookupCacheKiB = "65536"
+
 // importCacheKiB is SQLite's page cache during an import: 256 MiB holds
 // the indexes a million rows touch.
 const importCacheKiB = "262144"
@@ -160,6 +164,14 @@ func (db *DB) ImportRecords(ctx context.Context, src healthcode.ImportSource, no
 		return nil, db.wrap(err, "import: connect")
 	}
 	defer lookup.Close()
+	if db.dialect.Name == "sqlite" {
+		// The default cache of 2 MB would read the profiles index again
+		// and again, a system call per page.
+		if _, err := lookup.ExecContext(ctx, `PRAGMA cache_size = -`+lookupCacheKiB); err != nil {
+			return nil, db.wrap(err, "import: cache size")
+		}
+		defer lookup.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`)
+	}
 	people, err := lookup.PrepareContext(ctx, lookupPeopleQuery(db.dialect.Name, importBatch))
 	if err != nil {
 		return nil, db.wrap(err, "import: prepare people lookup")
