@@ -105,9 +105,10 @@ const importBatch = 500
 // holds the profiles index of a million people.
 const lookupCacheKiB = "65536"
 
-// importCacheKiB is SQLite's page cache during an import: 256 MiB holds
-// the indexes a million rows touch.
-const importCacheKiB = "262144"
+// importCacheKiB is SQLite's page cache during an import: 192 MiB holds
+// most of the indexes a million rows touch, and keeps the whole process
+// (with the look-ups' cache and the recompute) well under 1 GiB.
+const importCacheKiB = "196608"
 
 // ImportRecords stores the rows of src in one transaction. Reading,
 // validating and hashing run in a goroutine of their own, ahead of the

@@ -30,6 +30,7 @@ type importReport struct {
 // when the file landed (rejected rows included), 1 when it was refused or
 // the store failed, 2 on usage errors.
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	tuneGCForBulk()
 	fs := newFlagSet("import", stderr)
 	format := fs.String("format", "", "csv or ndjson; by the file's extension when empty")
 	report := fs.String("report", "", "write the summary and every rejected row as JSON to this file")

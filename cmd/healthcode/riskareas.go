@@ -26,6 +26,7 @@ the people whose stays it touches and recomputes them, showing progress.
 `
 
 func runRiskAreas(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	tuneGCForBulk()
 	if len(args) == 0 || (args[0] != "set" && args[0] != "list") {
 		fmt.Fprint(stderr, riskAreasUsage)
 		return 2
