@@ -15,13 +15,20 @@ func gather[T any](ctx context.Context, ch <-chan T, batch []T, limit int, weigh
 	case <-ctx.Done():
 		return out, 0, false
 	}
+	out, total = gatherMore(ch, out, total, limit, weight)
+	return out, total, true
+}
+
+// gatherMore appends to a gathering of weight total what ch holds at once,
+// until the gathering weighs limit.
+func gatherMore[T any](ch <-chan T, out []T, total, limit int, weight func(T) int) ([]T, int) {
 	for total < limit {
 		select {
 		case r := <-ch:
 			out, total = append(out, r), total+weight(r)
 		default:
-			return out, total, true
+			return out, total
 		}
 	}
-	return out, total, true
+	return out, total
 }

