@@ -49,6 +49,12 @@ func Open(ctx context.Context, dataDir string, box *secret.Box) (*sqlstore.DB, e
 		db.Close()
 		return nil, err
 	}
+	stop, err := startCheckpointer(filepath.Join(dataDir, FileName))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	store.OnClose(stop)
 	return store, nil
 }
 
@@ -64,6 +70,9 @@ func dsn(path string) string {
 	// of them to temporary files), and every such file is a system call
 	// per page.
 	q.Add("_pragma", "temp_store(MEMORY)")
+	// No commit copies the WAL into the database itself: the checkpointer
+	// does, beside the writers (checkpoint.go).
+	q.Add("_pragma", "wal_autocheckpoint(0)")
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode()
 }

@@ -41,6 +41,8 @@ type DB struct {
 	dialect Dialect
 	box     *secret.Box
 	stmts   sync.Map // query text → *sql.Stmt
+	// closers run first when the store closes (the SQLite checkpointer).
+	closers []func() error
 }
 
 var _ healthcode.Store = (*DB)(nil)
@@ -62,9 +64,15 @@ func (db *DB) Box() *secret.Box { return db.box }
 
 // Close closes the database.
 func (db *DB) Close() error {
+	for _, c := range db.closers {
+		c()
+	}
 	db.closeStatements()
 	return db.db.Close()
 }
+
+// OnClose has f run first when the store closes.
+func (db *DB) OnClose(f func() error) { db.closers = append(db.closers, f) }
 
 // Ping checks that the database answers, for /healthz.
 func (db *DB) Ping(ctx context.Context) error {
