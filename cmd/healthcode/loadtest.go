@@ -96,7 +96,7 @@ func parseLoadtestFlags(args []string, stderr io.Writer) (*loadConfig, error) {
 	db := envString(fs, "db", "HEALTHCODE_DB", "", "with --spawn: PostgreSQL URL the node uses (its schema is the operator's business); SQLite when empty")
 	mode := envString(fs, "mode", "HEALTHCODE_LOADTEST_MODE", "all", "scans, codes, batch, healthz or all")
 	citizens := loadEnvInt(fs, "citizens", "HEALTHCODE_LOADTEST_CITIZENS", 10, "citizens to sign in (the node lets an address ask 10 one-time passwords a minute)")
-	conc := loadEnvInt(fs, "concurrency", "HEALTHCODE_LOADTEST_CONCURRENCY", 64, "keep-alive connections")
+	conc := loadEnvInt(fs, "concurrency", "HEALTHCODE_LOADTEST_CONCURRENCY", 128, "keep-alive connections")
 	batchConc := loadEnvInt(fs, "batch-concurrency", "HEALTHCODE_LOADTEST_BATCH_CONCURRENCY", 4, "connections of the batch mode, each with one batch in flight")
 	batchSize := loadEnvInt(fs, "batch-size", "HEALTHCODE_LOADTEST_BATCH_SIZE", 5000, "scans per batch upload")
 	duration := envDuration(fs, "duration", "HEALTHCODE_LOADTEST_DURATION", 10*time.Second, "measured time of each mode")

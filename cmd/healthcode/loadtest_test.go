@@ -63,7 +63,7 @@ func TestLoadtestFlags(t *testing.T) {
 		want func(c *loadConfig) bool
 	}{
 		{args: []string{"--spawn"}, want: func(c *loadConfig) bool {
-			return c.Spawn && c.Mode == "all" && c.Citizens == 10 && c.Concurrency == 64 && c.BatchSize == 5000 &&
+			return c.Spawn && c.Mode == "all" && c.Citizens == 10 && c.Concurrency == 128 && c.BatchSize == 5000 &&
 				c.Duration == 10*time.Second && c.Warmup == time.Second && slices.Equal(c.modes(), []string{"scans", "codes", "batch"})
 		}},
 		{args: []string{"--token", "t", "--mode", "scans", "--concurrency", "8", "--duration", "3s"}, want: func(c *loadConfig) bool {

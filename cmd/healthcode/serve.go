@@ -20,6 +20,7 @@ func init() { commands["serve"] = runServe }
 var regionPattern = regexp.MustCompile(`^CN-\d{6}$`)
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	tuneGCForServe()
 	fs := newFlagSet("serve", stderr)
 	addr := envString(fs, "addr", "HEALTHCODE_ADDR", ":8080", "listen address")
 	sf := addStoreFlags(fs)
