@@ -130,6 +130,12 @@ type Trace struct {
 	Error      string    `json:"error,omitempty"`
 }
 
+// VenueWindow is a venue and a span of time, to read its scans.
+type VenueWindow struct {
+	VenueID  string
+	From, To time.Time
+}
+
 // VisitStore reads the scan log for tracing.
 type VisitStore interface {
 	// ScanPointsOf returns the passed scans of one person in [from, to),
