@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -14,6 +16,7 @@ import (
 	"unicode"
 
 	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/tracing"
 )
 
 // Policy is a region's status policy: every number and table the engine
@@ -35,13 +38,19 @@ import (
 //	  "action": {"drug_classes": ["antipyretic", …], "fever_medicine": true},
 //	  "code_lifetime": "5m",
 //	  "test_validity": "72h",
-//	  "antigen_counts_for_turning_back": false
+//	  "antigen_counts_for_turning_back": false,
+//	  "tracing": {"close_after": "15m", "companion_window": "60m",
+//	              "default_stay": {"pharmacy": "15m", …}, "default_stay_other": "2h",
+//	              "all_close_kinds": ["pharmacy"], "second_round": false,
+//	              "infectious_before": "2d"}
 //	}
 //
 // Durations are Go durations ("168h", "5m") or whole days ("7d"). Keys
 // added after the first format are optional so older files still load:
-// colours.pooled_positive (default "yellow") and
-// antigen_counts_for_turning_back (default false).
+// colours.pooled_positive (default "yellow"),
+// antigen_counts_for_turning_back (default false) and the tracing section
+// and each of its keys (default tracing.DefaultRules; default_stay lists
+// only the kinds it changes).
 type Policy struct {
 	// Version names the policy; it is required and reported in
 	// Status.PolicyVersion so a status can be traced to its rules.
@@ -61,6 +70,8 @@ type Policy struct {
 	testValidity  time.Duration
 	// antigenClears lets antigen negatives turn facts back, not only PCR.
 	antigenClears bool
+	// trace is the tracing section over tracing.DefaultRules.
+	trace healthcode.TraceRules
 
 	source policyFile // for MarshalJSON
 }
@@ -80,6 +91,16 @@ func (p *Policy) CodeLifetime() time.Duration { return p.codeLifetime }
 // re-evaluated when the latest test grows older than this.
 func (p *Policy) TestValidity() time.Duration { return p.testValidity }
 
+// TraceRules returns the contact-tracing rules of the policy's "tracing"
+// section, each key the file leaves out at its tracing.DefaultRules value.
+// The map and list are the caller's to change.
+func (p *Policy) TraceRules() healthcode.TraceRules {
+	r := p.trace
+	r.DefaultStay = maps.Clone(r.DefaultStay)
+	r.AllCloseKinds = slices.Clone(r.AllCloseKinds)
+	return r
+}
+
 // MarshalJSON writes the policy in the file format LoadPolicy reads.
 func (p *Policy) MarshalJSON() ([]byte, error) { return json.Marshal(p.source) }
 
@@ -96,6 +117,19 @@ type policyFile struct {
 	CodeLifetime        *string           `json:"code_lifetime"`
 	TestValidity        *string           `json:"test_validity"`
 	AntigenClears       *bool             `json:"antigen_counts_for_turning_back,omitempty"`
+	Tracing             *tracingFile      `json:"tracing,omitempty"`
+}
+
+// tracingFile is the optional "tracing" section; omitzero keeps an empty
+// all_close_kinds list ("no such kinds") apart from a missing one.
+type tracingFile struct {
+	CloseAfter       *string           `json:"close_after,omitempty"`
+	CompanionWindow  *string           `json:"companion_window,omitempty"`
+	DefaultStay      map[string]string `json:"default_stay,omitzero"`
+	DefaultStayOther *string           `json:"default_stay_other,omitempty"`
+	AllCloseKinds    []string          `json:"all_close_kinds,omitzero"`
+	SecondRound      *bool             `json:"second_round,omitempty"`
+	InfectiousBefore *string           `json:"infectious_before,omitempty"`
 }
 
 type periodFile struct {
@@ -126,6 +160,15 @@ const (
 	minTestValidity = time.Hour
 	maxTestValidity = 30 * day
 	maxVersionLen   = 64
+
+	// Tracing: a close contact needs at least a minute together; a stay
+	// is at most a week, as a venue's MaxStay is.
+	minCloseAfter       = time.Minute
+	maxCloseAfter       = day
+	maxCompanionWindow  = day
+	minDefaultStay      = time.Minute
+	maxDefaultStay      = healthcode.MaxVenueMaxStay
+	maxInfectiousBefore = 30 * day
 )
 
 // LoadPolicy reads and validates a policy. The error is an EINVALID
@@ -230,7 +273,60 @@ func compile(f *policyFile, errs *healthcode.FieldErrors) *Policy {
 	if f.AntigenClears != nil {
 		p.antigenClears = *f.AntigenClears
 	}
+	p.trace = compileTracing(f.Tracing, errs)
 	return p
+}
+
+// compileTracing reads the tracing section over the national rules: a
+// missing section or key keeps tracing.DefaultRules' value, and
+// default_stay changes only the kinds it lists.
+func compileTracing(f *tracingFile, errs *healthcode.FieldErrors) healthcode.TraceRules {
+	r := tracing.DefaultRules()
+	if f == nil {
+		return r
+	}
+	optionalDuration("tracing.close_after", f.CloseAfter, minCloseAfter, maxCloseAfter, &r.CloseAfter, errs)
+	optionalDuration("tracing.companion_window", f.CompanionWindow, 0, maxCompanionWindow, &r.CompanionWindow, errs)
+	for kind, v := range f.DefaultStay {
+		field := "tracing.default_stay." + kind
+		if !contains(healthcode.VenueKinds, kind) {
+			errs.Add(field, "unknown venue kind; must be one of "+strings.Join(healthcode.VenueKinds, ", "))
+			continue
+		}
+		if d, ok := checkDuration(field, v, minDefaultStay, maxDefaultStay, errs); ok {
+			r.DefaultStay[kind] = d
+		}
+	}
+	optionalDuration("tracing.default_stay_other", f.DefaultStayOther, minDefaultStay, maxDefaultStay, &r.DefaultStayOther, errs)
+	if f.AllCloseKinds != nil {
+		r.AllCloseKinds = []string{}
+		for i, kind := range f.AllCloseKinds {
+			field := fmt.Sprintf("tracing.all_close_kinds[%d]", i)
+			if !contains(healthcode.VenueKinds, kind) {
+				errs.Add(field, "must be one of "+strings.Join(healthcode.VenueKinds, ", "))
+			} else if contains(r.AllCloseKinds, kind) {
+				errs.Add(field, "is listed twice")
+			} else {
+				r.AllCloseKinds = append(r.AllCloseKinds, kind)
+			}
+		}
+	}
+	if f.SecondRound != nil {
+		r.SecondRound = *f.SecondRound
+	}
+	optionalDuration("tracing.infectious_before", f.InfectiousBefore, 0, maxInfectiousBefore, &r.InfectiousBefore, errs)
+	return r
+}
+
+// optionalDuration sets *d from s when s is given and valid; a missing
+// key keeps *d.
+func optionalDuration(field string, s *string, min, max time.Duration, d *time.Duration, errs *healthcode.FieldErrors) {
+	if s == nil {
+		return
+	}
+	if v, ok := checkDuration(field, *s, min, max, errs); ok {
+		*d = v
+	}
 }
 
 func compileColours(p *Policy, colours map[string]string, errs *healthcode.FieldErrors) {
@@ -293,16 +389,23 @@ func requireDuration(field string, s *string, min, max time.Duration, errs *heal
 		errs.Add(field, "is required")
 		return 0
 	}
-	d, err := parseDuration(*s)
+	d, _ := checkDuration(field, *s, min, max, errs)
+	return d
+}
+
+// checkDuration parses s and checks it lies in [min, max]; ok is false
+// (and the problem added to errs) when it does not.
+func checkDuration(field, s string, min, max time.Duration, errs *healthcode.FieldErrors) (d time.Duration, ok bool) {
+	d, err := parseDuration(s)
 	if err != nil {
 		errs.Add(field, err.Error())
-		return 0
+		return 0, false
 	}
 	if d < min || d > max {
 		errs.Add(field, fmt.Sprintf("must be between %s and %s", formatDuration(min), formatDuration(max)))
-		return 0
+		return 0, false
 	}
-	return d
+	return d, true
 }
 
 // requireList reports a missing list; an empty list is a valid choice

@@ -2,11 +2,13 @@ package status
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/tracing"
 )
 
 // policyJSON returns the default policy file with edit applied, for tests
@@ -112,6 +114,20 @@ func TestLoadPolicyErrors(t *testing.T) {
 		{"test validity missing", func(m map[string]any) { delete(m, "test_validity") }, "test_validity", "is required"},
 		{"unknown field", func(m map[string]any) { m["fever"] = 38 }, "", `unknown field "fever"`},
 		{"wrong type", func(m map[string]any) { obj(m, "yellow")["negative_tests"] = "2" }, "yellow.negative_tests", "must be a whole number"},
+		{"close after zero", func(m map[string]any) { obj(m, "tracing")["close_after"] = "0m" }, "tracing.close_after", "must be between 1m and 1d"},
+		{"close after bad", func(m map[string]any) { obj(m, "tracing")["close_after"] = "a quarter" }, "tracing.close_after", "must be a duration"},
+		{"companion window too wide", func(m map[string]any) { obj(m, "tracing")["companion_window"] = "25h" }, "tracing.companion_window", "must be between 0h and 1d"},
+		{"default stay of an unknown kind", func(m map[string]any) { obj(obj(m, "tracing"), "default_stay")["restaurant"] = "1h" }, "tracing.default_stay.restaurant", "unknown venue kind"},
+		{"default stay too long", func(m map[string]any) { obj(obj(m, "tracing"), "default_stay")["pharmacy"] = "8d" }, "tracing.default_stay.pharmacy", "must be between 1m and 7d"},
+		{"default stay zero", func(m map[string]any) { obj(obj(m, "tracing"), "default_stay")["mall"] = "0h" }, "tracing.default_stay.mall", "must be between 1m and 7d"},
+		{"default stay not a string", func(m map[string]any) { obj(obj(m, "tracing"), "default_stay")["mall"] = 2 }, "tracing.default_stay", "must be a string"},
+		{"default stay other bad", func(m map[string]any) { obj(m, "tracing")["default_stay_other"] = "2 hours" }, "tracing.default_stay_other", "must be a duration"},
+		{"all-close kind unknown", func(m map[string]any) { obj(m, "tracing")["all_close_kinds"] = []string{"pharmacy", "kiosk"} }, "tracing.all_close_kinds[1]", "must be one of community"},
+		{"all-close kind twice", func(m map[string]any) { obj(m, "tracing")["all_close_kinds"] = []string{"pharmacy", "pharmacy"} }, "tracing.all_close_kinds[1]", "is listed twice"},
+		{"second round not a boolean", func(m map[string]any) { obj(m, "tracing")["second_round"] = "yes" }, "tracing.second_round", "must be true or false"},
+		{"infectious before too long", func(m map[string]any) { obj(m, "tracing")["infectious_before"] = "31d" }, "tracing.infectious_before", "must be between 0h and 30d"},
+		{"unknown tracing key", func(m map[string]any) { obj(m, "tracing")["close_before"] = "15m" }, "", `unknown field "close_before"`},
+		{"tracing not an object", func(m map[string]any) { m["tracing"] = []string{} }, "tracing", "must be an object"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -201,5 +217,76 @@ func TestLoadPolicyOptionalKeys(t *testing.T) {
 	if _, err := LoadPolicy(policyJSON(t, func(m map[string]any) { m["antigen_counts_for_turning_back"] = "yes" })); err == nil ||
 		!strings.Contains(healthcode.ErrorMessage(err), "antigen_counts_for_turning_back") {
 		t.Errorf("a non-boolean switch: error %v, want one naming the key", err)
+	}
+}
+
+// TestPolicyTraceRules: the tracing section over the national rules. The
+// default file states every default; a file without the section, or
+// without some keys, gets the defaults for what it leaves out.
+func TestPolicyTraceRules(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(m map[string]any)
+		want func(r *healthcode.TraceRules)
+	}{
+		{"default file", func(m map[string]any) {}, func(r *healthcode.TraceRules) {}},
+		{"no section", func(m map[string]any) { delete(m, "tracing") }, func(r *healthcode.TraceRules) {}},
+		{"null section", func(m map[string]any) { m["tracing"] = nil }, func(r *healthcode.TraceRules) {}},
+		{"empty section", func(m map[string]any) { m["tracing"] = map[string]any{} }, func(r *healthcode.TraceRules) {}},
+		{"some keys", func(m map[string]any) {
+			m["tracing"] = map[string]any{"close_after": "10m", "second_round": true, "default_stay": map[string]any{"mall": "90m", "other": "1h"}}
+		}, func(r *healthcode.TraceRules) {
+			r.CloseAfter, r.SecondRound = 10*time.Minute, true
+			r.DefaultStay[healthcode.VenueMall] = 90 * time.Minute
+			r.DefaultStay[healthcode.VenueOther] = time.Hour
+		}},
+		{"every key", func(m map[string]any) {
+			m["tracing"] = map[string]any{
+				"close_after": "30m", "companion_window": "0h", "default_stay": map[string]any{"pharmacy": "5m"},
+				"default_stay_other": "3h", "all_close_kinds": []string{"pharmacy", "subway"}, "second_round": true,
+				"infectious_before": "4d",
+			}
+		}, func(r *healthcode.TraceRules) {
+			r.CloseAfter, r.CompanionWindow, r.DefaultStayOther = 30*time.Minute, 0, 3*time.Hour
+			r.DefaultStay[healthcode.VenuePharmacy] = 5 * time.Minute
+			r.AllCloseKinds = []string{healthcode.VenuePharmacy, healthcode.VenueSubway}
+			r.SecondRound, r.InfectiousBefore = true, 4*day
+		}},
+		{"no all-close kinds", func(m map[string]any) { obj(m, "tracing")["all_close_kinds"] = []string{} },
+			func(r *healthcode.TraceRules) { r.AllCloseKinds = []string{} }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := customPolicy(t, tt.edit)
+			want := tracing.DefaultRules()
+			tt.want(&want)
+			if got := p.TraceRules(); !reflect.DeepEqual(got, want) {
+				t.Errorf("TraceRules =\n%+v\nwant\n%+v", got, want)
+			}
+			// The rules survive a round trip through MarshalJSON.
+			b, err := json.Marshal(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			q, err := LoadPolicy(b)
+			if err != nil {
+				t.Fatalf("marshalled policy does not load: %v\n%s", err, b)
+			}
+			if got := q.TraceRules(); !reflect.DeepEqual(got, want) {
+				t.Errorf("after a round trip TraceRules =\n%+v\nwant\n%+v\n%s", got, want, b)
+			}
+		})
+	}
+}
+
+// TestPolicyTraceRulesCopy: TraceRules hands out copies; the policy stays
+// immutable.
+func TestPolicyTraceRulesCopy(t *testing.T) {
+	p := DefaultPolicy()
+	r := p.TraceRules()
+	r.DefaultStay[healthcode.VenuePharmacy] = time.Hour
+	r.AllCloseKinds[0] = healthcode.VenueMall
+	if got := DefaultPolicy().TraceRules(); !reflect.DeepEqual(got, tracing.DefaultRules()) {
+		t.Errorf("changing the returned rules changed the policy: %+v", got)
 	}
 }
