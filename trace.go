@@ -152,3 +152,15 @@ type TraceStore interface {
 	UpdateTrace(ctx context.Context, t *Trace) error
 	FindTrace(ctx context.Context, id int64) (*Trace, error)
 }
+
+// TraceService traces cases for the health authority.
+type TraceService interface {
+	// StartTrace stores a trace of cases and runs it in the background;
+	// the returned trace has its id and state.
+	StartTrace(ctx context.Context, cases []TraceCase) (*Trace, error)
+	// FindTrace returns a trace with its findings so far.
+	FindTrace(ctx context.Context, id int64) (*Trace, error)
+	// ApplyTrace turns a finished trace's findings into contacts records
+	// and re-evaluates those people; applying twice changes nothing.
+	ApplyTrace(ctx context.Context, id int64) (*ImportSummary, error)
+}

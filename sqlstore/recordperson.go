@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 )
 
@@ -131,4 +132,41 @@ func (db *DB) linkTable(ctx context.Context, tx *sql.Tx, table string, personID 
 	}
 	n, err := res.RowsAffected()
 	return n, db.wrap(err, "link "+table)
+}
+
+// PersonKeys returns the person key of each of ids that has a profile,
+// in queries of up to 10,000 ids.
+func (db *DB) PersonKeys(ctx context.Context, ids []int64) (map[int64][]byte, error) {
+	keys := make(map[int64][]byte, len(ids))
+	const batch = 10_000
+	for len(ids) > 0 {
+		chunk := ids[:min(batch, len(ids))]
+		ids = ids[len(chunk):]
+		list := make([]byte, 0, len(chunk)*8)
+		for i, id := range chunk {
+			if i > 0 {
+				list = append(list, ',')
+			}
+			list = strconv.AppendInt(list, id, 10)
+		}
+		rows, err := db.db.QueryContext(ctx, `SELECT person_id, person_key FROM profiles WHERE person_id `+db.inIDs(1),
+			db.idsArg(string(list)))
+		if err != nil {
+			return nil, db.wrap(err, "person keys")
+		}
+		for rows.Next() {
+			var id int64
+			var key []byte
+			if err := rows.Scan(&id, &key); err != nil {
+				rows.Close()
+				return nil, db.wrap(err, "person keys")
+			}
+			keys[id] = key
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, db.wrap(err, "person keys")
+		}
+	}
+	return keys, nil
 }

@@ -1,0 +1,282 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/idnum"
+	"github.com/healthcode/healthcode/tracing"
+)
+
+// TraceStore is what tracing reads and writes.
+type TraceStore interface {
+	healthcode.VisitStore
+	healthcode.TraceStore
+	// ScanPointsAtMany reads the passed scans of many venue windows in
+	// one round trip, by venue then time.
+	ScanPointsAtMany(ctx context.Context, windows []healthcode.VenueWindow) ([]healthcode.ScanPoint, error)
+	FindPersonByIDNumber(ctx context.Context, idNumber string) (int64, error)
+	FindPerson(ctx context.Context, id int64) (*healthcode.Person, error)
+	PersonKey(ctx context.Context, personID int64) ([]byte, error)
+	PersonKeys(ctx context.Context, ids []int64) (map[int64][]byte, error)
+	Facts(ctx context.Context, personID int64, personKey []byte, now time.Time) (*healthcode.Facts, error)
+}
+
+// TraceService finds who shared a place and time with confirmed cases.
+// The rules are pure (package tracing); this service reads the scan log
+// around each case's visits and keeps the findings as a trace.
+type TraceService struct {
+	Store  TraceApplyStore
+	Region string
+	Rules  func() healthcode.TraceRules
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Recompute, when set, evaluates applied contacts at once.
+	Recompute *Recompute
+}
+
+var _ healthcode.TraceService = (*TraceService)(nil)
+
+// maxTraceCases bounds one trace request.
+const maxTraceCases = 10_000
+
+// StartTrace checks the cases, stores a queued trace and runs it in the
+// background: the trace outlives the request that started it.
+func (s *TraceService) StartTrace(ctx context.Context, cases []healthcode.TraceCase) (*healthcode.Trace, error) {
+	if err := checkTraceCases(cases); err != nil {
+		return nil, err
+	}
+	t := &healthcode.Trace{State: healthcode.JobQueued, Cases: cases, CreatedAt: s.Now(),
+		Visits: []healthcode.Visit{}, Exposures: []healthcode.Exposure{}, TokenID: callerToken(ctx)}
+	if err := s.Store.CreateTrace(ctx, t); err != nil {
+		return nil, err
+	}
+	out := *t
+	go s.finish(context.WithoutCancel(ctx), t)
+	return &out, nil
+}
+
+// finish runs a stored trace and stores its findings or its failure.
+func (s *TraceService) finish(ctx context.Context, t *healthcode.Trace) {
+	t.State = healthcode.JobRunning
+	if err := s.Store.UpdateTrace(ctx, t); err != nil {
+		s.logger().ErrorContext(ctx, "trace: mark running", "trace", t.ID, "err", err)
+	}
+	found, err := s.Run(ctx, t.Cases, nil)
+	t.FinishedAt = s.Now()
+	if err != nil {
+		t.State, t.Error = healthcode.JobFailed, healthcode.ErrorMessage(err)
+		s.logger().ErrorContext(ctx, "trace failed", "trace", t.ID, "err", err)
+	} else {
+		t.State, t.Visits, t.Exposures, t.Unresolved = healthcode.JobDone, found.Visits, found.Exposures, found.Unresolved
+		s.logger().InfoContext(ctx, "trace done", "trace", t.ID, "cases", len(t.Cases), "exposed", len(t.Exposures),
+			"took", t.FinishedAt.Sub(t.CreatedAt).Round(time.Millisecond))
+	}
+	if err := s.Store.UpdateTrace(ctx, t); err != nil {
+		s.logger().ErrorContext(ctx, "trace: store findings", "trace", t.ID, "err", err)
+	}
+}
+
+// FindTrace returns a stored trace.
+func (s *TraceService) FindTrace(ctx context.Context, id int64) (*healthcode.Trace, error) {
+	return s.Store.FindTrace(ctx, id)
+}
+
+// ApplyTrace applies a finished trace (see Apply).
+func (s *TraceService) ApplyTrace(ctx context.Context, id int64) (*healthcode.ImportSummary, error) {
+	return s.Apply(ctx, s.Store, s.Recompute, id)
+}
+
+// checkTraceCases names each bad case by its index, so nothing of a bad
+// request runs.
+func checkTraceCases(cases []healthcode.TraceCase) error {
+	if len(cases) == 0 {
+		return healthcode.Errorf(healthcode.EINVALID, "cases: at least one case is required")
+	}
+	if len(cases) > maxTraceCases {
+		return healthcode.Errorf(healthcode.EINVALID, "cases: at most %d cases a trace, got %d", maxTraceCases, len(cases))
+	}
+	var errs healthcode.FieldErrors
+	for i, c := range cases {
+		at := "cases[" + strconv.Itoa(i) + "]."
+		if c.IDNumber == "" {
+			errs.Add(at+"id_number", "is required")
+		}
+		if !c.From.IsZero() && !c.To.IsZero() && !c.To.After(c.From) {
+			errs.Add(at+"to", "must be after from")
+		}
+	}
+	return errs.Err()
+}
+
+func (s *TraceService) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+// stayLookback is how far before a venue window others' scans are read:
+// a stay that began earlier (an in scan before the window, its out inside
+// it) must be seen whole.
+const stayLookback = 24 * time.Hour
+
+// TraceProgress is told how many cases are traced so far.
+type TraceProgress func(done, total int)
+
+// Run traces cases and returns the findings (not stored). Cases naming
+// nobody registered here are counted in Unresolved.
+func (s *TraceService) Run(ctx context.Context, cases []healthcode.TraceCase, progress TraceProgress) (*healthcode.Trace, error) {
+	rules := s.Rules()
+	now := s.Now()
+	t := &healthcode.Trace{Cases: cases, CreatedAt: now, Visits: []healthcode.Visit{}, Exposures: []healthcode.Exposure{}}
+	caseKeys := map[string]bool{}
+	refs := map[string]string{}
+	var lists [][]healthcode.Exposure
+	for i, c := range cases {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		person, from, to, err := s.resolve(ctx, c, &rules, now)
+		if errors.Is(err, errNobody) {
+			t.Unresolved++
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		caseKeys[person.Key()] = true
+		refs[person.Key()] = idnum.MaskID(c.IDNumber)
+		visits, err := s.visitsOf(ctx, person, from, to, &rules)
+		if err != nil {
+			return nil, err
+		}
+		t.Visits = append(t.Visits, visits...)
+		others, err := s.visitsAround(ctx, visits, &rules)
+		if err != nil {
+			return nil, err
+		}
+		lists = append(lists, tracing.Expose(visits, others, &rules, func(k string) string { return refs[k] }))
+		if progress != nil {
+			progress(i+1, len(cases))
+		}
+	}
+	exposed := tracing.Merge(lists...)
+	if rules.SecondRound {
+		second, err := s.secondRound(ctx, exposed, &rules, now)
+		if err != nil {
+			return nil, err
+		}
+		exposed = tracing.Merge(exposed, second)
+	}
+	// A case exposed to another case is a case, not a contact.
+	exposed = slices.DeleteFunc(exposed, func(e healthcode.Exposure) bool { return caseKeys[e.Key()] })
+	t.Exposures = exposed
+	return t, nil
+}
+
+var errNobody = errors.New("nobody registered with this document")
+
+// resolve finds the case's person and infectious window: from the policy's
+// span before onset (the latest case record's diagnosis, else the latest
+// positive test's sampling, else now) unless the request names it.
+func (s *TraceService) resolve(ctx context.Context, c healthcode.TraceCase, rules *healthcode.TraceRules, now time.Time) (healthcode.VisitPerson, time.Time, time.Time, error) {
+	id, err := s.Store.FindPersonByIDNumber(ctx, c.IDNumber)
+	if healthcode.ErrorCode(err) == healthcode.ENOTFOUND {
+		return healthcode.VisitPerson{}, time.Time{}, time.Time{}, errNobody
+	} else if err != nil {
+		return healthcode.VisitPerson{}, time.Time{}, time.Time{}, err
+	}
+	p, err := s.Store.FindPerson(ctx, id)
+	if err != nil {
+		return healthcode.VisitPerson{}, time.Time{}, time.Time{}, err
+	}
+	person := healthcode.VisitPerson{Region: s.Region, Subject: p.Subject, PersonID: id}
+	from, to := c.From, c.To
+	if to.IsZero() {
+		to = now
+	}
+	if from.IsZero() {
+		onset := now
+		key, err := s.Store.PersonKey(ctx, id)
+		if err != nil {
+			return person, from, to, err
+		}
+		f, err := s.Store.Facts(ctx, id, key, now)
+		if err != nil {
+			return person, from, to, err
+		}
+		onset = onsetOf(f, now)
+		from = onset.Add(-rules.InfectiousBefore)
+	}
+	return person, from, to, nil
+}
+
+// onsetOf is when a case became infectious as far as the records say.
+func onsetOf(f *healthcode.Facts, now time.Time) time.Time {
+	for i := len(f.Cases) - 1; i >= 0; i-- {
+		if !f.Cases[i].DiagnosedAt.IsZero() {
+			return f.Cases[i].DiagnosedAt
+		}
+	}
+	for i := len(f.Tests) - 1; i >= 0; i-- {
+		if f.Tests[i].Result == healthcode.Positive {
+			return f.Tests[i].SampledAt
+		}
+	}
+	return now
+}
+
+// visitsOf returns a person's stays that began in [from, to).
+func (s *TraceService) visitsOf(ctx context.Context, p healthcode.VisitPerson, from, to time.Time, rules *healthcode.TraceRules) ([]healthcode.Visit, error) {
+	points, err := s.Store.ScanPointsOf(ctx, p, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return tracing.Stays(points, rules), nil
+}
+
+// visitsAround returns everybody's stays at the venues of visits, near
+// enough in time to matter.
+func (s *TraceService) visitsAround(ctx context.Context, visits []healthcode.Visit, rules *healthcode.TraceRules) ([]healthcode.Visit, error) {
+	if len(visits) == 0 {
+		return nil, nil
+	}
+	windows := make([]healthcode.VenueWindow, 0, len(visits))
+	for _, v := range visits {
+		windows = append(windows, healthcode.VenueWindow{VenueID: v.VenueID,
+			From: v.From.Add(-rules.CompanionWindow - stayLookback), To: v.To.Add(rules.CompanionWindow)})
+	}
+	points, err := s.Store.ScanPointsAtMany(ctx, windows)
+	if err != nil {
+		return nil, err
+	}
+	return tracing.Stays(points, rules), nil
+}
+
+// secondRound finds who shared a venue with the close contacts after
+// their exposure.
+func (s *TraceService) secondRound(ctx context.Context, exposed []healthcode.Exposure, rules *healthcode.TraceRules, now time.Time) ([]healthcode.Exposure, error) {
+	var closeOnes []healthcode.Exposure
+	var theirs []healthcode.Visit
+	for _, e := range exposed {
+		if e.Degree != healthcode.DegreeClose {
+			continue
+		}
+		closeOnes = append(closeOnes, e)
+		v, err := s.visitsOf(ctx, e.VisitPerson, e.ExposedAt, now, rules)
+		if err != nil {
+			return nil, err
+		}
+		theirs = append(theirs, v...)
+	}
+	others, err := s.visitsAround(ctx, theirs, rules)
+	if err != nil {
+		return nil, err
+	}
+	return tracing.Secondary(closeOnes, theirs, others, rules), nil
+}

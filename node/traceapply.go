@@ -1,0 +1,89 @@
+package node
+
+import (
+	"context"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/healthcode/healthcode"
+)
+
+// TraceApplyStore is what applying a trace writes through.
+type TraceApplyStore interface {
+	TraceStore
+	ImportRecords(ctx context.Context, src healthcode.ImportSource, now time.Time) (*healthcode.ImportSummary, error)
+}
+
+// Apply turns a trace's findings into contacts records through the same
+// path as an imported file: one row per exposed person of this region,
+// with an id made of the trace's and the person's, so applying twice
+// stores nothing new (the rows are duplicates). The people are marked due
+// by the import; recompute, when set, then evaluates them at once. People
+// of other regions are left for the hub (their region's records).
+func (s *TraceService) Apply(ctx context.Context, store TraceApplyStore, recompute *Recompute, id int64) (*healthcode.ImportSummary, error) {
+	t, err := store.FindTrace(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if t.State != healthcode.JobDone {
+		return nil, healthcode.Errorf(healthcode.ECONFLICT, "trace %d is %s: only a finished trace can be applied", id, t.State)
+	}
+	var ids []int64
+	for _, e := range t.Exposures {
+		if e.PersonID != 0 {
+			ids = append(ids, e.PersonID)
+		}
+	}
+	keys, err := store.PersonKeys(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	src := &contactRows{trace: t, keys: keys}
+	now := s.Now()
+	sum, err := store.ImportRecords(ctx, src, now)
+	if err != nil {
+		return nil, err
+	}
+	t.AppliedAt = now
+	if err := store.UpdateTrace(ctx, t); err != nil {
+		return nil, err
+	}
+	if recompute != nil && sum.Accepted+sum.Corrected > 0 {
+		if _, err := recompute.Run(ctx, "trace "+strconv.FormatInt(id, 10)+" applied", nil); err != nil {
+			return sum, err
+		}
+	}
+	return sum, nil
+}
+
+// contactRows is the import source of a trace's contacts.
+type contactRows struct {
+	trace *healthcode.Trace
+	keys  map[int64][]byte
+	next  int
+	row   healthcode.ImportRow
+}
+
+func (c *contactRows) Kind() string { return healthcode.KindContacts }
+
+func (c *contactRows) Next() (*healthcode.ImportRow, error) {
+	for c.next < len(c.trace.Exposures) {
+		e := &c.trace.Exposures[c.next]
+		c.next++
+		key := c.keys[e.PersonID]
+		if e.PersonID == 0 || key == nil {
+			continue
+		}
+		id := "trace-" + strconv.FormatInt(c.trace.ID, 10) + "-" + strconv.FormatInt(e.PersonID, 10)
+		c.row = healthcode.ImportRow{Line: int64(c.next), ID: id, Contact: healthcode.Contact{
+			PersonKey:  key,
+			Kind:       healthcode.ContactKind(e.Degree),
+			CaseID:     "trace-" + strconv.FormatInt(c.trace.ID, 10),
+			ExposedAt:  e.ExposedAt,
+			ExternalID: id,
+		}}
+		return &c.row, nil
+	}
+	return nil, io.EOF
+}
