@@ -51,6 +51,9 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/persons/{id}/status", s.requireRole(healthcode.RoleHealth)(s.handlePersonStatus)},
 
 		// A provider follows the recompute of its own imports only.
+		{"POST /api/v1/traces", s.requireRole(healthcode.RoleHealth)(s.handleTraceCreate)},
+		{"GET /api/v1/traces/{id}", s.requireRole(healthcode.RoleHealth)(s.handleTraceGet)},
+		{"POST /api/v1/traces/{id}/apply", s.requireRole(healthcode.RoleHealth)(s.handleTraceApply)},
 		{"GET /api/v1/jobs/{id}", s.requireRole(healthcode.RoleHealth, healthcode.RoleAdmin, healthcode.RoleProvider)(s.handleJobGet)},
 		// A provider token sends its own record kind only (checked inside).
 		{"POST /api/v1/records/{kind}", s.requireRole(healthcode.RoleProvider, healthcode.RoleHealth)(s.handleRecordsPost)},

@@ -44,6 +44,8 @@ type Server struct {
 	// keeps the scan log.
 	Venues      healthcode.VenueService
 	Checkpoints healthcode.CheckpointService
+	// Traces traces cases through the scan log.
+	Traces healthcode.TraceService
 	// Region is the node's region id, printed on posters.
 	Region string
 	// TrustJSON returns the node's trust list document, served as is.

@@ -21,6 +21,7 @@ Usage:
   healthcode import     KIND FILE [--format csv|ndjson] [--report FILE]
   healthcode risk-areas set FILE.json | list
   healthcode gen        --persons N [--seed S] [--out DIR] [--data DIR|--db URL]
+  healthcode trace      --cases FILE [--out FILE] [--apply]
   healthcode audit      verify
   healthcode loadtest   --spawn [--db URL] | --url http://127.0.0.1:8080 --token T  [--mode scans|codes|batch|healthz|all]
 

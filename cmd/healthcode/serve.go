@@ -140,6 +140,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		Log: node.NewScanLog(logCtx, db, time.Now, writers), Holders: node.NewHolderReader(logCtx, db, time.Now, 1), Region: *region, Now: time.Now, Audit: audit,
 		Logger: logger, Metrics: metrics, Retention: *scanRetention}
 	srv.Venues, srv.Checkpoints, srv.Region = venues, checkpoints, *region
+	srv.Traces = &node.TraceService{Store: db, Region: *region, Rules: policy.TraceRules, Now: time.Now,
+		Logger: logger, Recompute: recompute}
 	go checkpoints.RunPurge(ctx, *scanRetention, time.Hour)
 
 	logger.Info("serving", "addr", *addr, "region", *region, "policy", policy.Version)
