@@ -4,11 +4,9 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -40,16 +38,16 @@ func passed(t string) string {
 
 // pointColumns are read by every query of points after its own leading
 // columns: whether the scan is an exit, the person and the time.
-const pointColumns = `CAST(s.direction = 'out' AS INTEGER), s.region, s.subject, s.person_id, s.at`
+const pointColumns = `CAST(s.direction = 'out' AS INTEGER) AS is_exit, s.region, s.subject, s.person_id, s.at`
 
 // The kind of a venue is read once a window rather than once a row (as a
 // string, it would cost the driver two allocations a row): only the first
-// point of the window, found by its own walk of the index, carries it.
+// points of the window, found by their own step into the index, carry it.
 
-// firstPoint is the id of the first passed scan at venue v in [lo, hi).
-func firstPoint(v, lo, hi string) string {
-	return `(SELECT f.id FROM scans f WHERE f.venue_id = ` + v + ` AND f.at >= ` + lo + ` AND f.at < ` + hi + ` AND ` +
-		passed("f") + ` ORDER BY f.at, f.id LIMIT 1)`
+// firstAt is the time of the first passed scan at venue v in [lo, hi).
+func firstAt(v, lo, hi string) string {
+	return `(SELECT f.at FROM scans f WHERE f.venue_id = ` + v + ` AND f.at >= ` + lo + ` AND f.at < ` + hi + ` AND ` +
+		passed("f") + ` ORDER BY f.at LIMIT 1)`
 }
 
 var (
@@ -57,35 +55,29 @@ var (
 		FROM scans s LEFT JOIN venues v ON v.id = s.venue_id
 		WHERE s.subject = $1 AND s.at >= $2 AND s.at < $3 AND s.region = $4 AND ` + passed("s") + `
 		ORDER BY s.at, s.id`
-	scanPointsAtQuery = `SELECT CASE WHEN s.id = ` + firstPoint("$1", "$2", "$3") + `
+	scanPointsAtQuery = `SELECT CASE WHEN s.at = ` + firstAt("$1", "$2", "$3") + `
 			THEN (SELECT v.kind FROM venues v WHERE v.id = $1) END, ` + pointColumns + `
 		FROM scans s
 		WHERE s.venue_id = $1 AND s.at >= $2 AND s.at < $3 AND ` + passed("s") + `
 		ORDER BY s.at, s.id`
-	// Each window's kind and first point are found once, not once a row:
-	// in a LATERAL subquery that OFFSET 0 keeps from being merged into
-	// the rows on PostgreSQL, in a materialised CTE on SQLite. On
-	// PostgreSQL the windows come from unnest in order of ordinality,
-	// which the planner knows, so it only sorts each window's points.
-	scanPointsAtManyQuery = map[string]string{
-		"postgres": `SELECT w.n - 1, CASE WHEN s.id = k.first THEN k.kind END, ` + pointColumns + `
+	// ScanPointsAtMany's on PostgreSQL. The windows' kinds and first
+	// times are found once a window, in a subquery that OFFSET 0 keeps
+	// whole; each window's points are then read by a LATERAL subquery,
+	// which the planner cannot turn into a join of all the windows with
+	// all the scans: it walks the (venue_id, at) index once a window
+	// however the statistics look. The windows' order carries through, so
+	// the points are sorted a window at a time (an incremental sort).
+	scanPointsAtManyQuery = `SELECT w.n - 1, CASE WHEN p.at = w.first THEN w.kind END, p.is_exit, p.region, p.subject,
+			p.person_id, p.at
+		FROM (SELECT l.n, l.venue_id, l.lo, l.hi, (SELECT v.kind FROM venues v WHERE v.id = l.venue_id) AS kind,
+				` + firstAt("l.venue_id", "l.lo", "l.hi") + ` AS first
 			FROM unnest(CAST($1 AS TEXT[]), CAST($2 AS BIGINT[]), CAST($3 AS BIGINT[]))
-				WITH ORDINALITY AS w (venue_id, lo, hi, n)
-			CROSS JOIN LATERAL (SELECT (SELECT v.kind FROM venues v WHERE v.id = w.venue_id) AS kind,
-				` + firstPoint("w.venue_id", "w.lo", "w.hi") + ` AS first OFFSET 0) k
-			JOIN scans s ON s.venue_id = w.venue_id AND s.at >= w.lo AND s.at < w.hi
-			WHERE ` + passed("s") + `
-			ORDER BY w.n, s.at, s.id`,
-		// The CROSS JOIN keeps SQLite from putting scans outside.
-		"sqlite": `WITH w AS MATERIALIZED (
-				SELECT l.key AS n, l.venue_id, l.lo, l.hi, (SELECT v.kind FROM venues v WHERE v.id = l.venue_id) AS kind,
-					` + firstPoint("l.venue_id", "l.lo", "l.hi") + ` AS first
-				FROM (SELECT key, value ->> 0 AS venue_id, value ->> 1 AS lo, value ->> 2 AS hi FROM json_each($1)) l)
-			SELECT w.n, CASE WHEN s.id = w.first THEN w.kind END, ` + pointColumns + `
-			FROM w CROSS JOIN scans s
+				WITH ORDINALITY AS l (venue_id, lo, hi, n)
+			ORDER BY l.n OFFSET 0) w
+		CROSS JOIN LATERAL (SELECT ` + pointColumns + `, s.id FROM scans s
 			WHERE s.venue_id = w.venue_id AND s.at >= w.lo AND s.at < w.hi AND ` + passed("s") + `
-			ORDER BY w.n, s.at, s.id`,
-	}
+			ORDER BY s.at, s.id) p
+		ORDER BY w.n, p.at, p.id`
 )
 
 // ScanPointsOf returns the passed scans of p (region and subject) with At
@@ -159,18 +151,24 @@ func (db *DB) appendPointsAt(ctx context.Context, points []healthcode.ScanPoint,
 	return points, nil
 }
 
-// ScanPointsAtMany reads the passed scans of many venue windows in one
-// query, each with its venue's kind. The windows of one venue are merged
-// where they overlap or touch, so a scan comes once however many windows
-// hold it; the points come grouped by venue, in order of VenueID, and
-// oldest first within a venue. For disjoint windows this is the
-// concatenation of ScanPointsAt of each, in that order.
+// ScanPointsAtMany reads the passed scans of many venue windows, each
+// with its venue's kind. The windows of one venue are merged where they
+// overlap or touch, so a scan comes once however many windows hold it;
+// the points come grouped by venue, in order of VenueID, and oldest first
+// within a venue: for disjoint windows, the concatenation of ScanPointsAt
+// of each in that order.
+//
+// On PostgreSQL the windows go in one query, saving a round trip each.
+// SQLite runs in the process, where there is no round trip to save: one
+// statement a window reads the same index ranges without the sort that
+// one statement over a json_each list of the windows needs (SQLite does
+// not know that list's order), and measured 10-30% faster than it.
 func (db *DB) ScanPointsAtMany(ctx context.Context, windows []VenueWindow) ([]healthcode.ScanPoint, error) {
 	ws := mergeWindows(windows)
 	if len(ws) == 0 {
 		return []healthcode.ScanPoint{}, nil
 	}
-	if db.dialect.Name == "sqlite" {
+	if db.dialect.Name != "postgres" {
 		var kind sql.NullString
 		r := newPointReader(&kind)
 		points := make([]healthcode.ScanPoint, 0, 64*len(ws))
@@ -182,21 +180,11 @@ func (db *DB) ScanPointsAtMany(ctx context.Context, windows []VenueWindow) ([]he
 		}
 		return points, nil
 	}
-	var args []any
-	if db.dialect.Name == "postgres" {
-		venues, los, his := make([]string, len(ws)), make([]int64, len(ws)), make([]int64, len(ws))
-		for i, w := range ws {
-			venues[i], los[i], his[i] = w.venue, w.lo, w.hi
-		}
-		args = []any{venues, los, his}
-	} else {
-		list, err := windowsJSON(ws)
-		if err != nil {
-			return nil, err
-		}
-		args = []any{list}
+	venues, los, his := make([]string, len(ws)), make([]int64, len(ws)), make([]int64, len(ws))
+	for i, w := range ws {
+		venues[i], los[i], his[i] = w.venue, w.lo, w.hi
 	}
-	rows, err := db.queryPoints(ctx, scanPointsAtManyQuery[db.dialect.Name], args...)
+	rows, err := db.queryPoints(ctx, scanPointsAtManyQuery, venues, los, his)
 	if err != nil {
 		return nil, db.wrap(err, "read venue scan points")
 	}
@@ -286,29 +274,6 @@ func mergeWindows(windows []VenueWindow) []venueSpan {
 		out = append(out, w)
 	}
 	return out
-}
-
-// windowsJSON is the windows as json_each reads them: [[venue, lo, hi], …].
-func windowsJSON(ws []venueSpan) (string, error) {
-	b := make([]byte, 0, len(ws)*48)
-	b = append(b, '[')
-	for i, w := range ws {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		venue, err := json.Marshal(w.venue)
-		if err != nil {
-			return "", healthcode.Internal(err, "encode venue windows")
-		}
-		b = append(b, '[')
-		b = append(b, venue...)
-		b = append(b, ',')
-		b = strconv.AppendInt(b, w.lo, 10)
-		b = append(b, ',')
-		b = strconv.AppendInt(b, w.hi, 10)
-		b = append(b, ']')
-	}
-	return string(append(b, ']')), nil
 }
 
 // pointReader reads the rows of points into reused buffers.
