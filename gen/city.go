@@ -26,16 +26,31 @@ type Config struct {
 	TestsPerPerson int
 	// Now is the city's present: every record lies before it.
 	Now time.Time
+	// Venues is the number of venues; 0 gives one per 50 persons, at
+	// least 20.
+	Venues int
+	// Scans is the number of scans of all persons together; 0 gives
+	// three for every two persons. ScanDays is the number of days before
+	// Now they spread over; 0 gives 30.
+	Scans    int
+	ScanDays int
 }
 
 // City makes the persons, venues and risk areas of a Config.
 type City struct {
-	cfg      Config
-	home     []division
-	phones   affine
-	ids      affine
-	venues   []Venue
-	caseRate uint64 // one person in caseRate is a case
+	cfg       Config
+	home      []division
+	phones    affine
+	ids       affine
+	venues    []Venue
+	venueKind []uint8 // index into kindProfiles, by venue
+	busy      alias   // draws a venue by how busy it is
+	caseRate  uint64  // one person in caseRate is a case
+	// activityPrefix[b] is the activity of the persons before block b;
+	// activityTotal of all (visits.go).
+	activityPrefix []uint64
+	activityTotal  uint64
+	flatActivity   bool
 }
 
 // Person is one synthetic citizen with the records held about them. Record
@@ -60,7 +75,8 @@ type Person struct {
 	Contacts     []healthcode.Contact
 	Quarantines  []healthcode.Quarantine
 	Travel       []healthcode.Travel
-	Scans        []Scan
+	// Scans are the person's scans in time order (visits.go).
+	Scans []Scan
 }
 
 // Venue is a place with a place code that people check in at.
@@ -68,14 +84,22 @@ type Venue struct {
 	ID, Kind, Name, Division, Address string
 }
 
-// Scan is a check-in of a person at a venue.
+// Scan is a person's passed scan at a venue's door.
 type Scan struct {
-	ID, VenueID string
-	At          time.Time
-	Direction   string // "in" or "out"
+	Venue     int    // index in City.Venues
+	VenueID   string // the venue's ID
+	At        time.Time
+	Direction string // healthcode.DirectionIn or DirectionOut
+	Colour    healthcode.Colour
 }
 
 const day = 24 * time.Hour
+
+// Bounds of a Config.
+const (
+	maxVenues = 10_000_000
+	maxScans  = 1_000_000_000
+)
 
 // NewCity checks cfg and prepares the city.
 func NewCity(cfg Config) (*City, error) {
@@ -104,6 +128,26 @@ func NewCity(cfg Config) (*City, error) {
 	if cfg.Now.IsZero() {
 		fe.Add("now", "is required")
 	}
+	if cfg.Venues == 0 {
+		cfg.Venues = max(20, cfg.Persons/50)
+	}
+	if cfg.Venues < 1 || cfg.Venues > maxVenues {
+		fe.Add("venues", "must be between 1 and 10,000,000")
+	}
+	if cfg.Scans == 0 {
+		cfg.Scans = cfg.Persons * 3 / 2
+	}
+	if cfg.Scans < 0 || cfg.Scans > maxScans {
+		fe.Add("scans", "must be between 0 and 1,000,000,000")
+	} else if cfg.Persons == 0 && cfg.Scans > 0 {
+		fe.Add("scans", "need persons to make them")
+	}
+	if cfg.ScanDays == 0 {
+		cfg.ScanDays = defaultScanDays
+	}
+	if cfg.ScanDays < 1 || cfg.ScanDays > 366 {
+		fe.Add("scan-days", "must be between 1 and 366")
+	}
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
@@ -116,7 +160,8 @@ func NewCity(cfg Config) (*City, error) {
 	if cfg.Persons > 0 && uint64(cfg.Persons)/c.caseRate < 4 {
 		c.caseRate = max(uint64(cfg.Persons)/4, 10)
 	}
-	c.venues = c.makeVenues()
+	c.makeVenues()
+	c.prepareScans()
 	return c, nil
 }
 
@@ -192,7 +237,7 @@ func (c *City) Person(i int) *Person {
 	c.vaccinations(p, r)
 	c.caseAndContacts(p)
 	c.travel(p, r)
-	c.scans(p, r)
+	c.scans(p)
 	return p
 }
 
@@ -329,59 +374,4 @@ func (c *City) travel(p *Person, r *rand.Rand) {
 		from := now.Add(-time.Duration(24+r.IntN(10*24)) * time.Hour).Truncate(time.Hour)
 		p.Travel = append(p.Travel, healthcode.Travel{Division: d.code, From: from, To: from.Add(time.Duration(4+r.IntN(48)) * time.Hour), ExternalID: fmt.Sprintf("R%d", p.Index)})
 	}
-}
-
-func (c *City) scans(p *Person, r *rand.Rand) {
-	for k := range r.IntN(4) {
-		v := &c.venues[r.IntN(len(c.venues))]
-		at := c.cfg.Now.Add(-time.Duration(1+r.IntN(72*60)) * time.Minute).Truncate(time.Second)
-		p.Scans = append(p.Scans, Scan{ID: fmt.Sprintf("S%d-%d", p.Index, k), VenueID: v.ID, At: at, Direction: "in"})
-	}
-}
-
-var venueKinds = []struct {
-	kind   string
-	name   func(d division, road string, n int) string
-	weight int
-}{
-	{"community", func(d division, road string, n int) string { return road + "社区" }, 6},
-	{"office", func(d division, road string, n int) string { return fmt.Sprintf("%s%s科技大厦", d.county, road) }, 4},
-	{"factory", func(d division, road string, n int) string { return fmt.Sprintf("%s%d号厂区", road, n) }, 1},
-	{"school", func(d division, road string, n int) string { return road + "小学" }, 2},
-	{"pharmacy", func(d division, road string, n int) string { return "老百姓大药房（" + road + "店）" }, 2},
-	{"supermarket", func(d division, road string, n int) string { return "联华超市（" + road + "店）" }, 2},
-	{"mall", func(d division, road string, n int) string { return d.county + "万象城" }, 1},
-	{"subway", func(d division, road string, n int) string { return fmt.Sprintf("地铁%d号线%s站", 1+n%9, road) }, 1},
-	{"railway", func(d division, road string, n int) string { return d.city[:len(d.city)-len("市")] + "东站" }, 1},
-}
-
-// makeVenues makes about one venue per 50 people, at least 20, over the
-// region's districts.
-func (c *City) makeVenues() []Venue {
-	r := c.rng(0, 0x7e)
-	n := max(20, c.cfg.Persons/50)
-	total := 0
-	for _, k := range venueKinds {
-		total += k.weight
-	}
-	venues := make([]Venue, 0, n)
-	for i := range n {
-		w := r.IntN(total)
-		kind := venueKinds[0]
-		for _, k := range venueKinds {
-			if w < k.weight {
-				kind = k
-				break
-			}
-			w -= k.weight
-		}
-		d := c.home[r.IntN(len(c.home))]
-		road := roads[r.IntN(len(roads))]
-		num := 1 + r.IntN(500)
-		venues = append(venues, Venue{
-			ID: fmt.Sprintf("V%06d", i+1), Kind: kind.kind, Name: kind.name(d, road, num), Division: d.code,
-			Address: fmt.Sprintf("%s%s%d号", d.county, road, num),
-		})
-	}
-	return venues
 }

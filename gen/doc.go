@@ -13,7 +13,9 @@
 //	c, err := gen.NewCity(gen.Config{Persons: 1000, Seed: 1, Region: "CN-330100", Now: now})
 //	p := c.Person(0)
 //
-// WriteFiles writes a city as the import files of issue 3 (one CSV per
-// record kind, persons.csv, venues.csv, scans.csv, risk-areas.json) and Seed
-// registers its persons in a store through sqlstore's bulk seeding.
+// Run writes a city as the import files of issue 3 (one CSV per record
+// kind, persons.csv, venues.csv, scans.csv, risk-areas.json) and registers
+// its persons, venues and scan log in a store through sqlstore's bulk
+// seeding. The scans are stays (visits.go): the tracing benchmarks' city
+// is 1,000,000 persons, 20,000 venues and 10,000,000 scans over 30 days.
 package gen

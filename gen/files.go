@@ -38,6 +38,9 @@ type Files struct {
 	w     map[string]*csv.Writer
 	// Rows counts the rows written per file.
 	Rows map[string]int64
+	// NoScans leaves scans.csv at its header: the scans of a large city
+	// are many and go to the store.
+	NoScans bool
 }
 
 // CreateFiles creates dir (if needed) and the CSV files with their headers.
@@ -120,8 +123,11 @@ func (f *Files) Add(p *Person) error {
 	for _, t := range p.Travel {
 		add("travel.csv", row(t.ExternalID, t.Division, ts(t.From), ts(t.To)))
 	}
-	for _, s := range p.Scans {
-		add("scans.csv", []string{s.ID, s.VenueID, string(p.IDType), p.IDNumber, p.Name, ts(s.At), s.Direction})
+	if !f.NoScans {
+		for k, s := range p.Scans {
+			add("scans.csv", []string{"S" + strconv.Itoa(p.Index) + "-" + strconv.Itoa(k), s.VenueID, string(p.IDType), p.IDNumber,
+				p.Name, ts(s.At), s.Direction})
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -1,9 +1,12 @@
 package gen
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,6 +18,7 @@ import (
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/idnum"
 	"github.com/healthcode/healthcode/importer"
+	"github.com/healthcode/healthcode/sqlstore"
 	"github.com/healthcode/healthcode/storetest"
 )
 
@@ -148,8 +152,11 @@ func TestFiles(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if sum.Persons != 500 || sum.Rows["persons.csv"] != 500 {
+	if sum.Persons != 500 || sum.Rows["persons.csv"] != 500 || sum.Rows["venues.csv"] != 20 || sum.Rows["scans.csv"] != 750 {
 		t.Errorf("summary %+v", sum)
+	}
+	if rows := readCSV(t, filepath.Join(dir, "scans.csv")); len(rows) != 751 || !slices.Equal(rows[0], Headers["scans.csv"]) {
+		t.Errorf("scans.csv: %d rows, header %v", len(rows), rows[0])
 	}
 	for _, kind := range healthcode.RecordKinds {
 		names, _ := importer.Fields(kind)
@@ -208,5 +215,320 @@ func TestRunStore(t *testing.T) {
 	}
 	if _, err := Run(context.Background(), c, Options{Store: db}); healthcode.ErrorCode(err) != healthcode.ECONFLICT {
 		t.Errorf("seeding the same city twice: %v, want a conflict", err)
+	}
+}
+
+// TestScans: the scan log's shape, over a city held in memory: the total
+// asked for, stays in order within the window, most with an out, some
+// across midnight, busy and quiet venues, favourites visited again, and
+// stays of different people that overlap.
+func TestScans(t *testing.T) {
+	const persons, venues, scans = 5000, 200, 50000
+	c := mustCity(t, Config{Persons: persons, Venues: venues, Scans: scans, ScanDays: 14, Seed: 8})
+	from, to := c.ScanWindow()
+	if !to.Equal(now) || !from.Equal(now.AddDate(0, 0, -14)) {
+		t.Fatalf("window %v to %v", from, to)
+	}
+	kinds := map[string]bool{}
+	for _, v := range c.Venues() {
+		kinds[v.Kind] = true
+	}
+	if len(c.Venues()) != venues || len(kinds) != len(healthcode.VenueKinds) {
+		t.Errorf("%d venues of %d kinds, want %d of every kind %v", len(c.Venues()), len(kinds), venues, healthcode.VenueKinds)
+	}
+	type stay struct {
+		person   int
+		from, to time.Time
+	}
+	byVenue := make([][]stay, venues)
+	perVenue := make([]int, venues)
+	var total, visits, outs, midnight, again, idle int
+	for i := range persons {
+		p := c.Person(i)
+		total += len(p.Scans)
+		if len(p.Scans) == 0 {
+			idle++
+		}
+		seen := map[int]bool{}
+		for j, s := range p.Scans {
+			if s.At.Before(from) || !s.At.Before(to) || (j > 0 && s.At.Before(p.Scans[j-1].At)) {
+				t.Fatalf("person %d: scan %d at %v, out of order or outside %v to %v", i, j, s.At, from, to)
+			}
+			if s.VenueID != c.Venues()[s.Venue].ID {
+				t.Fatalf("person %d: scan %+v names another venue", i, s)
+			}
+			perVenue[s.Venue]++
+			switch s.Direction {
+			case healthcode.DirectionIn:
+				visits++
+				if seen[s.Venue] {
+					again++
+				}
+				seen[s.Venue] = true
+				if j+1 == len(p.Scans) || p.Scans[j+1].Direction == healthcode.DirectionIn {
+					byVenue[s.Venue] = append(byVenue[s.Venue], stay{i, s.At, s.At.Add(time.Hour)})
+				}
+			case healthcode.DirectionOut:
+				outs++
+				in := p.Scans[j-1]
+				if j == 0 || in.Direction != healthcode.DirectionIn || in.Venue != s.Venue || !in.At.Before(s.At) {
+					t.Fatalf("person %d: out %+v does not follow an in there", i, s)
+				}
+				if in.At.In(china).Day() != s.At.In(china).Day() {
+					midnight++
+				}
+				byVenue[s.Venue] = append(byVenue[s.Venue], stay{i, in.At, s.At})
+			default:
+				t.Fatalf("person %d: direction %q", i, s.Direction)
+			}
+		}
+	}
+	if total != scans {
+		t.Errorf("%d scans, want %d", total, scans)
+	}
+	if share := float64(outs) / float64(visits); share < 0.7 || share > 0.9 {
+		t.Errorf("%d of %d visits with an out scan", outs, visits)
+	}
+	if midnight < outs/20 {
+		t.Errorf("%d of %d stays cross midnight", midnight, outs)
+	}
+	if again < visits/2 {
+		t.Errorf("%d of %d visits go back to a venue the person visited before", again, visits)
+	}
+	if idle < persons/20 || idle > persons/5 {
+		t.Errorf("%d of %d persons never scan", idle, persons)
+	}
+	slices.Sort(perVenue)
+	if median, busiest := perVenue[venues/2], perVenue[venues-1]; busiest < 10*median || median == 0 {
+		t.Errorf("median venue %d scans, busiest %d: want a few busy venues and many quiet ones", median, busiest)
+	}
+	overlaps := 0
+	for _, stays := range byVenue {
+		slices.SortFunc(stays, func(a, b stay) int { return a.from.Compare(b.from) })
+		for k := 1; k < len(stays); k++ {
+			if stays[k].person != stays[k-1].person && stays[k].from.Before(stays[k-1].to) {
+				overlaps++
+			}
+		}
+	}
+	if overlaps < visits/10 {
+		t.Errorf("%d overlapping stays of %d visits: tracing would find few contacts", overlaps, visits)
+	}
+}
+
+// storedScan is a scan as the store holds it, its person named by the
+// phone hash (the same in two stores of one key).
+type storedScan struct {
+	Person                     string
+	Venue, Direction           string
+	Colour, At                 int64
+	region, source, verdict    string
+	device, seq, received, pid int64
+	subject                    []byte
+}
+
+func readScans(t *testing.T, db *sqlstore.DB) []storedScan {
+	t.Helper()
+	rows, err := db.SQL().QueryContext(context.Background(), `SELECT p.phone_hash, s.venue_id, s.direction, s.colour, s.at,
+		s.region, s.source, s.verdict, s.device_id, s.seq, s.received_at, s.person_id, s.subject, p.subject
+		FROM scans s LEFT JOIN persons p ON p.id = s.person_id ORDER BY s.person_id, s.at, s.id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []storedScan
+	for rows.Next() {
+		var s storedScan
+		var hash, personSubject []byte
+		if err := rows.Scan(&hash, &s.Venue, &s.Direction, &s.Colour, &s.At, &s.region, &s.source, &s.verdict, &s.device, &s.seq,
+			&s.received, &s.pid, &s.subject, &personSubject); err != nil {
+			t.Fatal(err)
+		}
+		if hash == nil || !bytes.Equal(s.subject, personSubject) {
+			t.Fatalf("scan %+v: person %d not seeded, or subject %x is not theirs (%x)", s, s.pid, s.subject, personSubject)
+		}
+		s.Person = string(hash)
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestRunScans: a city seeded into a store holds its venues and its scan
+// log, as RecordScans would have stored it, and who is inside; the log
+// is the same for the same seed.
+func TestRunScans(t *testing.T) {
+	ctx := context.Background()
+	cfg := Config{Persons: 200, Venues: 10, Scans: 2000, Seed: 12, Region: "CN-330100"}
+	db := storetest.MustOpenDB(t)
+	c := mustCity(t, cfg)
+	indexing := 0
+	sum, err := Run(ctx, c, Options{Store: db, Batch: 64, Indexing: func() { indexing++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Venues != 10 || sum.Scans != 2000 || indexing != 1 {
+		t.Errorf("summary: %d venues, %d scans, indexing called %d times", sum.Venues, sum.Scans, indexing)
+	}
+	venues, err := db.ListVenues(ctx, healthcode.VenueFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	ids := map[string]*healthcode.Venue{}
+	for k, v := range venues {
+		want := c.Venues()[k]
+		if v.ID != want.ID || v.Kind != want.Kind || v.Name != want.Name || v.Division != want.Division ||
+			v.MaxStay != healthcode.DefaultMaxStay(v.Kind) || !slices.Equal(v.Policy.Colours, healthcode.DefaultEntryPolicy(v.Kind).Colours) {
+			t.Errorf("venue %d: %+v, generated %+v", k, v, want)
+		}
+		kinds[v.Kind] = true
+		ids[v.ID] = v
+	}
+	if len(venues) != 10 || len(kinds) < 6 {
+		t.Errorf("%d venues of %d kinds", len(venues), len(kinds))
+	}
+
+	from, to := c.ScanWindow()
+	scans := readScans(t, db)
+	if len(scans) != 2000 {
+		t.Fatalf("%d scans stored, want 2000", len(scans))
+	}
+	last := map[[2]string]storedScan{} // the last scan of a person at a venue
+	for k, s := range scans {
+		if s.region != "CN-330100" || s.source != healthcode.ScanOnline || s.verdict != healthcode.VerdictPass || s.device != 0 ||
+			s.seq != 0 || s.received != now.UnixMicro() || ids[s.Venue] == nil {
+			t.Fatalf("scan %+v", s)
+		}
+		if s.At < from.UnixMicro() || s.At >= to.UnixMicro() {
+			t.Fatalf("scan %+v outside %v to %v", s, from, to)
+		}
+		if s.Colour != int64(healthcode.Green) && (s.Colour != int64(healthcode.Yellow) || ids[s.Venue].Kind != healthcode.VenueHospital) {
+			t.Fatalf("scan %+v: a colour its venue turns away", s)
+		}
+		if s.Direction == healthcode.DirectionOut {
+			in := scans[k-1]
+			if k == 0 || in.pid != s.pid || in.Direction != healthcode.DirectionIn || in.Venue != s.Venue || in.At >= s.At {
+				t.Fatalf("out %+v does not follow an in of the person there (%+v)", s, in)
+			}
+		}
+		last[[2]string{s.Venue, string(s.subject)}] = s
+	}
+	// Who is inside: each person whose last scan at a venue in the last
+	// week is an entry, as RecordScans leaves them.
+	want := map[[2]string]int64{}
+	for k, s := range last {
+		if s.Direction == healthcode.DirectionIn && s.At >= now.Add(-healthcode.MaxVenueMaxStay).UnixMicro() {
+			want[k] = s.At
+		}
+	}
+	rows, err := db.SQL().QueryContext(ctx, `SELECT venue_id, region, subject, entered_at FROM venue_presence`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[[2]string]int64{}
+	for rows.Next() {
+		var venue, region string
+		var subject []byte
+		var at int64
+		if err := rows.Scan(&venue, &region, &subject, &at); err != nil {
+			t.Fatal(err)
+		}
+		got[[2]string{venue, string(subject)}] = at
+	}
+	rows.Close()
+	if !maps.Equal(got, want) || len(want) == 0 {
+		t.Errorf("%d presences stored, want %d", len(got), len(want))
+	}
+	// The log reads by venue and by person through its indexes again.
+	for _, q := range []string{`SELECT count(*) FROM scans WHERE venue_id = 'V000001' AND at >= 0`,
+		`SELECT count(*) FROM scans WHERE subject = X'00' AND at >= 0`} {
+		if storetest.Backend() == "postgres" {
+			q = strings.Replace(q, "X'00'", "'\\x00'::bytea", 1)
+		}
+		var n int
+		if err := db.SQL().QueryRowContext(ctx, q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := scanIndexes(t, db); n != 3 {
+		t.Errorf("%d indexes on scans after seeding, want 3", n)
+	}
+
+	// The same seed makes the same log in another store; another seed
+	// another log.
+	again := storetest.MustOpenDB(t)
+	if _, err := Run(ctx, mustCity(t, cfg), Options{Store: again, Batch: 50}); err != nil {
+		t.Fatal(err)
+	}
+	if second := readScans(t, again); !reflect.DeepEqual(project(scans), project(second)) {
+		t.Error("the same seed stored another scan log")
+	}
+	cfg.Seed++
+	other := storetest.MustOpenDB(t)
+	if _, err := Run(ctx, mustCity(t, cfg), Options{Store: other}); err != nil {
+		t.Fatal(err)
+	}
+	if third := readScans(t, other); reflect.DeepEqual(project(scans), project(third)) {
+		t.Error("another seed stored the same scan log")
+	}
+}
+
+// project keeps what a seed decides of a scan: not the random subjects
+// or the person ids the store hands out.
+func project(scans []storedScan) []storedScan {
+	out := make([]storedScan, len(scans))
+	for i, s := range scans {
+		out[i] = storedScan{Person: s.Person, Venue: s.Venue, Direction: s.Direction, Colour: s.Colour, At: s.At}
+	}
+	slices.SortFunc(out, func(a, b storedScan) int {
+		return cmp.Or(strings.Compare(a.Person, b.Person), cmp.Compare(a.At, b.At), strings.Compare(a.Direction, b.Direction))
+	})
+	return out
+}
+
+// scanIndexes counts the indexes of the scans table but its primary key.
+func scanIndexes(t *testing.T, db *sqlstore.DB) int {
+	t.Helper()
+	q := `SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'scans' AND sql IS NOT NULL`
+	if storetest.Backend() == "postgres" {
+		q = `SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'scans' AND indexname <> 'scans_pkey'`
+	}
+	var n int
+	if err := db.SQL().QueryRowContext(context.Background(), q).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestRunScansIntoALog: seeding a store whose log holds scans already
+// keeps its indexes and adds to it.
+func TestRunScansIntoALog(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.MustOpenDB(t)
+	if _, err := Run(ctx, mustCity(t, Config{Persons: 50, Venues: 3, Scans: 100, Seed: 1}), Options{Store: db}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(ctx, mustCity(t, Config{Persons: 50, Venues: 4, Scans: 120, Seed: 2}), Options{Store: db,
+		Indexing: func() { t.Error("indexes rebuilt over a log that held scans") }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var venues, scans int
+	if err := db.SQL().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM venues), (SELECT count(*) FROM scans)`).Scan(&venues, &scans); err != nil {
+		t.Fatal(err)
+	}
+	if venues != 7 || scans != 220 || sum.Scans != 120 || scanIndexes(t, db) != 3 {
+		t.Errorf("%d venues, %d scans, summary %+v", venues, scans, sum)
+	}
+	// The second city's scans name its own venues, V000004 to V000007.
+	var n int
+	if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM scans WHERE venue_id IN ('V000004', 'V000005', 'V000006', 'V000007')`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 120 {
+		t.Errorf("%d of the second city's 120 scans at its venues", n)
 	}
 }

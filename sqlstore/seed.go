@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -343,3 +345,329 @@ func (b *bulkInserter) close() {
 		s.Close()
 	}
 }
+
+// SeedVenues stores venues in one transaction, as CreateVenue would one
+// by one, and sets each one's ID (and CreatedAt, UpdatedAt as stored).
+// The ids are those the database hands out next, in the order of venues:
+// V000001 onwards in a fresh store.
+func (db *DB) SeedVenues(ctx context.Context, venues []*healthcode.Venue) error {
+	if len(venues) == 0 {
+		return nil
+	}
+	for _, v := range venues {
+		if err := v.Check().Err(); err != nil {
+			return err
+		}
+	}
+	defer db.lockWrites()()
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return db.wrap(err, "seed venues")
+	}
+	defer tx.Rollback()
+	seqs, err := db.reserveVenueSeqs(ctx, tx, len(venues))
+	if err != nil {
+		return err
+	}
+	ins := &bulkInserter{tx: tx, stmts: map[string]*sql.Stmt{}, positional: db.dialect.Name == "sqlite"}
+	defer ins.close()
+	type row struct {
+		policy           string
+		created, updated int64
+	}
+	rows := make([]row, len(venues))
+	for i, v := range venues {
+		created := stored(v.CreatedAt)
+		if created.IsZero() {
+			created = stored(time.Now())
+		}
+		updated := stored(v.UpdatedAt)
+		if updated.IsZero() {
+			updated = created
+		}
+		if rows[i].policy, err = toJSON(v.Policy); err != nil {
+			return err
+		}
+		rows[i].created, rows[i].updated = micros(created), micros(updated)
+	}
+	err = ins.insert(ctx, `INSERT INTO venues (seq, name, kind, division, address, capacity, policy, max_stay, created_at, updated_at) VALUES `,
+		10, len(venues), func(i int) []any {
+			v := venues[i]
+			return []any{seqs[i], v.Name, v.Kind, v.Division, v.Address, int64(v.Capacity), rows[i].policy,
+				v.MaxStay.Microseconds(), rows[i].created, rows[i].updated}
+		}, "", nil)
+	if err != nil {
+		return db.wrap(err, "seed venues")
+	}
+	// The ids are generated from seq: read them back rather than repeat
+	// the rule here.
+	ids := make(map[int64]string, len(venues))
+	r, err := tx.QueryContext(ctx, `SELECT seq, id FROM venues WHERE seq >= $1 AND seq <= $2`, seqs[0], seqs[len(seqs)-1])
+	if err != nil {
+		return db.wrap(err, "seed venues: read ids")
+	}
+	defer r.Close()
+	for r.Next() {
+		var seq int64
+		var id string
+		if err := r.Scan(&seq, &id); err != nil {
+			return db.wrap(err, "seed venues: read ids")
+		}
+		ids[seq] = id
+	}
+	if err := r.Err(); err != nil {
+		return db.wrap(err, "seed venues: read ids")
+	}
+	if err := tx.Commit(); err != nil {
+		return db.wrap(err, "seed venues: commit")
+	}
+	for i, v := range venues {
+		v.ID, v.CreatedAt, v.UpdatedAt = ids[seqs[i]], fromMicros(rows[i].created), fromMicros(rows[i].updated)
+	}
+	return nil
+}
+
+// reserveVenueSeqs returns n new venue row ids in increasing order: on
+// SQLite the ones after the largest (the transaction holds the write
+// lock), on PostgreSQL the next values of the column's sequence, which
+// CreateVenue draws from too.
+func (db *DB) reserveVenueSeqs(ctx context.Context, tx *sql.Tx, n int) ([]int64, error) {
+	seqs := make([]int64, 0, n)
+	if db.dialect.Name == "sqlite" {
+		var last int64
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM venues`).Scan(&last); err != nil {
+			return nil, db.wrap(err, "seed venues: reserve ids")
+		}
+		for i := range n {
+			seqs = append(seqs, last+int64(i)+1)
+		}
+		return seqs, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence('venues', 'seq')) FROM generate_series(1, $1)`, int64(n))
+	if err != nil {
+		return nil, db.wrap(err, "seed venues: reserve ids")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return nil, db.wrap(err, "seed venues: reserve ids")
+		}
+		seqs = append(seqs, seq)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.wrap(err, "seed venues: reserve ids")
+	}
+	if len(seqs) != n {
+		return nil, healthcode.Internal(fmt.Errorf("%d venue ids for %d venues", len(seqs), n), "seed venues")
+	}
+	slices.Sort(seqs)
+	return seqs, nil
+}
+
+// SeedScan is one scan of a synthetic scan log: a code of the seeding
+// region that passed an online checkpoint's door.
+type SeedScan struct {
+	VenueID   string
+	Direction string // healthcode.DirectionIn or DirectionOut
+	Subject   []byte
+	PersonID  int64
+	Colour    healthcode.Colour
+	At        time.Time
+}
+
+// SeedPresence is a person inside a venue: the last passed scan of their
+// stay there is an entry.
+type SeedPresence struct {
+	VenueID   string
+	Subject   []byte
+	EnteredAt time.Time
+}
+
+// seedScanChunk is the most scans one insert of SeedScans carries: six
+// parameters each, the other columns are the same for every row.
+const seedScanChunk = 512
+
+// SeedScans appends scans to the log in one transaction, as RecordScans
+// would have stored them: source online, device 0 (no checkpoint token),
+// no offline sequence number, verdict pass, region the issuer of every
+// code, received at receivedAt. inside are the presences the scans leave
+// (who is still inside a venue), added to venue_presence; SeedScans does
+// not work them out, since a batch of scans need not hold a person's whole
+// log. No capacity is checked, no venue looked up: the caller seeds the
+// venues first.
+func (db *DB) SeedScans(ctx context.Context, region string, receivedAt time.Time, scans []SeedScan, inside []SeedPresence) error {
+	if len(scans) == 0 && len(inside) == 0 {
+		return nil
+	}
+	defer db.lockWrites()()
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return db.wrap(err, "seed scans")
+	}
+	defer tx.Rollback()
+	// The columns every row shares are written into the statement: fewer
+	// parameters to bind is most of what a scan costs beside its indexes.
+	// The region is quoted and the time formatted here, never taken from
+	// the caller as SQL.
+	shared := ", 0, 0, '" + healthcode.ScanOnline + "', '" + strings.ReplaceAll(region, "'", "''") + "', '" +
+		healthcode.VerdictPass + "', '', " + strconv.FormatInt(micros(receivedAt), 10) + ", FALSE)"
+	numbered := db.dialect.Name != "sqlite"
+	stmts := map[int]*sql.Stmt{}
+	defer func() {
+		for _, s := range stmts {
+			s.Close()
+		}
+	}()
+	const cols = 6
+	args := make([]any, 0, seedScanChunk*cols)
+	for lo := 0; lo < len(scans); lo += seedScanChunk {
+		hi := min(lo+seedScanChunk, len(scans))
+		s := stmts[hi-lo]
+		if s == nil {
+			var q strings.Builder
+			q.WriteString(`INSERT INTO scans (venue_id, direction, subject, person_id, colour, at,
+				device_id, seq, source, region, verdict, reasons, received_at, clock_skew) VALUES `)
+			for r := range hi - lo {
+				if r > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteByte('(')
+				paramList(&q, cols, r*cols, numbered)
+				q.WriteString(shared)
+			}
+			if s, err = tx.PrepareContext(ctx, q.String()); err != nil {
+				return db.wrap(err, "seed scans")
+			}
+			stmts[hi-lo] = s
+		}
+		args = args[:0]
+		for i := lo; i < hi; i++ {
+			sc := &scans[i]
+			args = append(args, sc.VenueID, sc.Direction, nonNil(sc.Subject), sc.PersonID, int64(sc.Colour), micros(sc.At))
+		}
+		if _, err := s.ExecContext(ctx, args...); err != nil {
+			return db.wrap(err, "seed scans")
+		}
+	}
+	if len(inside) > 0 {
+		ins := &bulkInserter{tx: tx, stmts: map[string]*sql.Stmt{}, positional: !numbered}
+		defer ins.close()
+		err := ins.insert(ctx, `INSERT INTO venue_presence (venue_id, region, subject, entered_at) VALUES `, 4, len(inside),
+			func(i int) []any {
+				p := &inside[i]
+				return []any{p.VenueID, region, nonNil(p.Subject), micros(p.EnteredAt)}
+			}, "", nil)
+		if err != nil {
+			return db.wrap(err, "seed presences")
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return db.wrap(err, "seed scans: commit")
+	}
+	return nil
+}
+
+// DeferScanIndexes readies an empty scan log for seeding many scans: it
+// drops the log's indexes but the unique ones (by venue and time, by
+// person and time), which SeedScans would otherwise update at random
+// places for every row, since subjects are random and visits go to
+// venues all over, and returns rebuild, which creates them again from
+// their stored definitions, one sort each. Call rebuild once the seeding
+// ends, whether it succeeded or not: until then reads of the log by venue
+// or person scan it whole. A log that holds scans keeps its indexes, and
+// rebuild is nil.
+func (db *DB) DeferScanIndexes(ctx context.Context) (rebuild func(context.Context) error, err error) {
+	var held int
+	err = db.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM scans LIMIT 1) t`).Scan(&held)
+	if err != nil || held > 0 {
+		return nil, db.wrap(err, "defer scan indexes")
+	}
+	q := `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'scans' AND sql IS NOT NULL`
+	if db.dialect.Name == "postgres" {
+		q = `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'scans'`
+	}
+	rows, err := db.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, db.wrap(err, "defer scan indexes")
+	}
+	var names, defs []string
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			rows.Close()
+			return nil, db.wrap(err, "defer scan indexes")
+		}
+		if strings.HasPrefix(strings.ToUpper(def), "CREATE UNIQUE") {
+			continue
+		}
+		names, defs = append(names, name), append(defs, def)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, db.wrap(err, "defer scan indexes")
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	defer db.lockWrites()()
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, db.wrap(err, "defer scan indexes")
+	}
+	defer tx.Rollback()
+	for _, name := range names {
+		if _, err := tx.ExecContext(ctx, `DROP INDEX `+quoteIdent(name)); err != nil {
+			return nil, db.wrap(err, "defer scan indexes")
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, db.wrap(err, "defer scan indexes")
+	}
+	return func(ctx context.Context) error { return db.buildIndexes(ctx, defs) }, nil
+}
+
+// buildIndexes runs the CREATE INDEX statements defs. On SQLite the sorts
+// go to temporary files, with a 64 MiB page cache and a helper thread per
+// CPU, whatever the connection's settings: sorting millions of keys in
+// memory would take as much memory as the index.
+func (db *DB) buildIndexes(ctx context.Context, defs []string) error {
+	defer db.lockWrites()()
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return db.wrap(err, "build scan indexes")
+	}
+	defer conn.Close()
+	if db.dialect.Name == "sqlite" {
+		var cache, temp, threads int64
+		for p, v := range map[string]*int64{"cache_size": &cache, "temp_store": &temp, "threads": &threads} {
+			if err := conn.QueryRowContext(ctx, `PRAGMA `+p).Scan(v); err != nil {
+				return db.wrap(err, "build scan indexes")
+			}
+		}
+		set := func(cache, temp, threads int64) error {
+			for _, p := range []string{fmt.Sprintf("cache_size = %d", cache), fmt.Sprintf("temp_store = %d", temp),
+				fmt.Sprintf("threads = %d", threads)} {
+				if _, err := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA `+p); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		// temp_store 1 is FILE; threads counts the helpers beside the
+		// connection's own.
+		if err := set(-65536, 1, int64(min(runtime.GOMAXPROCS(0), 4)-1)); err != nil {
+			return db.wrap(err, "build scan indexes")
+		}
+		defer set(cache, temp, threads)
+	}
+	for _, def := range defs {
+		if _, err := conn.ExecContext(ctx, def); err != nil {
+			return db.wrap(err, "build scan indexes")
+		}
+	}
+	return nil
+}
+
+// quoteIdent quotes an SQL identifier.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

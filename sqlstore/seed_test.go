@@ -3,7 +3,9 @@ package sqlstore_test
 import (
 	"encoding/binary"
 	"fmt"
+	"reflect"
 	"testing"
+	"time"
 
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/sqlstore"
@@ -118,4 +120,131 @@ func BenchmarkSeedPersons10k(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(next), "ns/person")
+}
+
+// TestSeedVenues: seeded venues take the ids the store hands out next, in
+// order, and read back as created; CreateVenue carries on after them.
+func TestSeedVenues(t *testing.T) {
+	db := storetest.MustOpenDB(t)
+	mustVenue(t, db, newVenue("first", healthcode.VenueMall, "330106", 0))
+	venues := []*healthcode.Venue{
+		newVenue("b", healthcode.VenueSchool, "330106", 0),
+		newVenue("c", healthcode.VenueRailway, "330108", 0),
+		newVenue("d", healthcode.VenueCommunity, "330110", 0),
+	}
+	for _, v := range venues {
+		v.CreatedAt = t0
+	}
+	if err := db.SeedVenues(ctx, venues); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range venues {
+		if want := fmt.Sprintf("V%06d", i+2); v.ID != want || !v.CreatedAt.Equal(us(t0)) || !v.UpdatedAt.Equal(us(t0)) {
+			t.Errorf("venue %d: id %s, created %v, updated %v; want %s", i, v.ID, v.CreatedAt, v.UpdatedAt, want)
+		}
+		got, err := db.FindVenue(ctx, v.ID)
+		if err != nil || !reflect.DeepEqual(got, v) {
+			t.Errorf("venue %s reads back as %+v, %v; seeded %+v", v.ID, got, err, v)
+		}
+	}
+	if v := mustVenue(t, db, newVenue("e", healthcode.VenueMall, "330106", 0)); v.ID != "V000005" {
+		t.Errorf("a venue created after the seeded ones got %s, want V000005", v.ID)
+	}
+	bad := []*healthcode.Venue{newVenue("f", healthcode.VenueMall, "330106", 0), newVenue("", healthcode.VenueMall, "330106", 0)}
+	wantCode(t, db.SeedVenues(ctx, bad), healthcode.EINVALID)
+	if vs, err := db.ListVenues(ctx, healthcode.VenueFilter{}); err != nil || len(vs) != 5 {
+		t.Errorf("%d venues after a refused seed, %v; want 5", len(vs), err)
+	}
+}
+
+// TestSeedScans: seeded scans read back as RecordScans would have stored
+// them, and the presences seeded count towards occupancy.
+func TestSeedScans(t *testing.T) {
+	db := storetest.MustOpenDB(t)
+	v := mustVenue(t, db, newVenue("a", healthcode.VenueMall, "330106", 0))
+	now := t0.Add(3 * time.Hour)
+	seeded := []sqlstore.SeedScan{
+		{VenueID: v.ID, Direction: healthcode.DirectionIn, Subject: []byte("ann"), PersonID: 1, Colour: healthcode.Green, At: t0},
+		{VenueID: v.ID, Direction: healthcode.DirectionIn, Subject: []byte("bob"), PersonID: 2, Colour: healthcode.Yellow, At: t0.Add(time.Minute)},
+		{VenueID: v.ID, Direction: healthcode.DirectionOut, Subject: []byte("ann"), PersonID: 1, Colour: healthcode.Green, At: t0.Add(time.Hour)},
+	}
+	inside := []sqlstore.SeedPresence{{VenueID: v.ID, Subject: []byte("bob"), EnteredAt: t0.Add(time.Minute)}}
+	const region = "CN-33'0100" // quoted, not spliced into the statement
+	if err := db.SeedScans(ctx, region, now, seeded, inside); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.VenueScans(ctx, v.ID, healthcode.ScanWindow{From: t0.Add(-time.Hour), To: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(seeded) {
+		t.Fatalf("%d scans read, %d seeded", len(got), len(seeded))
+	}
+	for i, s := range seeded {
+		want := &healthcode.Scan{ID: got[i].ID, VenueID: v.ID, Source: healthcode.ScanOnline, Direction: s.Direction, Region: region,
+			Subject: s.Subject, PersonID: s.PersonID, Colour: s.Colour, Verdict: healthcode.VerdictPass, At: us(s.At), ReceivedAt: us(now)}
+		if !reflect.DeepEqual(got[i], want) {
+			t.Errorf("scan %d reads back as %+v, want %+v", i, got[i], want)
+		}
+	}
+	if n := occupancy(t, db, v.ID, now); n != 1 {
+		t.Errorf("occupancy %d after seeding one person inside, want 1", n)
+	}
+	// RecordScans carries on from the seeded log: bob leaves.
+	record(t, db, now, &healthcode.Scan{VenueID: v.ID, Source: healthcode.ScanOnline, Direction: healthcode.DirectionOut,
+		Region: region, Subject: []byte("bob"), PersonID: 2, Verdict: healthcode.VerdictPass, At: now})
+	if n := occupancy(t, db, v.ID, now); n != 0 {
+		t.Errorf("occupancy %d after the seeded person left, want 0", n)
+	}
+}
+
+// scanIndexCount counts the indexes of the scan log but its primary key.
+func scanIndexCount(t *testing.T, db *sqlstore.DB) int {
+	t.Helper()
+	q := `SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'scans' AND sql IS NOT NULL`
+	if storetest.Backend() == "postgres" {
+		q = `SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'scans' AND indexname <> 'scans_pkey'`
+	}
+	var n int
+	if err := db.SQL().QueryRowContext(ctx, q).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestDeferScanIndexes: an empty log's indexes (but the unique one) are
+// dropped for seeding and built again as they were; a log holding scans
+// keeps them.
+func TestDeferScanIndexes(t *testing.T) {
+	db := storetest.MustOpenDB(t)
+	v := mustVenue(t, db, newVenue("a", healthcode.VenueMall, "330106", 0))
+	before := scanIndexCount(t, db)
+	rebuild, err := db.DeferScanIndexes(ctx)
+	if err != nil || rebuild == nil {
+		t.Fatalf("defer on an empty log: %v, rebuild %v", err, rebuild != nil)
+	}
+	if n := scanIndexCount(t, db); n != 1 {
+		t.Errorf("%d indexes while seeding, want the unique one only", n)
+	}
+	var scans []sqlstore.SeedScan
+	for i := range 1500 {
+		scans = append(scans, sqlstore.SeedScan{VenueID: v.ID, Direction: healthcode.DirectionIn, Subject: []byte{byte(i), byte(i >> 8)},
+			PersonID: int64(i + 1), At: t0.Add(time.Duration(i) * time.Second)})
+	}
+	if err := db.SeedScans(ctx, homeRegion, t0.Add(time.Hour), scans, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := scanIndexCount(t, db); n != before || before != 3 {
+		t.Errorf("%d indexes after the rebuild, %d before", n, before)
+	}
+	got, err := db.VenueScans(ctx, v.ID, healthcode.ScanWindow{From: t0.Add(100 * time.Second), To: t0.Add(200 * time.Second)})
+	if err != nil || len(got) != 100 {
+		t.Errorf("%d scans in a window of 100, %v", len(got), err)
+	}
+	if rebuild, err := db.DeferScanIndexes(ctx); err != nil || rebuild != nil || scanIndexCount(t, db) != 3 {
+		t.Errorf("defer on a log with scans: %v, rebuild %v; want the indexes kept", err, rebuild != nil)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/healthcode/healthcode"
@@ -19,13 +20,21 @@ func init() { commands["gen"] = runGen }
 
 const genUsage = `Usage: healthcode gen --persons N [--seed S] [--out DIR] [--data DIR|--db URL] [--region CN-330100]
        [--risk-share 0.1] [--risk-division 310104] [--tests-per-person 0] [--records] [--at RFC3339]
+       [--venues N] [--scans N] [--scan-days 30] [--scans-csv=false]
 
 Builds a synthetic city, the same for the same seed and --at. --out writes the
 import files (tests.csv, vaccinations.csv, cases.csv, contacts.csv,
 quarantines.csv, travel.csv, persons.csv, venues.csv, scans.csv,
 risk-areas.json); --data or --db registers the persons in a store (profile,
-first declaration, status), and --records stores their records and the risk
-areas too.
+first declaration, status) with the venues and the scan log, and --records
+stores their records and the risk areas too.
+
+The scans are stays over the --scan-days before --at: an in scan and, for
+most, an out scan after a stay typical of the venue's kind, people going
+back to a few favourite venues, a few venues busy and most quiet. The
+tracing benchmarks' city:
+
+    healthcode gen --persons 1000000 --venues 20000 --scans 10000000 --data DIR
 `
 
 func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -41,6 +50,10 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	testsPer := fs.Int("tests-per-person", 0, "exactly this many tests per person; 0 for the realistic mix")
 	records := fs.Bool("records", false, "with --data/--db: store the records and risk areas too")
 	atFlag := fs.String("at", "", "the city's present (RFC 3339); default the start of today in China")
+	venues := envInt(fs, "venues", "HEALTHCODE_GEN_VENUES", 0, "number of venues; 0 for one per 50 persons, at least 20")
+	scans := envInt(fs, "scans", "HEALTHCODE_GEN_SCANS", 0, "number of scans of all persons together; 0 for 3 per 2 persons")
+	scanDays := envInt(fs, "scan-days", "HEALTHCODE_GEN_SCAN_DAYS", 30, "days before --at the scans spread over")
+	scansCSV := envBool(fs, "scans-csv", "HEALTHCODE_GEN_SCANS_CSV", true, "with --out: write the scans to scans.csv (false: its header only)")
 	if _, err := parseAnywhere(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -57,13 +70,17 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "gen: nothing to do: give --out DIR, --data DIR or --db URL")
 		return 2
 	}
+	if *scanDays < 1 {
+		fmt.Fprintln(stderr, "gen: --scan-days: must be between 1 and 366")
+		return 2
+	}
 	now, err := genNow(*atFlag)
 	if err != nil {
 		fmt.Fprintln(stderr, "gen: --at:", err)
 		return 2
 	}
 	city, err := gen.NewCity(gen.Config{Persons: *persons, Seed: *seed, Region: *region, RiskShare: *riskShare,
-		RiskDivision: *riskDivision, TestsPerPerson: *testsPer, Now: now})
+		RiskDivision: *riskDivision, TestsPerPerson: *testsPer, Now: now, Venues: *venues, Scans: *scans, ScanDays: *scanDays})
 	if err != nil {
 		fmt.Fprintln(stderr, "gen:", flagErrors(err))
 		return 2
@@ -75,6 +92,7 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "gen:", err)
 			return 1
 		}
+		opts.Files.NoScans = !*scansCSV
 	}
 	if store {
 		db, _, err := openStore(ctx, sf)
@@ -97,13 +115,35 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				}
 			}
 		}
-		opts.Store, opts.Batch = db, 20000
+		// 10,000 persons a transaction, with their scans (100,000 in the
+		// tracing benchmarks' city): 20,000 seeded no faster and held
+		// 140 MiB more at once.
+		opts.Store, opts.Batch = db, 10000
+		opts.Indexing = func() {
+			fmt.Fprintln(stderr, "gen: scans stored; building the scan log's indexes")
+			// The batches are garbage now: give their memory back before
+			// SQLite sorts.
+			debug.FreeOSMemory()
+		}
 	}
 	bar := progressbar.NewOptions(*persons, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("persons"),
 		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("persons"),
 		progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }))
 	last := 0
 	opts.Progress = func(done int) { bar.Add(done - last); last = done }
+	// Once the persons are in, the scans go in: a bar of their own.
+	var scanBar *progressbar.ProgressBar
+	var lastScans int64
+	opts.ScanProgress = func(done int64) {
+		if scanBar == nil {
+			scanBar = progressbar.NewOptions64(int64(city.Config().Scans), progressbar.OptionSetWriter(stderr),
+				progressbar.OptionSetDescription("scans"), progressbar.OptionShowCount(), progressbar.OptionShowIts(),
+				progressbar.OptionSetItsString("scans"), progressbar.OptionThrottle(200*time.Millisecond),
+				progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }))
+		}
+		scanBar.Add64(done - lastScans)
+		lastScans = done
+	}
 
 	start := time.Now()
 	sum, err := gen.Run(ctx, city, opts)
@@ -128,7 +168,9 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		args2 = append(args2, "out", *out)
 	}
 	if store {
-		args2 = append(args2, "seeding", sum.Seeding.Round(time.Millisecond), "green", sum.Colours[0], "yellow", sum.Colours[1], "red", sum.Colours[2])
+		args2 = append(args2, "venues", sum.Venues, "scans", sum.Scans, "seeding", sum.Seeding.Round(time.Millisecond),
+			"scan_seeding", sum.ScanSeeding.Round(time.Millisecond), "indexing", sum.Indexing.Round(time.Millisecond),
+			"green", sum.Colours[0], "yellow", sum.Colours[1], "red", sum.Colours[2])
 	}
 	logger.Info("city generated", args2...)
 	return 0
@@ -159,7 +201,7 @@ func flagErrors(err error) string {
 		return healthcode.ErrorMessage(err)
 	}
 	msg := ""
-	for _, k := range []string{"persons", "region", "risk-share", "risk-division", "tests-per-person", "now"} {
+	for _, k := range []string{"persons", "region", "risk-share", "risk-division", "tests-per-person", "venues", "scans", "scan-days", "now"} {
 		if v, ok := fields[k]; ok {
 			if msg != "" {
 				msg += "; "
