@@ -201,7 +201,6 @@ func (s *TraceService) resolve(ctx context.Context, c healthcode.TraceCase, rule
 		to = now
 	}
 	if from.IsZero() {
-		onset := now
 		key, err := s.Store.PersonKey(ctx, id)
 		if err != nil {
 			return person, from, to, err
@@ -210,8 +209,7 @@ func (s *TraceService) resolve(ctx context.Context, c healthcode.TraceCase, rule
 		if err != nil {
 			return person, from, to, err
 		}
-		onset = onsetOf(f, now)
-		from = onset.Add(-rules.InfectiousBefore)
+		from = onsetOf(f, now).Add(-rules.InfectiousBefore)
 	}
 	return person, from, to, nil
 }

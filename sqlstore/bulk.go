@@ -146,14 +146,7 @@ func (db *DB) takeIDs(ctx context.Context, tx *sql.Tx, now time.Time, limit int,
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	list := make([]byte, 0, len(ids)*8)
-	for i, id := range ids {
-		if i > 0 {
-			list = append(list, ',')
-		}
-		list = strconv.AppendInt(list, id, 10)
-	}
-	return ids, string(list), marked, nil
+	return ids, joinIDs(ids), marked, nil
 }
 
 // readStatuses reads (PostgreSQL: and locks) the stored statuses of the
@@ -264,6 +257,18 @@ func (db *DB) idsArg(list string) string {
 		return "{" + list + "}"
 	}
 	return "[" + list + "]"
+}
+
+// joinIDs is ids as an SQL list ("1,2,3"), for idsArg.
+func joinIDs(ids []int64) string {
+	b := make([]byte, 0, len(ids)*8)
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(b)
 }
 
 // idList is the chunk's person ids as an SQL list literal (integers from

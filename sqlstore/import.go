@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -446,23 +445,9 @@ func (imp *importer) relink(ctx context.Context) error {
 			return imp.db.wrap(err, "import: lock profiles")
 		}
 	}
-	rows, err := imp.tx.QueryContext(ctx, `SELECT person_id, person_key FROM profiles WHERE linked_at >= $1`,
-		imp.started.Add(-relinkMargin).UnixMicro())
-	if err != nil {
-		return imp.db.wrap(err, "import: changed profiles")
-	}
 	changed := map[string]int64{}
-	for rows.Next() {
-		var id int64
-		var key []byte
-		if err := rows.Scan(&id, &key); err != nil {
-			rows.Close()
-			return imp.db.wrap(err, "import: changed profiles")
-		}
-		changed[string(key)] = id
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	if err := scanPeople(imp.tx.QueryContext(ctx, `SELECT person_key, person_id FROM profiles WHERE linked_at >= $1`,
+		imp.started.Add(-relinkMargin).UnixMicro()))(changed); err != nil {
 		return imp.db.wrap(err, "import: changed profiles")
 	}
 	for key, id := range changed {
@@ -537,16 +522,7 @@ func (imp *importer) markPeople(ctx context.Context, at time.Time, ids []int64) 
 		ids = ids[len(chunk):]
 		var err error
 		if imp.db.dialect.Name == "sqlite" {
-			list := make([]byte, 0, len(chunk)*8+2)
-			list = append(list, '[')
-			for i, id := range chunk {
-				if i > 0 {
-					list = append(list, ',')
-				}
-				list = strconv.AppendInt(list, id, 10)
-			}
-			list = append(list, ']')
-			_, err = markDue(ctx, imp.tx, at, `SELECT value AS person_id FROM json_each($2)`, string(list))
+			_, err = markDue(ctx, imp.tx, at, `SELECT value AS person_id FROM json_each($2)`, imp.db.idsArg(joinIDs(chunk)))
 		} else {
 			_, err = markDue(ctx, imp.tx, at, `SELECT unnest(CAST($2 AS BIGINT[])) AS person_id`, chunk)
 		}

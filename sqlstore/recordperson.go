@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"strconv"
 	"strings"
 )
 
@@ -142,15 +141,8 @@ func (db *DB) PersonKeys(ctx context.Context, ids []int64) (map[int64][]byte, er
 	for len(ids) > 0 {
 		chunk := ids[:min(batch, len(ids))]
 		ids = ids[len(chunk):]
-		list := make([]byte, 0, len(chunk)*8)
-		for i, id := range chunk {
-			if i > 0 {
-				list = append(list, ',')
-			}
-			list = strconv.AppendInt(list, id, 10)
-		}
 		rows, err := db.db.QueryContext(ctx, `SELECT person_id, person_key FROM profiles WHERE person_id `+db.inIDs(1),
-			db.idsArg(string(list)))
+			db.idsArg(joinIDs(chunk)))
 		if err != nil {
 			return nil, db.wrap(err, "person keys")
 		}
