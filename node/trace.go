@@ -121,11 +121,6 @@ func (s *TraceService) logger() *slog.Logger {
 	return s.Logger
 }
 
-// stayLookback is how far before a venue window others' scans are read:
-// a stay that began earlier (an in scan before the window, its out inside
-// it) must be seen whole.
-const stayLookback = 24 * time.Hour
-
 // TraceProgress is told how many cases are traced so far.
 type TraceProgress func(done, total int)
 
@@ -229,25 +224,27 @@ func onsetOf(f *healthcode.Facts, now time.Time) time.Time {
 	return now
 }
 
-// visitsOf returns a person's stays that began in [from, to).
+// visitsOf returns a person's stays that began in [from, to), each whole:
+// the scans up to tracing.Reach after to end the last ones.
 func (s *TraceService) visitsOf(ctx context.Context, p healthcode.VisitPerson, from, to time.Time, rules *healthcode.TraceRules) ([]healthcode.Visit, error) {
-	points, err := s.Store.ScanPointsOf(ctx, p, from, to)
+	points, err := s.Store.ScanPointsOf(ctx, p, from, to.Add(tracing.Reach(rules)))
 	if err != nil {
 		return nil, err
 	}
-	return tracing.Stays(points, rules), nil
+	return slices.DeleteFunc(tracing.Stays(points, rules), func(v healthcode.Visit) bool { return !v.From.Before(to) }), nil
 }
 
 // visitsAround returns everybody's stays at the venues of visits, near
-// enough in time to matter.
+// enough in time to matter, each whole: a stay meeting the widened visit
+// began at most tracing.Reach before it and ended at most Reach after.
 func (s *TraceService) visitsAround(ctx context.Context, visits []healthcode.Visit, rules *healthcode.TraceRules) ([]healthcode.Visit, error) {
 	if len(visits) == 0 {
 		return nil, nil
 	}
+	reach := rules.CompanionWindow + tracing.Reach(rules)
 	windows := make([]healthcode.VenueWindow, 0, len(visits))
 	for _, v := range visits {
-		windows = append(windows, healthcode.VenueWindow{VenueID: v.VenueID,
-			From: v.From.Add(-rules.CompanionWindow - stayLookback), To: v.To.Add(rules.CompanionWindow)})
+		windows = append(windows, healthcode.VenueWindow{VenueID: v.VenueID, From: v.From.Add(-reach), To: v.To.Add(reach)})
 	}
 	points, err := s.Store.ScanPointsAtMany(ctx, windows)
 	if err != nil {

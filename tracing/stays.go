@@ -8,14 +8,34 @@ import (
 	"github.com/healthcode/healthcode"
 )
 
+// MaxStay is the longest stay an out scan can close: nobody stays at one
+// venue for over a day without scanning again. Bounding it lets a trace
+// read a bounded span of the scan log around each window (see Reach).
+const MaxStay = 24 * time.Hour
+
+// Reach is the longest any stay lasts under rules: MaxStay, or a longer
+// default stay. The stays that meet a span of time all began within Reach
+// before it, and Stays sees each whole from the scans of the span widened
+// by Reach on both sides.
+func Reach(rules *healthcode.TraceRules) time.Duration {
+	rules = rulesOrDefault(rules)
+	reach := max(MaxStay, rules.DefaultStayOther)
+	for _, d := range rules.DefaultStay {
+		reach = max(reach, d)
+	}
+	return reach
+}
+
 // Stays turns passed scans, of one person or of many, into stays: the
 // visits the exposure rules compare. The scans may come in any order and
 // mix people and venues; nil rules are DefaultRules.
 //
 // Per person (VisitPerson.Key) and venue, in time order:
 //   - an in scan opens a stay;
-//   - the person's next out scan at that venue closes it, however long
-//     after, because an out scan is the only sure sign of leaving;
+//   - the person's next out scan at that venue closes it, up to MaxStay
+//     later, because an out scan is the only sure sign of leaving;
+//   - an out scan later than that is a forgotten stay's, not this one's
+//     end: the stay lasts the default stay as if it had none;
 //   - an in scan with no out scan before the person's next in scan there
 //     (or none at all) lasts the venue kind's default stay and is marked
 //     Estimated; it ends at that next in scan at the latest, since the
@@ -74,9 +94,11 @@ func Stays(points []healthcode.ScanPoint, rules *healthcode.TraceRules) []health
 			}
 			open = i
 		case healthcode.DirectionOut:
-			if open >= 0 {
+			if open >= 0 && p.At.Sub(points[open].At) <= MaxStay {
 				visits = append(visits, visitOf(&points[open], p.At, false))
 				open = -1
+			} else if open >= 0 {
+				closeEstimated(time.Time{}, false)
 			}
 		}
 	}

@@ -76,6 +76,10 @@ func TestStays(t *testing.T) {
 			out("a", "V1", sup, clock(9, 0)), in("a", "V1", sup, clock(10, 0)), out("a", "V1", sup, clock(10, 30)),
 			out("a", "V1", sup, clock(10, 45)), out("b", "V1", sup, clock(10, 0)),
 		}, nil, []string{"a@V1 10:00–10:30"}},
+		{"an out over a day later does not end the stay", []healthcode.ScanPoint{
+			in("a", "V1", com, clock(20, 0)), out("a", "V1", com, clock(44, 1)),
+			in("b", "V1", com, clock(20, 0)), out("b", "V1", com, clock(44, 0)),
+		}, nil, []string{"a@V1 20:00–08:00+1d~", "b@V1 20:00–20:00+1d"}},
 		{"stays crossing midnight", []healthcode.ScanPoint{
 			in("a", "V1", sup, clock(23, 30)), out("a", "V1", sup, clock(24, 45)),
 			in("b", "V2", com, clock(20, 0)),
@@ -167,5 +171,26 @@ func TestDefaultRules(t *testing.T) {
 	r.AllCloseKinds[0] = "x"
 	if d := DefaultRules(); d.DefaultStay[healthcode.VenuePharmacy] != 15*time.Minute || d.AllCloseKinds[0] != healthcode.VenuePharmacy {
 		t.Error("DefaultRules shares its map or list")
+	}
+}
+
+func TestReach(t *testing.T) {
+	long := DefaultRules()
+	long.DefaultStay = map[string]time.Duration{healthcode.VenueCommunity: 48 * time.Hour}
+	other := DefaultRules()
+	other.DefaultStayOther = 30 * time.Hour
+	tests := []struct {
+		name  string
+		rules *healthcode.TraceRules
+		want  time.Duration
+	}{
+		{"national rules: an out scan's day", nil, MaxStay},
+		{"a longer default stay", &long, 48 * time.Hour},
+		{"a longer default for other kinds", &other, 30 * time.Hour},
+	}
+	for _, tt := range tests {
+		if got := Reach(tt.rules); got != tt.want {
+			t.Errorf("%s: Reach = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }
