@@ -36,6 +36,16 @@ func (t IDType) Valid() bool {
 	return false
 }
 
+// Identity is who a person is on their document, the part of the profile
+// a listing of many people names them by; plain in memory only, shown
+// masked.
+type Identity struct {
+	PersonID int64
+	Name     string
+	IDType   IDType
+	IDNumber string
+}
+
 // Profile holds the personal data elements of GB/T 38962. IDNumber is plain
 // text in memory only: the store keeps it encrypted and finds it by a keyed
 // hash (PersonKey).

@@ -41,6 +41,9 @@ type PersonStore interface {
 	// unique across people: ECONFLICT when another person holds it.
 	SaveProfile(ctx context.Context, p *Profile) error
 	FindProfile(ctx context.Context, personID int64) (*Profile, error)
+	// Identities returns the name and document of each of personIDs that
+	// has a profile; the others are missing from the map.
+	Identities(ctx context.Context, personIDs []int64) (map[int64]Identity, error)
 	// PersonKey returns the keyed hash that records use to name the person,
 	// ENOTFOUND when the person has no profile yet.
 	PersonKey(ctx context.Context, personID int64) ([]byte, error)

@@ -130,6 +130,27 @@ type Trace struct {
 	Error      string    `json:"error,omitempty"`
 }
 
+// TraceReport is a trace as staff read it: the findings and, for display,
+// who the people of this region listed are and what the venues are
+// called. Visitors from other regions stay region and pseudonym: their
+// names are their region's.
+type TraceReport struct {
+	*Trace
+	// People holds each listed person of this region who has a profile,
+	// masked, by person id.
+	People map[int64]MaskedPerson
+	// VenueNames holds the name of each venue listed, by id.
+	VenueNames map[string]string
+}
+
+// MaskedPerson is a person as a staff listing shows them: masked name and
+// document number (idnum.MaskName, idnum.MaskID), never the plain ones.
+type MaskedPerson struct {
+	Name     string
+	IDType   IDType
+	IDNumber string
+}
+
 // VenueWindow is a venue and a span of time, to read its scans.
 type VenueWindow struct {
 	VenueID  string
@@ -158,8 +179,14 @@ type TraceService interface {
 	// StartTrace stores a trace of cases and runs it in the background;
 	// the returned trace has its id and state.
 	StartTrace(ctx context.Context, cases []TraceCase) (*Trace, error)
-	// FindTrace returns a trace with its findings so far.
+	// FindTrace returns a trace with its findings so far, for internal
+	// use: it checks no caller and records no read.
 	FindTrace(ctx context.Context, id int64) (*Trace, error)
+	// ReadTrace returns a trace as health staff read it, with the masked
+	// identities and venue names to show it by. The caller states a
+	// purpose, and the read is in the access log of every person of this
+	// region it lists (the exposed and the cases).
+	ReadTrace(ctx context.Context, caller *Caller, id int64, purpose string) (*TraceReport, error)
 	// ApplyTrace turns a finished trace's findings into contacts records
 	// and re-evaluates those people; applying twice changes nothing.
 	ApplyTrace(ctx context.Context, id int64) (*ImportSummary, error)

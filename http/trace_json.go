@@ -8,7 +8,9 @@ import (
 )
 
 // traceJSON is a trace on the wire. People are named by their person id
-// when of this region, else by region and pseudonym; never by document.
+// when of this region, else by region and pseudonym; a read (ReadTrace)
+// adds the masked name and document number of the people of this region
+// and the venues' names, never the plain ones.
 type traceJSON struct {
 	ID         int64          `json:"id"`
 	State      string         `json:"state"`
@@ -26,11 +28,15 @@ type personRefJSON struct {
 	PersonID int64  `json:"person_id,omitempty"`
 	Region   string `json:"region"`
 	Subject  string `json:"subject"` // hex
+	// Masked, for people of this region with a profile.
+	Name     string `json:"name,omitempty"`
+	IDNumber string `json:"id_number,omitempty"`
 }
 
 type visitJSON struct {
 	personRefJSON
 	VenueID   string    `json:"venue_id"`
+	VenueName string    `json:"venue_name,omitempty"`
 	VenueKind string    `json:"venue_kind"`
 	From      time.Time `json:"from"`
 	To        time.Time `json:"to"`
@@ -42,26 +48,40 @@ type exposureJSON struct {
 	Degree     string    `json:"degree"`
 	Case       string    `json:"case"`
 	VenueID    string    `json:"venue_id"`
+	VenueName  string    `json:"venue_name,omitempty"`
 	From       time.Time `json:"from"`
 	To         time.Time `json:"to"`
 	OverlapMin float64   `json:"overlap_minutes"`
 	ExposedAt  time.Time `json:"exposed_at"`
 }
 
-func personRef(p healthcode.VisitPerson) personRefJSON {
-	return personRefJSON{PersonID: p.PersonID, Region: p.Region, Subject: hex.EncodeToString(p.Subject)}
+func personRef(p healthcode.VisitPerson, people map[int64]healthcode.MaskedPerson) personRefJSON {
+	ref := personRefJSON{PersonID: p.PersonID, Region: p.Region, Subject: hex.EncodeToString(p.Subject)}
+	if m, ok := people[p.PersonID]; ok && p.PersonID != 0 {
+		ref.Name, ref.IDNumber = m.Name, m.IDNumber
+	}
+	return ref
 }
 
+// traceResponse is a trace as tracing returns it: no names.
 func traceResponse(t *healthcode.Trace) traceJSON {
+	return traceReportResponse(&healthcode.TraceReport{Trace: t})
+}
+
+// traceReportResponse is a trace as staff read it, with masked names and
+// venue names.
+func traceReportResponse(r *healthcode.TraceReport) traceJSON {
+	t := r.Trace
 	out := traceJSON{ID: t.ID, State: t.State, Cases: len(t.Cases), Unresolved: t.Unresolved, CreatedAt: t.CreatedAt,
 		FinishedAt: t.FinishedAt, AppliedAt: t.AppliedAt, Error: t.Error,
 		Visits: make([]visitJSON, 0, len(t.Visits)), Exposures: make([]exposureJSON, 0, len(t.Exposures))}
 	for _, v := range t.Visits {
-		out.Visits = append(out.Visits, visitJSON{personRef(v.VisitPerson), v.VenueID, v.VenueKind, v.From, v.To, v.Estimated})
+		out.Visits = append(out.Visits, visitJSON{personRef(v.VisitPerson, r.People), v.VenueID, r.VenueNames[v.VenueID],
+			v.VenueKind, v.From, v.To, v.Estimated})
 	}
 	for _, e := range t.Exposures {
-		out.Exposures = append(out.Exposures, exposureJSON{personRef(e.VisitPerson), e.Degree, e.CaseRef, e.VenueID,
-			e.From, e.To, e.Overlap.Minutes(), e.ExposedAt})
+		out.Exposures = append(out.Exposures, exposureJSON{personRef(e.VisitPerson, r.People), e.Degree, e.CaseRef, e.VenueID,
+			r.VenueNames[e.VenueID], e.From, e.To, e.Overlap.Minutes(), e.ExposedAt})
 	}
 	return out
 }
