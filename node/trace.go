@@ -140,6 +140,9 @@ func (s *TraceService) Run(ctx context.Context, cases []healthcode.TraceCase, pr
 		person, from, to, err := s.resolve(ctx, c, &rules, now)
 		if errors.Is(err, errNobody) {
 			t.Unresolved++
+			if progress != nil {
+				progress(i+1, len(cases))
+			}
 			continue
 		} else if err != nil {
 			return nil, err
@@ -225,9 +228,9 @@ func onsetOf(f *healthcode.Facts, now time.Time) time.Time {
 }
 
 // visitsOf returns a person's stays that began in [from, to), each whole:
-// the scans up to tracing.Reach after to end the last ones.
+// the scans up to tracing.LongestReach after to end the last ones.
 func (s *TraceService) visitsOf(ctx context.Context, p healthcode.VisitPerson, from, to time.Time, rules *healthcode.TraceRules) ([]healthcode.Visit, error) {
-	points, err := s.Store.ScanPointsOf(ctx, p, from, to.Add(tracing.Reach(rules)))
+	points, err := s.Store.ScanPointsOf(ctx, p, from, to.Add(tracing.LongestReach(rules)))
 	if err != nil {
 		return nil, err
 	}
@@ -236,14 +239,16 @@ func (s *TraceService) visitsOf(ctx context.Context, p healthcode.VisitPerson, f
 
 // visitsAround returns everybody's stays at the venues of visits, near
 // enough in time to matter, each whole: a stay meeting the widened visit
-// began at most tracing.Reach before it and ended at most Reach after.
+// began at most the venue kind's tracing.Reach before it and ended at most
+// Reach after. A railway station's window spans hours; a compound's, two
+// days.
 func (s *TraceService) visitsAround(ctx context.Context, visits []healthcode.Visit, rules *healthcode.TraceRules) ([]healthcode.Visit, error) {
 	if len(visits) == 0 {
 		return nil, nil
 	}
-	reach := rules.CompanionWindow + tracing.Reach(rules)
 	windows := make([]healthcode.VenueWindow, 0, len(visits))
 	for _, v := range visits {
+		reach := rules.CompanionWindow + tracing.Reach(rules, v.VenueKind)
 		windows = append(windows, healthcode.VenueWindow{VenueID: v.VenueID, From: v.From.Add(-reach), To: v.To.Add(reach)})
 	}
 	points, err := s.Store.ScanPointsAtMany(ctx, windows)

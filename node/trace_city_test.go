@@ -24,7 +24,8 @@ import (
 // national rules and with wider ones and a second round. The city's
 // stays cross midnight (compounds overnight, night shifts) and a fifth
 // have no out scan; scans added by hand near the cases give stays whose
-// out came over a day later, outs with no in and doubled ins.
+// out came later than the kind's longest stay, outs with no in and
+// doubled ins.
 func TestTraceMatchesReferenceOnACity(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.MustOpenDB(t)
@@ -131,8 +132,9 @@ func TestTraceMatchesReferenceOnACity(t *testing.T) {
 var cst = time.FixedZone("CST", 8*3600)
 
 // addOddScans logs, around each of the cases' visits, what a generated
-// city lacks: an in whose out came over a day later (the out does not end
-// it), an out with no in, and an in scanned twice, each by someone else.
+// city lacks: an in whose out came later than the venue kind's longest
+// stay (the out does not end it), an out with no in, and an in scanned
+// twice, each by someone else.
 func addOddScans(t *testing.T, db *sqlstore.DB, visits []healthcode.Visit, cases map[string]healthcode.VisitPerson) {
 	t.Helper()
 	ctx := context.Background()
@@ -156,8 +158,9 @@ func addOddScans(t *testing.T, db *sqlstore.DB, visits []healthcode.Visit, cases
 			}
 			switch kind {
 			case 0:
-				scan(healthcode.DirectionIn, v.From.Add(-20*time.Minute))
-				scan(healthcode.DirectionOut, v.From.Add(24*time.Hour+time.Minute))
+				in := v.From.Add(-20 * time.Minute)
+				scan(healthcode.DirectionIn, in)
+				scan(healthcode.DirectionOut, in.Add(tracing.MaxStay(v.VenueKind)+time.Minute))
 			case 1:
 				scan(healthcode.DirectionOut, v.From.Add(10*time.Minute))
 			case 2:

@@ -8,20 +8,28 @@ import (
 	"github.com/healthcode/healthcode"
 )
 
-// MaxStay is the longest stay an out scan can close: nobody stays at one
-// venue for over a day without scanning again. Bounding it lets a trace
-// read a bounded span of the scan log around each window (see Reach).
-const MaxStay = 24 * time.Hour
+// MaxStay is the longest stay an out scan can close at a venue of kind:
+// the longest anyone counts as inside it for its occupancy
+// (healthcode.DefaultMaxStay: a day in a residential compound, two hours
+// in a pharmacy). An out scan later than that ends a forgotten stay, not
+// this one. Bounding stays lets a trace read a bounded span of the scan
+// log around each window (see Reach).
+func MaxStay(kind string) time.Duration { return healthcode.DefaultMaxStay(kind) }
 
-// Reach is the longest any stay lasts under rules: MaxStay, or a longer
-// default stay. The stays that meet a span of time all began within Reach
-// before it, and Stays sees each whole from the scans of the span widened
-// by Reach on both sides.
-func Reach(rules *healthcode.TraceRules) time.Duration {
-	rules = rulesOrDefault(rules)
-	reach := max(MaxStay, rules.DefaultStayOther)
-	for _, d := range rules.DefaultStay {
-		reach = max(reach, d)
+// Reach is the longest any stay at a venue of kind lasts under rules: its
+// MaxStay, or a longer default stay. The stays there that meet a span of
+// time all began within Reach before it, and Stays sees each whole from
+// the scans of the span widened by Reach on both sides.
+func Reach(rules *healthcode.TraceRules, kind string) time.Duration {
+	return max(MaxStay(kind), defaultStay(rulesOrDefault(rules), kind))
+}
+
+// LongestReach is the longest Reach of any kind, for reading one person's
+// scans at venues of every kind.
+func LongestReach(rules *healthcode.TraceRules) time.Duration {
+	reach := Reach(rules, "") // any kind not named: the default stay for others
+	for _, kind := range healthcode.VenueKinds {
+		reach = max(reach, Reach(rules, kind))
 	}
 	return reach
 }
@@ -32,10 +40,11 @@ func Reach(rules *healthcode.TraceRules) time.Duration {
 //
 // Per person (VisitPerson.Key) and venue, in time order:
 //   - an in scan opens a stay;
-//   - the person's next out scan at that venue closes it, up to MaxStay
-//     later, because an out scan is the only sure sign of leaving;
-//   - an out scan later than that is a forgotten stay's, not this one's
-//     end: the stay lasts the default stay as if it had none;
+//   - the person's next out scan at that venue closes it, up to the
+//     kind's MaxStay later, because an out scan is the only sure sign of
+//     leaving;
+//   - an out scan later than that is a forgotten stay's end, not this
+//     one's: the stay lasts the default stay as if it had none;
 //   - an in scan with no out scan before the person's next in scan there
 //     (or none at all) lasts the venue kind's default stay and is marked
 //     Estimated; it ends at that next in scan at the latest, since the
@@ -94,7 +103,7 @@ func Stays(points []healthcode.ScanPoint, rules *healthcode.TraceRules) []health
 			}
 			open = i
 		case healthcode.DirectionOut:
-			if open >= 0 && p.At.Sub(points[open].At) <= MaxStay {
+			if open >= 0 && p.At.Sub(points[open].At) <= MaxStay(points[open].VenueKind) {
 				visits = append(visits, visitOf(&points[open], p.At, false))
 				open = -1
 			} else if open >= 0 {

@@ -76,10 +76,12 @@ func TestStays(t *testing.T) {
 			out("a", "V1", sup, clock(9, 0)), in("a", "V1", sup, clock(10, 0)), out("a", "V1", sup, clock(10, 30)),
 			out("a", "V1", sup, clock(10, 45)), out("b", "V1", sup, clock(10, 0)),
 		}, nil, []string{"a@V1 10:00–10:30"}},
-		{"an out over a day later does not end the stay", []healthcode.ScanPoint{
+		{"an out later than the kind's longest stay does not end the stay", []healthcode.ScanPoint{
 			in("a", "V1", com, clock(20, 0)), out("a", "V1", com, clock(44, 1)),
 			in("b", "V1", com, clock(20, 0)), out("b", "V1", com, clock(44, 0)),
-		}, nil, []string{"a@V1 20:00–08:00+1d~", "b@V1 20:00–20:00+1d"}},
+			in("c", "V2", ph, clock(10, 0)), out("c", "V2", ph, clock(12, 1)),
+			in("d", "V2", ph, clock(10, 0)), out("d", "V2", ph, clock(12, 0)),
+		}, nil, []string{"a@V1 20:00–08:00+1d~", "b@V1 20:00–20:00+1d", "c@V2 10:00–10:15~", "d@V2 10:00–12:00"}},
 		{"stays crossing midnight", []healthcode.ScanPoint{
 			in("a", "V1", sup, clock(23, 30)), out("a", "V1", sup, clock(24, 45)),
 			in("b", "V2", com, clock(20, 0)),
@@ -94,9 +96,9 @@ func TestStays(t *testing.T) {
 		{"estimated stay not cut by a later in", []healthcode.ScanPoint{
 			in("a", "V1", sup, clock(10, 0)), in("a", "V1", sup, clock(13, 0)),
 		}, nil, []string{"a@V1 10:00–11:00~", "a@V1 13:00–14:00~"}},
-		{"an out long after closes the stay", []healthcode.ScanPoint{
-			in("a", "V1", ph, clock(10, 0)), out("a", "V1", ph, clock(14, 0)),
-		}, nil, []string{"a@V1 10:00–14:00"}},
+		{"an out long after the default stay closes the stay", []healthcode.ScanPoint{
+			in("a", "V1", ph, clock(10, 0)), out("a", "V1", ph, clock(11, 45)),
+		}, nil, []string{"a@V1 10:00–11:45"}},
 		{"venues are separate", []healthcode.ScanPoint{
 			in("a", "V1", sup, clock(10, 0)), in("a", "V2", ph, clock(10, 5)), out("a", "V1", sup, clock(10, 30)),
 		}, nil, []string{"a@V1 10:00–10:30", "a@V2 10:05–10:20~"}},
@@ -180,17 +182,24 @@ func TestReach(t *testing.T) {
 	other := DefaultRules()
 	other.DefaultStayOther = 30 * time.Hour
 	tests := []struct {
-		name  string
-		rules *healthcode.TraceRules
-		want  time.Duration
+		name    string
+		rules   *healthcode.TraceRules
+		kind    string
+		want    time.Duration
+		longest time.Duration
 	}{
-		{"national rules: an out scan's day", nil, MaxStay},
-		{"a longer default stay", &long, 48 * time.Hour},
-		{"a longer default for other kinds", &other, 30 * time.Hour},
+		{"a compound: a day", nil, healthcode.VenueCommunity, 24 * time.Hour, 24 * time.Hour},
+		{"a pharmacy: two hours", nil, healthcode.VenuePharmacy, 2 * time.Hour, 24 * time.Hour},
+		{"a railway station: four hours", nil, healthcode.VenueRailway, 4 * time.Hour, 24 * time.Hour},
+		{"a longer default stay", &long, healthcode.VenueCommunity, 48 * time.Hour, 48 * time.Hour},
+		{"a longer default for other kinds", &other, "unknown-kind", 30 * time.Hour, 30 * time.Hour},
 	}
 	for _, tt := range tests {
-		if got := Reach(tt.rules); got != tt.want {
+		if got := Reach(tt.rules, tt.kind); got != tt.want {
 			t.Errorf("%s: Reach = %v, want %v", tt.name, got, tt.want)
+		}
+		if got := LongestReach(tt.rules); got != tt.longest {
+			t.Errorf("%s: LongestReach = %v, want %v", tt.name, got, tt.longest)
 		}
 	}
 }

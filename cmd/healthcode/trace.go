@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -67,7 +68,14 @@ func runTrace(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	bar := progressbar.NewOptions(len(cases), progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("tracing cases"),
 		progressbar.OptionShowCount(), progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }))
 	start := time.Now()
-	t, err := tr.Run(ctx, cases, func(done, _ int) { bar.Set(done) })
+	// Each case's own time, from one progress call to the next.
+	perCase := make([]time.Duration, 0, len(cases))
+	last := start
+	t, err := tr.Run(ctx, cases, func(done, _ int) {
+		now := time.Now()
+		perCase, last = append(perCase, now.Sub(last)), now
+		bar.Set(done)
+	})
 	bar.Finish()
 	if err != nil {
 		fmt.Fprintln(stderr, "trace:", err)
@@ -81,6 +89,13 @@ func runTrace(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintf(stdout, "%d cases (%d naming nobody registered here), %d visits: %d close, %d secondary, %d companions in %s\n",
 		len(cases), t.Unresolved, len(t.Visits), byDegree[healthcode.DegreeClose], byDegree[healthcode.DegreeSecondary],
 		byDegree[healthcode.DegreeCompanion], took.Round(time.Millisecond))
+	if len(perCase) > 1 {
+		slices.Sort(perCase)
+		at := func(q float64) time.Duration {
+			return perCase[int(q*float64(len(perCase)-1))].Round(10 * time.Microsecond)
+		}
+		fmt.Fprintf(stdout, "a case took: median %s, p90 %s, p99 %s, slowest %s\n", at(0.5), at(0.9), at(0.99), at(1))
+	}
 	if *out != "" {
 		if err := writeTraceFile(*out, t); err != nil {
 			fmt.Fprintln(stderr, "trace:", err)

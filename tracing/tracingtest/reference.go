@@ -17,7 +17,7 @@ import (
 )
 
 // Stays is tracing.Stays the slow way: for each in scan, the person's
-// next scan at that venue decides: an out up to tracing.MaxStay later
+// next scan at that venue decides: an out up to the kind's tracing.MaxStay later
 // ends the stay; a later out, an in, or nothing, leaves the default stay,
 // cut at that in.
 func Stays(points []healthcode.ScanPoint, rules *healthcode.TraceRules) []healthcode.Visit {
@@ -44,7 +44,7 @@ func Stays(points []healthcode.ScanPoint, rules *healthcode.TraceRules) []health
 			}
 		}
 		v := healthcode.Visit{VisitPerson: p.VisitPerson, VenueID: p.VenueID, VenueKind: p.VenueKind, From: p.At}
-		if next >= 0 && points[next].Direction == healthcode.DirectionOut && points[next].At.Sub(p.At) <= tracing.MaxStay {
+		if next >= 0 && points[next].Direction == healthcode.DirectionOut && points[next].At.Sub(p.At) <= tracing.MaxStay(p.VenueKind) {
 			v.To = points[next].At
 		} else {
 			d, ok := rules.DefaultStay[p.VenueKind]
