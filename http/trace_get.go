@@ -95,8 +95,17 @@ func writeTraceCSV(w http.ResponseWriter, rep *healthcode.TraceReport) {
 		}
 		cw.Write([]string{e.Degree, person, ref.Region, ref.Subject, e.CaseRef, e.VenueID, e.From.Format(time.RFC3339),
 			e.To.Format(time.RFC3339), strconv.FormatFloat(e.Overlap.Minutes(), 'f', 1, 64), e.ExposedAt.Format(time.RFC3339),
-			ref.Name, ref.IDNumber, rep.VenueNames[e.VenueID]})
+			csvText(ref.Name), ref.IDNumber, csvText(rep.VenueNames[e.VenueID])})
 	}
 	cw.Flush()
 	bw.Flush()
+}
+
+// csvText keeps a free-text cell (a name a venue operator typed) from
+// being run as a formula by the spreadsheet the file is opened in.
+func csvText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

@@ -89,7 +89,7 @@ func newTraceView(rep *healthcode.TraceReport) *traceView {
 	t := rep.Trace
 	v := &traceView{ID: t.ID, State: t.State, Error: t.Error, Cases: len(t.Cases), Unresolved: t.Unresolved,
 		Running: t.State == healthcode.JobQueued || t.State == healthcode.JobRunning,
-		Offset:  t.CreatedAt.Format("-07:00"), Created: reportTime(t.CreatedAt), Finished: reportTime(t.FinishedAt), Applied: reportTime(t.AppliedAt)}
+		Offset:  "+08:00", Created: reportTime(t.CreatedAt), Finished: reportTime(t.FinishedAt), Applied: reportTime(t.AppliedAt)}
 	v.Visits = make([]visitRow, len(t.Visits))
 	for i, x := range t.Visits {
 		name, idNumber := reportPerson(rep, x.VisitPerson)
@@ -161,18 +161,22 @@ func reportVenue(rep *healthcode.TraceReport, id string) string {
 	return id
 }
 
-// reportLayout is how the report writes a time, in the time's own offset.
+// reportLayout is how the report writes a time, in reportZone: China
+// Standard Time, the one time of every region (the store keeps UTC).
 const reportLayout = "2006-01-02 15:04"
+
+var reportZone = time.FixedZone("CST", 8*3600)
 
 func reportTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.Format(reportLayout)
+	return t.In(reportZone).Format(reportLayout)
 }
 
 // reportSpan writes a stay; one within a day gives its date once.
 func reportSpan(from, to time.Time) string {
+	from, to = from.In(reportZone), to.In(reportZone)
 	fy, fm, fd := from.Date()
 	ty, tm, td := to.Date()
 	_, fo := from.Zone()

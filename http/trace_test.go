@@ -216,7 +216,7 @@ func TestTraceReportMaskedAndLogged(t *testing.T) {
 		"<th scope=\"row\">李*</th><td>" + idnum.MaskID(liID) + "</td>",     // the case of the visit, masked
 		"<td>CN-110000 abcdef01…</td>",                                     // the visitor
 		"西湖银泰 (" + n.venue.ID + ")",
-		"2026-11-20 01:00–02:00", // the case's stay, in the stored times' offset (UTC)
+		"2026-11-20 09:00–10:00", // the case's stay, in China Standard Time
 		"<td class=\"num\">30</td>",
 		"Companions",
 	} {
@@ -287,5 +287,17 @@ func BenchmarkTraceReportHTML(b *testing.B) {
 	for b.Loop() {
 		w := httptest.NewRecorder()
 		ts.writeTraceHTML(w, httptest.NewRequest("GET", "/", nil), rep)
+	}
+}
+
+// A name typed by a venue operator never runs as a spreadsheet formula.
+func TestCSVText(t *testing.T) {
+	for in, want := range map[string]string{
+		"西湖银泰": "西湖银泰", "": "", "=HYPERLINK(\"x\")": "'=HYPERLINK(\"x\")", "+1": "'+1", "-2": "'-2",
+		"@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx", "a=b": "a=b",
+	} {
+		if got := csvText(in); got != want {
+			t.Errorf("csvText(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

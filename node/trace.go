@@ -38,6 +38,9 @@ type TraceService struct {
 	Logger *slog.Logger
 	// Recompute, when set, evaluates applied contacts at once.
 	Recompute *Recompute
+	// Audit records each read of a trace; when nil, one over the store
+	// (without metrics) does.
+	Audit *Audit
 }
 
 var _ healthcode.TraceService = (*TraceService)(nil)

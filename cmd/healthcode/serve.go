@@ -141,7 +141,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		Logger: logger, Metrics: metrics, Retention: *scanRetention}
 	srv.Venues, srv.Checkpoints, srv.Region = venues, checkpoints, *region
 	srv.Traces = &node.TraceService{Store: db, Region: *region, Rules: policy.TraceRules, Now: time.Now,
-		Logger: logger, Recompute: recompute}
+		Logger: logger, Recompute: recompute, Audit: audit}
 	go checkpoints.RunPurge(ctx, *scanRetention, time.Hour)
 
 	logger.Info("serving", "addr", *addr, "region", *region, "policy", policy.Version)
