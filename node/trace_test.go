@@ -3,6 +3,7 @@ package node_test
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -122,5 +123,80 @@ func TestTraceFindsAndAppliesContacts(t *testing.T) {
 	}
 	if again.Accepted != 0 || again.Duplicate != 2 {
 		t.Errorf("second apply = %+v, want 2 duplicates and nothing stored", again)
+	}
+}
+
+// An outbreak names each exposed person once, with the strongest degree
+// and, among equals, the earliest exposure; two staff applying it at the
+// same moment store each contact once between them.
+func TestTraceOutbreakDedupesAndAppliesOnce(t *testing.T) {
+	e := newCheckpointEnv(t)
+	ctx := context.Background()
+	mall, _ := e.venue(t, healthcode.VenueMall, 0)
+	office, _ := e.venue(t, healthcode.VenueOffice, 0)
+	caseA, _ := e.person(t, 1)
+	caseB, _ := e.person(t, 2)
+	both, _ := e.person(t, 3)  // A's companion, then B's close contact
+	twice, _ := e.person(t, 4) // a companion of A and, later, of B
+	t0 := e.clock.Now().Add(-30 * time.Hour)
+	e.stay(t, caseA, mall.ID, t0, t0.Add(time.Hour))
+	e.stay(t, both, mall.ID, t0.Add(90*time.Minute), t0.Add(100*time.Minute))
+	e.stay(t, twice, mall.ID, t0.Add(70*time.Minute), t0.Add(80*time.Minute))
+	t1 := t0.Add(5 * time.Hour)
+	e.stay(t, caseB, office.ID, t1, t1.Add(3*time.Hour))
+	e.stay(t, both, office.ID, t1.Add(time.Hour), t1.Add(2*time.Hour))
+	e.stay(t, twice, office.ID, t1.Add(3*time.Hour+10*time.Minute), t1.Add(4*time.Hour))
+
+	tr := e.tracer()
+	window := func(n int) healthcode.TraceCase {
+		return healthcode.TraceCase{IDType: healthcode.IDResident, IDNumber: idNumberOf(n), From: t0.Add(-time.Hour), To: e.clock.Now()}
+	}
+	found, err := tr.Run(ctx, []healthcode.TraceCase{window(1), window(2)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[int64]string{}
+	for _, x := range found.Exposures {
+		if _, dup := got[x.PersonID]; dup {
+			t.Errorf("person %d listed twice", x.PersonID)
+		}
+		got[x.PersonID] = fmt.Sprintf("%s at %s by %s", x.Degree, x.ExposedAt.Sub(t0), x.CaseRef)
+	}
+	want := map[int64]string{
+		both:  fmt.Sprintf("close at 6h0m0s by %s", idnum.MaskID(idNumberOf(2))),
+		twice: fmt.Sprintf("companion at 1h10m0s by %s", idnum.MaskID(idNumberOf(1))),
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("exposed = %v, want %v", got, want)
+	}
+
+	found.State, found.FinishedAt = healthcode.JobDone, e.clock.Now()
+	if err := e.db.CreateTrace(ctx, found); err != nil {
+		t.Fatal(err)
+	}
+	// Two staff, a microsecond apart.
+	other := *tr
+	other.Now = func() time.Time { return e.clock.Now().Add(-time.Microsecond) }
+	sums := make([]*healthcode.ImportSummary, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, tr := range []*node.TraceService{tr, &other} {
+		wg.Go(func() { sums[i], errs[i] = tr.ApplyTrace(ctx, found.ID) })
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("concurrent applies: %v, %v", errs[0], errs[1])
+	}
+	var rows int
+	if err := e.db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM contacts`).Scan(&rows); err != nil || rows != 2 {
+		t.Errorf("%d contacts rows (%v), want 2", rows, err)
+	}
+	if stored := sums[0].Accepted + sums[1].Accepted; stored != 2 || sums[0].Duplicate+sums[1].Duplicate != 2 {
+		t.Errorf("concurrent applies: %+v and %+v, want 2 contacts stored between them and 2 duplicates", sums[0], sums[1])
+	}
+	for id, want := range map[int64]healthcode.Colour{both: healthcode.Red, twice: healthcode.Yellow, caseA: healthcode.Green} {
+		if st, err := e.citizens.Status(ctx, id); err != nil || st.Colour != want {
+			t.Errorf("person %d: %+v, %v; want %v", id, st, err, want)
+		}
 	}
 }
