@@ -182,9 +182,11 @@ func (s *TraceService) Run(ctx context.Context, cases []healthcode.TraceCase, pr
 
 var errNobody = errors.New("nobody registered with this document")
 
-// resolve finds the case's person and infectious window: from the policy's
-// span before onset (the latest case record's diagnosis, else the latest
-// positive test's sampling, else now) unless the request names it.
+// resolve finds the case's person and infectious window, where the
+// request leaves it open: from the policy's span before onset (the latest
+// case record's diagnosis, else the latest positive test's sampling, else
+// now) until isolation (the first quarantine starting in the window, else
+// now).
 func (s *TraceService) resolve(ctx context.Context, c healthcode.TraceCase, rules *healthcode.TraceRules, now time.Time) (healthcode.VisitPerson, time.Time, time.Time, error) {
 	id, err := s.Store.FindPersonByIDNumber(ctx, c.IDNumber)
 	if healthcode.ErrorCode(err) == healthcode.ENOTFOUND {
@@ -198,19 +200,22 @@ func (s *TraceService) resolve(ctx context.Context, c healthcode.TraceCase, rule
 	}
 	person := healthcode.VisitPerson{Region: s.Region, Subject: p.Subject, PersonID: id}
 	from, to := c.From, c.To
-	if to.IsZero() {
-		to = now
+	if !from.IsZero() && !to.IsZero() {
+		return person, from, to, nil
+	}
+	key, err := s.Store.PersonKey(ctx, id)
+	if err != nil {
+		return person, from, to, err
+	}
+	f, err := s.Store.Facts(ctx, id, key, now)
+	if err != nil {
+		return person, from, to, err
 	}
 	if from.IsZero() {
-		key, err := s.Store.PersonKey(ctx, id)
-		if err != nil {
-			return person, from, to, err
-		}
-		f, err := s.Store.Facts(ctx, id, key, now)
-		if err != nil {
-			return person, from, to, err
-		}
 		from = onsetOf(f, now).Add(-rules.InfectiousBefore)
+	}
+	if to.IsZero() {
+		to = isolatedAt(f, from, now)
 	}
 	return person, from, to, nil
 }
@@ -228,6 +233,18 @@ func onsetOf(f *healthcode.Facts, now time.Time) time.Time {
 		}
 	}
 	return now
+}
+
+// isolatedAt is when a case stopped meeting people: the start of their
+// first quarantine (of any kind) after from, or now.
+func isolatedAt(f *healthcode.Facts, from, now time.Time) time.Time {
+	at := now
+	for _, q := range f.Quarantines {
+		if q.From.After(from) && q.From.Before(at) {
+			at = q.From
+		}
+	}
+	return at
 }
 
 // visitsOf returns a person's stays that began in [from, to), each whole:

@@ -200,3 +200,33 @@ func TestTraceOutbreakDedupesAndAppliesOnce(t *testing.T) {
 		}
 	}
 }
+
+// A case named without a span is traced over the policy's infectious
+// window: from two days before the onset on their case record until their
+// isolation (the first quarantine since); visits outside it are not.
+func TestTraceDefaultWindowRunsFromOnsetToIsolation(t *testing.T) {
+	e := newCheckpointEnv(t)
+	ctx := context.Background()
+	mall, _ := e.venue(t, healthcode.VenueMall, 0)
+	caseID, _ := e.person(t, 1)
+	onset := e.clock.Now().Add(-5 * 24 * time.Hour)
+	china := time.FixedZone("CST", 8*3600)
+	mustImport(t, e.importing(nil), healthcode.KindCases, "id,id_number,kind,onset\nc1,"+idNumberOf(1)+",confirmed,"+
+		onset.In(china).Format(time.RFC3339)+"\n")
+	mustImport(t, e.importing(nil), healthcode.KindQuarantines, "id,id_number,kind,start,end\nq1,"+idNumberOf(1)+",centralised,"+
+		onset.Add(24*time.Hour).In(china).Format(time.RFC3339)+","+onset.Add(15*24*time.Hour).In(china).Format(time.RFC3339)+"\n")
+	for _, d := range []time.Duration{-50 * time.Hour, -47 * time.Hour, 23 * time.Hour, 25 * time.Hour} {
+		e.stay(t, caseID, mall.ID, onset.Add(d), onset.Add(d+time.Hour))
+	}
+	found, err := e.tracer().Run(ctx, []healthcode.TraceCase{{IDType: healthcode.IDResident, IDNumber: idNumberOf(1)}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []time.Duration
+	for _, v := range found.Visits {
+		got = append(got, v.From.Sub(onset))
+	}
+	if want := []time.Duration{-47 * time.Hour, 23 * time.Hour}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("visits traced at onset%+v, want %v", got, want)
+	}
+}
