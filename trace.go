@@ -167,6 +167,14 @@ type VisitStore interface {
 	ScanPointsAt(ctx context.Context, venueID string, from, to time.Time) ([]ScanPoint, error)
 }
 
+// ExposureSource traces a case where this node keeps no scan log: the
+// checkpoints of other regions, which the national hub asks on the node's
+// behalf (federation). It answers the case's visits there and the people
+// exposed there, by the same rules; the node merges them with its own.
+type ExposureSource interface {
+	TraceElsewhere(ctx context.Context, c VisitPerson, from, to time.Time, rules *TraceRules) ([]Visit, []Exposure, error)
+}
+
 // TraceStore keeps traces.
 type TraceStore interface {
 	CreateTrace(ctx context.Context, t *Trace) error

@@ -41,6 +41,9 @@ type TraceService struct {
 	// Audit records each read of a trace; when nil, one over the store
 	// (without metrics) does.
 	Audit *Audit
+	// Elsewhere are the other sources of a case's visits: each is asked
+	// for every case, and what it finds is merged with the scan log's.
+	Elsewhere []healthcode.ExposureSource
 }
 
 var _ healthcode.TraceService = (*TraceService)(nil)
@@ -162,6 +165,17 @@ func (s *TraceService) Run(ctx context.Context, cases []healthcode.TraceCase, pr
 			return nil, err
 		}
 		lists = append(lists, tracing.Expose(visits, others, &rules, func(k string) string { return refs[k] }))
+		for _, src := range s.Elsewhere {
+			there, exposed, err := src.TraceElsewhere(ctx, person, from, to, &rules)
+			if err != nil {
+				return nil, err
+			}
+			for i := range exposed {
+				exposed[i].CaseKey, exposed[i].CaseRef = person.Key(), refs[person.Key()]
+			}
+			t.Visits = append(t.Visits, there...)
+			lists = append(lists, exposed)
+		}
 		if progress != nil {
 			progress(i+1, len(cases))
 		}

@@ -3,6 +3,7 @@ package node_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -228,5 +229,71 @@ func TestTraceDefaultWindowRunsFromOnsetToIsolation(t *testing.T) {
 	}
 	if want := []time.Duration{-47 * time.Hour, 23 * time.Hour}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("visits traced at onset%+v, want %v", got, want)
+	}
+}
+
+// elsewhere is a source of visits in another region: it answers one visit
+// of the case there and the people it exposed.
+type elsewhere struct {
+	visits  []healthcode.Visit
+	exposed []healthcode.Exposure
+	asked   []string
+}
+
+func (s *elsewhere) TraceElsewhere(_ context.Context, c healthcode.VisitPerson, from, to time.Time, _ *healthcode.TraceRules) ([]healthcode.Visit, []healthcode.Exposure, error) {
+	s.asked = append(s.asked, fmt.Sprintf("%d %s", c.PersonID, to.Sub(from)))
+	return s.visits, slices.Clone(s.exposed), nil
+}
+
+// Another source of visits (the hub, for other regions' checkpoints) is
+// asked for each case, and its findings merge with the scan log's: a
+// person exposed both here and there is named once, by the stronger
+// degree, and the case's visits list both.
+func TestTraceMergesVisitsElsewhere(t *testing.T) {
+	e := newCheckpointEnv(t)
+	ctx := context.Background()
+	mall, _ := e.venue(t, healthcode.VenueMall, 0)
+	caseID, _ := e.person(t, 1)
+	both, _ := e.person(t, 2)
+	t0 := e.clock.Now().Add(-20 * time.Hour)
+	e.stay(t, caseID, mall.ID, t0, t0.Add(time.Hour))
+	e.stay(t, both, mall.ID, t0.Add(70*time.Minute), t0.Add(80*time.Minute)) // a companion here
+	p, err := e.db.FindPerson(ctx, both)
+	if err != nil {
+		t.Fatal(err)
+	}
+	visitor := healthcode.VisitPerson{Region: "CN-110000", Subject: []byte("visitor")}
+	there := t0.Add(5 * time.Hour)
+	src := &elsewhere{
+		visits: []healthcode.Visit{{VenueID: "CN-110000/V000009", VenueKind: healthcode.VenueOffice, From: there, To: there.Add(time.Hour)}},
+		exposed: []healthcode.Exposure{
+			{VisitPerson: healthcode.VisitPerson{Region: region, Subject: p.Subject, PersonID: both}, Degree: healthcode.DegreeClose,
+				VenueID: "CN-110000/V000009", From: there, To: there.Add(time.Hour), Overlap: time.Hour, ExposedAt: there},
+			{VisitPerson: visitor, Degree: healthcode.DegreeCompanion, VenueID: "CN-110000/V000009", From: there, To: there.Add(time.Hour), ExposedAt: there},
+		},
+	}
+	tr := e.tracer()
+	tr.Elsewhere = []healthcode.ExposureSource{src}
+	found, err := tr.Run(ctx, []healthcode.TraceCase{{IDType: healthcode.IDResident, IDNumber: idNumberOf(1), From: t0.Add(-time.Hour), To: e.clock.Now()}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(src.asked) != 1 {
+		t.Errorf("the other source was asked %v, want once for the case", src.asked)
+	}
+	if len(found.Visits) != 2 {
+		t.Errorf("case visits = %+v, want the mall's and the one elsewhere", found.Visits)
+	}
+	got := map[string]string{}
+	for _, x := range found.Exposures {
+		got[x.Region+"/"+string(x.Subject)] = x.Degree + " " + x.VenueID + " " + x.CaseRef
+	}
+	ref := idnum.MaskID(idNumberOf(1))
+	want := map[string]string{
+		region + "/" + string(p.Subject): "close CN-110000/V000009 " + ref,
+		"CN-110000/visitor":              "companion CN-110000/V000009 " + ref,
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("exposed = %q, want %q", got, want)
 	}
 }
