@@ -122,7 +122,9 @@ type Trace struct {
 	Visits    []Visit     `json:"visits"` // the cases' own visits
 	Exposures []Exposure  `json:"exposures"`
 	// Unresolved counts the cases naming nobody registered here.
-	Unresolved int       `json:"unresolved"`
+	Unresolved int `json:"unresolved"`
+	// CasesDone counts the cases traced so far: all of them once done.
+	CasesDone  int       `json:"cases_done"`
 	CreatedAt  time.Time `json:"created_at"`
 	FinishedAt time.Time `json:"finished_at,omitzero"`
 	AppliedAt  time.Time `json:"applied_at,omitzero"`

@@ -38,7 +38,7 @@ type traceView struct {
 	Error                      string
 	Created, Finished, Applied string
 	Offset                     string // of the times shown, "+08:00"
-	Cases, Unresolved          int
+	Cases, Unresolved, Done    int
 	Visits                     []visitRow
 	Groups                     []exposureGroup
 }
@@ -87,7 +87,7 @@ func (s *Server) writeTraceHTML(w http.ResponseWriter, r *http.Request, rep *hea
 
 func newTraceView(rep *healthcode.TraceReport) *traceView {
 	t := rep.Trace
-	v := &traceView{ID: t.ID, State: t.State, Error: t.Error, Cases: len(t.Cases), Unresolved: t.Unresolved,
+	v := &traceView{ID: t.ID, State: t.State, Error: t.Error, Cases: len(t.Cases), Unresolved: t.Unresolved, Done: t.CasesDone,
 		Running: t.State == healthcode.JobQueued || t.State == healthcode.JobRunning,
 		Offset:  "+08:00", Created: reportTime(t.CreatedAt), Finished: reportTime(t.FinishedAt), Applied: reportTime(t.AppliedAt)}
 	v.Visits = make([]visitRow, len(t.Visits))

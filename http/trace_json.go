@@ -16,6 +16,7 @@ type traceJSON struct {
 	State      string         `json:"state"`
 	Cases      int            `json:"cases"`
 	Unresolved int            `json:"unresolved"`
+	CasesDone  int            `json:"cases_done"`
 	CreatedAt  time.Time      `json:"created_at"`
 	FinishedAt time.Time      `json:"finished_at,omitzero"`
 	AppliedAt  time.Time      `json:"applied_at,omitzero"`
@@ -72,7 +73,7 @@ func traceResponse(t *healthcode.Trace) traceJSON {
 // venue names.
 func traceReportResponse(r *healthcode.TraceReport) traceJSON {
 	t := r.Trace
-	out := traceJSON{ID: t.ID, State: t.State, Cases: len(t.Cases), Unresolved: t.Unresolved, CreatedAt: t.CreatedAt,
+	out := traceJSON{ID: t.ID, State: t.State, Cases: len(t.Cases), Unresolved: t.Unresolved, CasesDone: t.CasesDone, CreatedAt: t.CreatedAt,
 		FinishedAt: t.FinishedAt, AppliedAt: t.AppliedAt, Error: t.Error,
 		Visits: make([]visitJSON, 0, len(t.Visits)), Exposures: make([]exposureJSON, 0, len(t.Exposures))}
 	for _, v := range t.Visits {

@@ -258,7 +258,7 @@ func TestTraceReportRunning(t *testing.T) {
 	w := n.do("GET", "/api/v1/traces/"+strconv.FormatInt(n.running, 10)+"?format=html&purpose=outbreak+12", "", n.health...)
 	wantStatus(t, w, http.StatusOK)
 	body := w.Body.String()
-	for _, want := range []string{`<meta http-equiv="refresh" content="2">`, "still running — this page reloads every 2 seconds"} {
+	for _, want := range []string{`<meta http-equiv="refresh" content="2">`, "0 of 1 cases traced so far — this page reloads every 2 seconds"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("running report lacks %q: %s", want, body)
 		}

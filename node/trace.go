@@ -73,13 +73,26 @@ func (s *TraceService) finish(ctx context.Context, t *healthcode.Trace) {
 	if err := s.Store.UpdateTrace(ctx, t); err != nil {
 		s.logger().ErrorContext(ctx, "trace: mark running", "trace", t.ID, "err", err)
 	}
-	found, err := s.Run(ctx, t.Cases, nil)
+	// Progress is stored every second or so, for GET to show while the
+	// trace runs.
+	next := time.Now().Add(time.Second)
+	found, err := s.Run(ctx, t.Cases, func(done, _ int) {
+		if time.Now().Before(next) {
+			return
+		}
+		next = time.Now().Add(time.Second)
+		t.CasesDone = done
+		if err := s.Store.UpdateTrace(ctx, t); err != nil {
+			s.logger().WarnContext(ctx, "trace: store progress", "trace", t.ID, "err", err)
+		}
+	})
 	t.FinishedAt = s.Now()
 	if err != nil {
 		t.State, t.Error = healthcode.JobFailed, healthcode.ErrorMessage(err)
 		s.logger().ErrorContext(ctx, "trace failed", "trace", t.ID, "err", err)
 	} else {
 		t.State, t.Visits, t.Exposures, t.Unresolved = healthcode.JobDone, found.Visits, found.Exposures, found.Unresolved
+		t.CasesDone = len(t.Cases)
 		s.logger().InfoContext(ctx, "trace done", "trace", t.ID, "cases", len(t.Cases), "exposed", len(t.Exposures),
 			"took", t.FinishedAt.Sub(t.CreatedAt).Round(time.Millisecond))
 	}
@@ -180,6 +193,7 @@ func (s *TraceService) Run(ctx context.Context, cases []healthcode.TraceCase, pr
 			progress(i+1, len(cases))
 		}
 	}
+	t.CasesDone = len(cases)
 	exposed := tracing.Merge(lists...)
 	if rules.SecondRound {
 		second, err := s.secondRound(ctx, exposed, &rules, now)

@@ -82,6 +82,9 @@ func TestTraceFindsAndAppliesContacts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if trace.CasesDone != 1 {
+		t.Errorf("a finished trace counts %d cases done, want 1", trace.CasesDone)
+	}
 	if len(trace.Visits) != 1 || trace.Visits[0].VenueID != mall.ID {
 		t.Errorf("case visits = %+v, want the one at the mall", trace.Visits)
 	}

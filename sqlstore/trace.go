@@ -33,6 +33,7 @@ type storedResult struct {
 	Visits     []storedVisit    `cbor:"2,keyasint"`
 	Exposures  []storedExposure `cbor:"3,keyasint"`
 	Unresolved int64            `cbor:"4,keyasint,omitempty"`
+	CasesDone  int64            `cbor:"5,keyasint,omitempty"`
 }
 
 type storedVisit struct {
@@ -126,7 +127,7 @@ func (db *DB) sealCases(cases []healthcode.TraceCase) ([]byte, error) {
 
 func (db *DB) sealResult(t *healthcode.Trace) ([]byte, error) {
 	var st stringTable
-	r := storedResult{Unresolved: int64(t.Unresolved)}
+	r := storedResult{Unresolved: int64(t.Unresolved), CasesDone: int64(t.CasesDone)}
 	if t.Visits != nil {
 		r.Visits = make([]storedVisit, len(t.Visits))
 		for i, v := range t.Visits {
@@ -187,7 +188,7 @@ func (db *DB) openTrace(cases, result []byte, t *healthcode.Trace) error {
 		}
 		return r.Strings[i]
 	}
-	t.Unresolved = int(r.Unresolved)
+	t.Unresolved, t.CasesDone = int(r.Unresolved), int(r.CasesDone)
 	if r.Visits != nil {
 		t.Visits = make([]healthcode.Visit, len(r.Visits))
 		for i, v := range r.Visits {

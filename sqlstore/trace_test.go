@@ -62,7 +62,7 @@ func TestTraceRoundTrip(t *testing.T) {
 	// The trace runs and finds visits and exposures.
 	tr.State = healthcode.JobDone
 	tr.FinishedAt = t0.Add(time.Minute)
-	tr.Unresolved = 1
+	tr.Unresolved, tr.CasesDone = 1, 3
 	caseKey := homeRegion + "\x00subject-\xff\xfe" // a subject's bytes, not UTF-8
 	tr.Visits = []healthcode.Visit{
 		{VisitPerson: healthcode.VisitPerson{Region: homeRegion, Subject: []byte("subject-case"), PersonID: 3},
