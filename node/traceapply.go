@@ -13,6 +13,7 @@ import (
 type TraceApplyStore interface {
 	TraceStore
 	ImportRecords(ctx context.Context, src healthcode.ImportSource, now time.Time) (*healthcode.ImportSummary, error)
+	MarkTraceApplied(ctx context.Context, id int64, at time.Time) error
 }
 
 // Apply turns a trace's findings into contacts records through the same
@@ -45,8 +46,7 @@ func (s *TraceService) Apply(ctx context.Context, store TraceApplyStore, recompu
 	if err != nil {
 		return nil, err
 	}
-	t.AppliedAt = now
-	if err := store.UpdateTrace(ctx, t); err != nil {
+	if err := store.MarkTraceApplied(ctx, id, now); err != nil {
 		return nil, err
 	}
 	if recompute != nil && sum.Accepted+sum.Corrected > 0 {

@@ -95,10 +95,18 @@ const (
 	argReportedAt = 3
 )
 
-// importBatch is how many rows one insert statement carries: fewer
-// statements cost less, and 500 rows of 10 columns stay far below both
-// databases' limits on parameters (32,766 and 65,535).
-const importBatch = 500
+// importBatchOf is how many rows one insert statement carries: fewer
+// statements cost less. SQLite runs in the process, where 500 rows a
+// statement measured best; PostgreSQL pays a round trip and an executor
+// start a statement, and 2,000 rows imported 100,000 contacts in 1.46 s
+// against 2.0 s at 500 (1.6 s at 1,000). Either stays far below the
+// databases' limits on parameters (32,766 and 65,535) at 10 columns.
+func importBatchOf(dialect string) int {
+	if dialect == "postgres" {
+		return 2000
+	}
+	return 500
+}
 
 // lookupCacheKiB is the page cache of the import's look-ups: 64 MiB
 // holds the profiles index of a million people.
@@ -144,7 +152,9 @@ func (db *DB) ImportRecords(ctx context.Context, src healthcode.ImportSource, no
 	imp := &importer{db: db, tx: tx, kind: k, now: micros(now),
 		sum: &healthcode.ImportSummary{Kind: src.Kind(), Errors: []healthcode.RowError{}, Corrections: []healthcode.RowNote{}}}
 	defer imp.close()
-	insert := insertRowsWith(k.table, k.columns, importBatch, db.dialect.Name != "sqlite")
+	batch := importBatchOf(db.dialect.Name)
+	imp.batch = batch
+	insert := insertRowsWith(k.table, k.columns, batch, db.dialect.Name != "sqlite")
 	if db.dialect.Name == "sqlite" {
 		// OR IGNORE, unlike ON CONFLICT DO NOTHING, leaves the statement
 		// no constraint to abort on (the arguments are validated), so
@@ -172,7 +182,7 @@ func (db *DB) ImportRecords(ctx context.Context, src healthcode.ImportSource, no
 		}
 		defer lookup.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = -2000`)
 	}
-	people, err := lookup.PrepareContext(ctx, lookupPeopleQuery(db.dialect.Name, importBatch))
+	people, err := lookup.PrepareContext(ctx, lookupPeopleQuery(db.dialect.Name, batch))
 	if err != nil {
 		return nil, db.wrap(err, "import: prepare people lookup")
 	}
@@ -184,8 +194,8 @@ func (db *DB) ImportRecords(ctx context.Context, src healthcode.ImportSource, no
 	for range cap(free) {
 		free <- &rowBatch{}
 	}
-	go readBatches(ctx, src, k, imp.now, free, batches)
-	go findPeople(ctx, people, k.ncols, batches, looked)
+	go readBatches(ctx, src, k, imp.now, batch, free, batches)
+	go findPeople(ctx, people, k.ncols, batch, batches, looked)
 	for b := range looked {
 		if b.err != nil {
 			return nil, b.err
@@ -207,7 +217,7 @@ func (db *DB) ImportRecords(ctx context.Context, src healthcode.ImportSource, no
 	return imp.sum, nil
 }
 
-// rowBatch is up to importBatch rows, read and turned into insert
+// rowBatch is up to importBatchOf rows, read and turned into insert
 // arguments. Rejected rows ride along so the report keeps file order.
 type rowBatch struct {
 	rows []batchRow
@@ -225,7 +235,7 @@ type batchRow struct {
 
 // readBatches reads src into batches taken from free and sends them on out,
 // closing out at the end of the file or after a file error.
-func readBatches(ctx context.Context, src healthcode.ImportSource, k *importKind, now int64, free <-chan *rowBatch, out chan<- *rowBatch) {
+func readBatches(ctx context.Context, src healthcode.ImportSource, k *importKind, now int64, size int, free <-chan *rowBatch, out chan<- *rowBatch) {
 	defer close(out)
 	var h rowHasher
 	for {
@@ -236,7 +246,7 @@ func readBatches(ctx context.Context, src healthcode.ImportSource, k *importKind
 			return
 		}
 		b.rows, b.args, b.n, b.err = b.rows[:0], b.args[:0], 0, nil
-		for b.n < importBatch {
+		for b.n < size {
 			row, err := src.Next()
 			if err == io.EOF {
 				break
@@ -257,7 +267,7 @@ func readBatches(ctx context.Context, src healthcode.ImportSource, k *importKind
 				return
 			}
 		}
-		if b.n < importBatch {
+		if b.n < size {
 			return
 		}
 	}
@@ -270,7 +280,8 @@ type importer struct {
 	kind   *importKind
 	now    int64
 	sum    *healthcode.ImportSummary
-	insert *sql.Stmt // of importBatch rows
+	batch  int       // rows a full batch
+	insert *sql.Stmt // of batch rows
 	single *sql.Stmt // of one row, for the last batch
 	lookup *sql.Stmt // prepared on the first skipped row
 	update *sql.Stmt // prepared on the first correction
@@ -328,7 +339,7 @@ func (imp *importer) store(ctx context.Context, b *rowBatch) error {
 }
 
 func (imp *importer) insertBatch(ctx context.Context, b *rowBatch) (int64, error) {
-	if b.n == importBatch {
+	if b.n == imp.batch {
 		return imp.exec(ctx, imp.insert, b.args)
 	}
 	// The last, short batch goes row by row rather than through a
@@ -475,13 +486,13 @@ var afterPeopleLookup func()
 // findPeople sets the person id of each row of the batches from in whose
 // key a profile has (one query a batch) and passes them on to out, closing
 // out at the end or after an error, which rides on the batch.
-func findPeople(ctx context.Context, people *sql.Stmt, ncols int, in <-chan *rowBatch, out chan<- *rowBatch) {
+func findPeople(ctx context.Context, people *sql.Stmt, ncols, size int, in <-chan *rowBatch, out chan<- *rowBatch) {
 	defer close(out)
-	keys := make([]any, importBatch)
-	found := make(map[string]int64, importBatch)
+	keys := make([]any, size)
+	found := make(map[string]int64, size)
 	for b := range in {
 		if b.err == nil && b.n > 0 {
-			for i := range importBatch {
+			for i := range size {
 				// A short batch repeats its first key: one statement serves all.
 				keys[i] = b.args[min(i, b.n-1)*ncols+argPersonKey]
 			}

@@ -256,6 +256,19 @@ func (db *DB) UpdateTrace(ctx context.Context, t *healthcode.Trace) error {
 	return nil
 }
 
+// MarkTraceApplied records when a trace was applied, leaving its findings
+// as they are (UpdateTrace would seal them all again).
+func (db *DB) MarkTraceApplied(ctx context.Context, id int64, at time.Time) error {
+	res, err := db.db.ExecContext(ctx, `UPDATE traces SET applied_at = $2 WHERE id = $1`, id, micros(stored(at)))
+	if err != nil {
+		return db.wrap(err, "mark trace applied")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("trace")
+	}
+	return nil
+}
+
 // FindTrace returns a trace by id with its findings; ENOTFOUND when none.
 func (db *DB) FindTrace(ctx context.Context, id int64) (*healthcode.Trace, error) {
 	var t healthcode.Trace

@@ -103,11 +103,15 @@ func TestTraceRoundTrip(t *testing.T) {
 	sameTrace(t, "finished", mustFindTrace(t, db, tr.ID), tr)
 
 	// Applied: only the time changes.
-	tr.AppliedAt = us(t0.Add(2 * time.Minute))
-	if err := db.UpdateTrace(ctx, tr); err != nil {
+	tr.AppliedAt = t0.Add(2 * time.Minute)
+	if err := db.MarkTraceApplied(ctx, tr.ID, tr.AppliedAt); err != nil {
 		t.Fatal(err)
 	}
+	tr.AppliedAt = us(tr.AppliedAt)
 	sameTrace(t, "applied", mustFindTrace(t, db, tr.ID), tr)
+	if err := db.MarkTraceApplied(ctx, tr.ID+1000, t0); healthcode.ErrorCode(err) != healthcode.ENOTFOUND {
+		t.Errorf("marking a trace that is not there applied: %v, want not found", err)
+	}
 
 	// A failed trace, its findings empty but not nil.
 	failed := &healthcode.Trace{State: healthcode.JobRunning, Cases: []healthcode.TraceCase{}, CreatedAt: t0}
