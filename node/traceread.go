@@ -73,38 +73,38 @@ func (s *TraceService) ReadTrace(ctx context.Context, caller *healthcode.Caller,
 // tracePeople lists once each person of this region a trace shows: the
 // cases of its visits, then the exposed.
 func tracePeople(t *healthcode.Trace) []int64 {
-	seen := make(map[int64]bool, len(t.Exposures)+8)
-	var ids []int64
-	add := func(id int64) {
-		if id != 0 && !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
-	}
+	ids := onceList[int64]{seen: make(map[int64]bool, len(t.Exposures)+8)}
 	for _, v := range t.Visits {
-		add(v.PersonID)
+		ids.add(v.PersonID)
 	}
 	for _, e := range t.Exposures {
-		add(e.PersonID)
+		ids.add(e.PersonID)
 	}
-	return ids
+	return ids.list
 }
 
 // traceVenues lists once each venue a trace shows.
 func traceVenues(t *healthcode.Trace) []string {
-	seen := map[string]bool{}
-	var ids []string
-	add := func(id string) {
-		if id != "" && !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
-	}
+	ids := onceList[string]{seen: map[string]bool{}}
 	for _, v := range t.Visits {
-		add(v.VenueID)
+		ids.add(v.VenueID)
 	}
 	for _, e := range t.Exposures {
-		add(e.VenueID)
+		ids.add(e.VenueID)
 	}
-	return ids
+	return ids.list
+}
+
+// onceList keeps each non-zero value added once, in the order first added.
+type onceList[K comparable] struct {
+	seen map[K]bool
+	list []K
+}
+
+func (o *onceList[K]) add(k K) {
+	var zero K
+	if k != zero && !o.seen[k] {
+		o.seen[k] = true
+		o.list = append(o.list, k)
+	}
 }
