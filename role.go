@@ -38,6 +38,7 @@ type Caller struct {
 	Name     string // staff tokens
 	VenueID  string // venue and checkpoint tokens
 	DataKind string // provider tokens: the one record kind they may send
+	Region   string // peer tokens bound to a region: the one they act for
 }
 
 // Is reports whether the caller holds one of roles.

@@ -10,6 +10,7 @@ type StaffToken struct {
 	Name      string
 	VenueID   string // venue and checkpoint tokens
 	DataKind  string // provider tokens
+	Region    string // peer tokens at the hub: the one region they act for
 	TokenHash []byte
 	CreatedAt time.Time
 	RevokedAt time.Time // zero while valid

@@ -157,6 +157,14 @@ func TestStaffTokens(t *testing.T) {
 	if err != nil || c.Role != healthcode.RoleCheckpoint || c.VenueID != "v1" || c.TokenID != st.ID {
 		t.Fatalf("Authenticate = %+v, %v", c, err)
 	}
+	// A peer token of the hub acts for one region.
+	peer, _, err := node.CreateStaffToken(ctx, e.db, node.StaffTokenRequest{Role: healthcode.RolePeer, Region: "CN-330100"}, e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := e.auth.Authenticate(ctx, peer); err != nil || c.Role != healthcode.RolePeer || c.Region != "CN-330100" {
+		t.Fatalf("Authenticate(peer) = %+v, %v", c, err)
+	}
 	if err := e.db.RevokeStaffToken(ctx, st.ID, e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -172,6 +180,8 @@ func TestStaffTokens(t *testing.T) {
 		{Role: healthcode.RoleProvider},
 		{Role: healthcode.RoleProvider, DataKind: "gossip"},
 		{Role: healthcode.RoleHealth, VenueID: "v1"},
+		{Role: healthcode.RoleHealth, Region: "CN-330100"},
+		{Role: healthcode.RolePeer, Region: "330100"},
 	} {
 		_, _, err := node.CreateStaffToken(ctx, e.db, r, e.clock.Now())
 		wantCode(t, err, healthcode.EINVALID)

@@ -16,6 +16,8 @@ type StaffTokenRequest struct {
 	Name     string
 	VenueID  string
 	DataKind string
+	// Region binds a peer token to the one region it acts for at the hub.
+	Region string
 }
 
 // CreateStaffToken validates r, stores the token's hash and returns the
@@ -38,6 +40,12 @@ func CreateStaffToken(ctx context.Context, store healthcode.TokenStore, r StaffT
 	case r.Role != healthcode.RoleProvider && r.DataKind != "":
 		fe.Add("kind", "only provider tokens have a data kind")
 	}
+	switch {
+	case r.Region != "" && r.Role != healthcode.RolePeer:
+		fe.Add("region", "only peer tokens are bound to a region")
+	case r.Region != "" && !healthcode.ValidRegionID(r.Region):
+		fe.Add("region", "must be CN or CN- and a six-digit division code")
+	}
 	if len([]rune(r.Name)) > 100 {
 		fe.Add("name", "at most 100 characters")
 	}
@@ -46,7 +54,7 @@ func CreateStaffToken(ctx context.Context, store healthcode.TokenStore, r StaffT
 	}
 	token := newToken(staffPrefix)
 	t := &healthcode.StaffToken{Role: r.Role, Name: r.Name, VenueID: r.VenueID, DataKind: r.DataKind,
-		TokenHash: hashToken(token), CreatedAt: now}
+		Region: r.Region, TokenHash: hashToken(token), CreatedAt: now}
 	if err := store.CreateStaffToken(ctx, t); err != nil {
 		return "", nil, err
 	}

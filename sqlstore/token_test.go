@@ -13,7 +13,8 @@ func TestStaffTokens(t *testing.T) {
 	db := storetest.MustOpenDB(t)
 	a := &healthcode.StaffToken{Role: healthcode.RoleCheckpoint, Name: "gate 1", VenueID: "v1", TokenHash: []byte("hash-a"), CreatedAt: t0}
 	b := &healthcode.StaffToken{Role: healthcode.RoleProvider, Name: "lab", DataKind: "tests", TokenHash: []byte("hash-b"), CreatedAt: t0}
-	for _, tok := range []*healthcode.StaffToken{a, b} {
+	peer := &healthcode.StaffToken{Role: healthcode.RolePeer, Name: "杭州市", Region: "CN-330100", TokenHash: []byte("hash-p"), CreatedAt: t0}
+	for _, tok := range []*healthcode.StaffToken{a, b, peer} {
 		if err := db.CreateStaffToken(ctx, tok); err != nil {
 			t.Fatal(err)
 		}
@@ -32,6 +33,9 @@ func TestStaffTokens(t *testing.T) {
 	if !reflect.DeepEqual(*got, want) {
 		t.Fatalf("FindStaffToken = %+v, want %+v", got, want)
 	}
+	if got, err := db.FindStaffToken(ctx, []byte("hash-p")); err != nil || got.Region != "CN-330100" {
+		t.Fatalf("peer token = %+v, %v; want its region", got, err)
+	}
 	_, err = db.FindStaffToken(ctx, []byte("nope"))
 	wantCode(t, err, healthcode.ENOTFOUND)
 
@@ -45,13 +49,13 @@ func TestStaffTokens(t *testing.T) {
 	if err := db.RevokeStaffToken(ctx, a.ID, revokedAt.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	wantCode(t, db.RevokeStaffToken(ctx, b.ID+100, t0), healthcode.ENOTFOUND)
+	wantCode(t, db.RevokeStaffToken(ctx, peer.ID+100, t0), healthcode.ENOTFOUND)
 
 	list, err := db.ListStaffTokens(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list) != 2 || list[0].ID != a.ID || list[1].ID != b.ID {
+	if len(list) != 3 || list[0].ID != a.ID || list[1].ID != b.ID || list[2].Region != "CN-330100" {
 		t.Fatalf("ListStaffTokens = %+v", list)
 	}
 	if !list[0].RevokedAt.Equal(us(revokedAt)) || !list[1].RevokedAt.IsZero() {

@@ -1,0 +1,160 @@
+package healthcode
+
+import (
+	"context"
+	"net/url"
+	"time"
+	"unicode/utf8"
+)
+
+// The hub (`healthcode hub`) keeps the regions of the federation and the
+// code-signing keys each publishes, and signs the trust list of DESIGN §5
+// from them. The contract with the nodes is docs/federation.md.
+
+// Region modes, as in the trust list.
+const (
+	ModeLocal    = "local"    // runs its own node and issues its own codes
+	ModeNational = "national" // has no node: the hub issues its codes
+)
+
+// NationalRegion is the hub's own region id and the trust list's issuer.
+const NationalRegion = "CN"
+
+// Region is a region registered at the hub.
+type Region struct {
+	ID       string // "CN-" and six digits, or "CN"
+	Name     string
+	Mode     string // ModeLocal or ModeNational
+	Endpoint string // the region node's URL; "" when it has none
+	// KeysIssuedAt is the issued_at of the last key set accepted from the
+	// region, zero before the first: a later set must be issued after it,
+	// so a replayed upload cannot bring back bounds it changed.
+	KeysIssuedAt time.Time
+	CreatedAt    time.Time
+}
+
+// ValidRegionID reports whether id is "CN" or "CN-" and six digits (a GB/T
+// 2260 division code). hcode.ValidRegion says the same for codes; this one
+// lives here so that the domain needs no import.
+func ValidRegionID(id string) bool {
+	if id == NationalRegion {
+		return true
+	}
+	if len(id) != 9 || id[:3] != "CN-" {
+		return false
+	}
+	for i := 3; i < len(id); i++ {
+		if id[i] < '0' || id[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Validate checks what a region is registered with, naming each bad field.
+// An endpoint is checked the way trust.Parse checks it, so a registered
+// region can never make the served list unreadable.
+func (r *Region) Validate() error {
+	var fe FieldErrors
+	if !ValidRegionID(r.ID) {
+		fe.Add("id", "must be CN or CN- and a six-digit division code, e.g. CN-330100")
+	}
+	switch n := utf8.RuneCountInString(r.Name); {
+	case n == 0:
+		fe.Add("name", "required")
+	case n > 100:
+		fe.Add("name", "at most 100 characters")
+	}
+	if r.Mode != ModeLocal && r.Mode != ModeNational {
+		fe.Add("mode", "must be local or national")
+	}
+	if r.Endpoint != "" {
+		if u, err := url.Parse(r.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			fe.Add("endpoint", "must be an http(s) URL")
+		}
+	}
+	return fe.Err()
+}
+
+// RegionKey is a code-signing public key a region holds at the hub. The
+// fields are those of a trust list key.
+type RegionKey struct {
+	Region    string
+	KID       []byte // first 8 bytes of SHA-256 over PublicKey
+	Alg       string // AlgEdDSA or AlgES256
+	PublicKey []byte // raw 32 bytes for Ed25519, DER SubjectPublicKeyInfo for ECDSA
+	NotBefore time.Time
+	NotAfter  time.Time // zero: open
+	Revoked   bool      // once true, stays true
+	AddedAt   time.Time
+}
+
+// KeySet is a region's publication of its keys, as accepted by the hub.
+type KeySet struct {
+	Region   string
+	IssuedAt time.Time
+	Keys     []*RegionKey
+}
+
+// HubKey is the hub's trust-list signing key (Ed25519).
+type HubKey struct {
+	PublicKey  []byte // 32 bytes
+	PrivateKey []byte // the 32-byte seed; the store keeps it sealed
+	CreatedAt  time.Time
+}
+
+// HubStore is the hub's persistence; package sqlstore implements it beside
+// Store, so a hub runs on the same SQLite or PostgreSQL code as a node.
+type HubStore interface {
+	// CreateRegion stores r with its first keys in one transaction,
+	// ECONFLICT when the id is taken.
+	CreateRegion(ctx context.Context, r *Region, keys []*RegionKey) error
+	// FindRegion returns the region with id, ENOTFOUND when none.
+	FindRegion(ctx context.Context, id string) (*Region, error)
+	// Regions returns every region, by id.
+	Regions(ctx context.Context) ([]*Region, error)
+	// RegionKeys returns the keys of the region with id, revoked ones too,
+	// by region and then as added; every region's when id is "".
+	RegionKeys(ctx context.Context, id string) ([]*RegionKey, error)
+	// MergeKeys merges set into the region's keys in one transaction, with
+	// the region locked from the checks to the commit so that two uploads
+	// cannot both pass them:
+	//   - set.IssuedAt must be later than the region's KeysIssuedAt, which
+	//     it becomes (ECONFLICT otherwise);
+	//   - check is called with the keys held before the merge and refuses
+	//     the set by returning an error, which MergeKeys returns;
+	//   - known kids take the set's bounds; a revoked key stays revoked;
+	//     keys the set does not list are left alone.
+	// It returns how many keys the region holds afterwards; ENOTFOUND when
+	// the region does not exist.
+	MergeKeys(ctx context.Context, set *KeySet, check func(held []*RegionKey) error) (int, error)
+	// RevokeRegionKey marks the region's key with kid revoked; ENOTFOUND
+	// when the region holds no such key.
+	RevokeRegionKey(ctx context.Context, region string, kid []byte) error
+	// HubGeneration counts every change of the regions and their keys, so
+	// that a cache of the trust list sees changes made by other processes.
+	HubGeneration(ctx context.Context) (int64, error)
+	// EnsureHubKey stores k when the hub has no key yet and returns the
+	// hub's key, opened: the first caller's k wins a race.
+	EnsureHubKey(ctx context.Context, k *HubKey) (*HubKey, error)
+}
+
+// SignedTrustList is the trust list as the hub serves it.
+type SignedTrustList struct {
+	JWS      []byte // compact serialization, EdDSA
+	ETag     string // quoted, for If-None-Match
+	IssuedAt time.Time
+}
+
+// HubService is what the hub's HTTP API calls.
+type HubService interface {
+	// TrustList returns the signed trust list, at most an hour old and
+	// signed again after any change of a region or key.
+	TrustList(ctx context.Context) (*SignedTrustList, error)
+	// PublicKey returns the hub's key id (as in the JWS header) and public key.
+	PublicKey(ctx context.Context) (kid string, publicKey []byte, err error)
+	// PutKeys merges the key set signed (a JWS compact serialization) into
+	// the region's keys by the rules of docs/federation.md and returns how
+	// many keys the region holds.
+	PutKeys(ctx context.Context, c *Caller, region, signed string) (int, error)
+}
