@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -25,9 +26,9 @@ type hubKeySet struct {
 }
 
 // PublishKeys sends the node's published keys, revoked ones included, to
-// the hub, signed with its current signing key: the hub takes a set only
-// from a holder of a key it knows for the region (or, for the first set,
-// of a key of that set). A refusal is an error carrying the hub's message.
+// the hub, signed with its current signing key, or after a rotation with a
+// key the hub holds (see publishingKey). A refusal is an error carrying the
+// hub's message.
 func (c *HubClient) PublishKeys(ctx context.Context) error {
 	now := c.now()
 	keys, err := c.Keys.Keys(ctx)
@@ -35,7 +36,7 @@ func (c *HubClient) PublishKeys(ctx context.Context) error {
 		c.Metrics.published(HubFailed)
 		return err
 	}
-	signing := activeKey(keys, now)
+	signing := c.publishingKey(keys, now)
 	if signing == nil {
 		c.Metrics.published(HubFailed)
 		return healthcode.Errorf(healthcode.EUNAVAILABLE, "no signing key is valid now: run `healthcode keys rotate`")
@@ -91,15 +92,57 @@ func (c *HubClient) PublishKeys(ctx context.Context) error {
 	}
 }
 
-// activeKey returns the newest key that may sign at now (keys come newest
-// first), as KeyRing.Signer picks it.
-func activeKey(keys []*healthcode.SigningKey, now time.Time) *healthcode.SigningKey {
-	for _, k := range keys {
+// publishingKey picks the key that signs a key set. The hub takes a set
+// signed by a key it holds for the region, not revoked there, or, while it
+// holds none, by a key of the set; so the current signing key (the newest
+// active one, as KeyRing.Signer picks it) signs unless the hub's list shows
+// it does not hold that key: just after a rotation, the newest key the hub
+// holds signs instead, and the next set, once the hub lists the new key, is
+// signed by that. When the only key the hub holds is one this node revoked,
+// it signs the set that revokes it: there is no other way to tell the hub
+// short of its admin.
+func (c *HubClient) publishingKey(keys []*healthcode.SigningKey, now time.Time) *healthcode.SigningKey {
+	var current *healthcode.SigningKey
+	for _, k := range keys { // newest first
 		if k.ActiveAt(now) {
+			current = k
+			break
+		}
+	}
+	held := c.heldByHub()
+	if held == nil || (current != nil && held(current)) {
+		return current
+	}
+	for _, k := range keys {
+		if !k.Revoked && held(k) {
 			return k
 		}
 	}
-	return nil
+	for _, k := range keys {
+		if held(k) {
+			return k
+		}
+	}
+	return current
+}
+
+// heldByHub returns whether the hub's list shows a key of this region, not
+// revoked there; nil when the list shows none (no list yet, or the hub
+// waits for the region's first set).
+func (c *HubClient) heldByHub() func(*healthcode.SigningKey) bool {
+	l := c.List()
+	if l == nil {
+		return nil
+	}
+	r := l.Region(c.Region)
+	if r == nil || !slices.ContainsFunc(r.Keys, func(k trust.Key) bool { return !k.Revoked }) {
+		return nil
+	}
+	return func(sk *healthcode.SigningKey) bool {
+		return slices.ContainsFunc(r.Keys, func(k trust.Key) bool {
+			return !k.Revoked && bytes.Equal(k.KID, sk.KID) && k.Alg == sk.Alg && bytes.Equal(k.PublicKey, sk.PublicKey)
+		})
+	}
 }
 
 // signJWS signs payload with k as a JWS compact serialization, k's kid in

@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,9 +30,11 @@ import (
 )
 
 // fakeHub serves a trust list signed with its own key at GET /hub/v1/trust
-// and checks the key sets PUT to /hub/v1/regions/{id}/keys as
-// docs/federation.md asks: a peer token, and a JWS signed by a key of the
-// set it carries.
+// and takes the key sets PUT to /hub/v1/regions/{id}/keys by the rules of
+// docs/federation.md: a peer token; a JWS signed by a key the hub holds for
+// the region, not revoked, or while it holds none by a key of the set; an
+// issued_at later than the last set's; keys merged by kid, a revoked one
+// staying revoked.
 type fakeHub struct {
 	t    *testing.T
 	srv  *httptest.Server
@@ -44,6 +47,8 @@ type fakeHub struct {
 	down   bool   // every request answers 503
 	refuse string // when set, PUT answers 409 with this message
 	sets   []publishedSet
+	held   []trust.Key // this region's keys, as merged
+	last   time.Time   // issued_at of the last set taken
 }
 
 // publishedSet is a key set the fake hub took, with the kid its JWS named.
@@ -152,25 +157,54 @@ func (h *fakeHub) keys(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusForbidden, "forbidden", "region is not the path's")
 		return
 	}
-	// The first set: the JWS must be signed by one of its keys.
+	var keys []trust.Key
 	for _, k := range set.Keys {
-		if k.KID != set.HeaderKID || k.Revoked {
+		kid, _ := base64.StdEncoding.DecodeString(k.KID)
+		pub, _ := base64.StdEncoding.DecodeString(k.PublicKey)
+		keys = append(keys, trust.Key{KID: kid, Alg: k.Alg, PublicKey: pub, NotBefore: k.NotBefore, NotAfter: k.NotAfter, Revoked: k.Revoked})
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !set.IssuedAt.After(h.last) {
+		fail(http.StatusConflict, "conflict", "issued_at is not later than the last set's")
+		return
+	}
+	signers := keys // the first set
+	if slices.ContainsFunc(h.held, func(k trust.Key) bool { return !k.Revoked }) {
+		signers = h.held
+	}
+	signed := false
+	for _, k := range signers {
+		if base64.StdEncoding.EncodeToString(k.KID) != set.HeaderKID || k.Revoked {
 			continue
 		}
-		raw, _ := base64.StdEncoding.DecodeString(k.PublicKey)
-		pub, err := hcode.ParsePublicKey(k.Alg, raw)
-		if err != nil {
-			continue
-		}
-		if _, err := jws.Verify(pub); err == nil {
-			h.mu.Lock()
-			h.sets = append(h.sets, set)
-			h.mu.Unlock()
-			json.NewEncoder(w).Encode(map[string]int{"keys": len(set.Keys)})
-			return
+		if pub, err := hcode.ParsePublicKey(k.Alg, k.PublicKey); err == nil {
+			if _, err := jws.Verify(pub); err == nil {
+				signed = true
+			}
 		}
 	}
-	fail(http.StatusBadRequest, "invalid", "not signed by a key of the set")
+	if !signed {
+		fail(http.StatusForbidden, "forbidden", "not signed by a key the hub may take the set from")
+		return
+	}
+	for _, k := range keys {
+		if i := slices.IndexFunc(h.held, func(hk trust.Key) bool { return bytes.Equal(hk.KID, k.KID) }); i >= 0 {
+			k.Revoked = k.Revoked || h.held[i].Revoked
+			h.held[i] = k
+		} else {
+			h.held = append(h.held, k)
+		}
+	}
+	h.sets, h.last = append(h.sets, set), set.IssuedAt
+	json.NewEncoder(w).Encode(map[string]int{"keys": len(h.held)})
+}
+
+// heldRegion is this region as the hub holds it, for its trust list.
+func (h *fakeHub) heldRegion() trust.Region {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return trust.Region{ID: region, Name: "杭州市", Mode: trust.ModeLocal, Keys: slices.Clone(h.held)}
 }
 
 func (h *fakeHub) published() []publishedSet {
@@ -361,6 +395,98 @@ func TestHubPublishRefused(t *testing.T) {
 	}
 	if got := metric(t, e.reg, "healthcode_hub_publish_total", node.HubUnreachable); got != 1 {
 		t.Errorf("unreachable = %v, want 1", got)
+	}
+}
+
+// TestHubPublishAcrossRotations: the hub takes a set only from a key it
+// holds, so after a rotation an older key it holds signs the set that
+// brings the new one, and once the hub lists the new key, that signs. A
+// key revoked here reaches the hub marked revoked.
+func TestHubPublishAcrossRotations(t *testing.T) {
+	type step struct {
+		name   string
+		do     func(t *testing.T, e *hubEnv, keys map[string]*healthcode.SigningKey)
+		signer string // the key expected to sign the set, by name
+	}
+	ctx := context.Background()
+	rotate := func(name, alg string) func(*testing.T, *hubEnv, map[string]*healthcode.SigningKey) {
+		return func(t *testing.T, e *hubEnv, keys map[string]*healthcode.SigningKey) {
+			k, err := e.keys.Rotate(ctx, alg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys[name] = k
+			e.clock.Add(2 * node.RotationGrace) // the old key signs no more codes
+		}
+	}
+	revoke := func(name string) func(*testing.T, *hubEnv, map[string]*healthcode.SigningKey) {
+		return func(t *testing.T, e *hubEnv, keys map[string]*healthcode.SigningKey) {
+			if err := e.keys.Revoke(ctx, keys[name].ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	fetch := func(t *testing.T, e *hubEnv, _ map[string]*healthcode.SigningKey) {
+		e.hub.serve(hubList(e.clock.Now(), e.hub.heldRegion()))
+		if err := e.client.FetchTrust(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nothing := func(*testing.T, *hubEnv, map[string]*healthcode.SigningKey) {}
+	then := func(fs ...func(*testing.T, *hubEnv, map[string]*healthcode.SigningKey)) func(*testing.T, *hubEnv, map[string]*healthcode.SigningKey) {
+		return func(t *testing.T, e *hubEnv, keys map[string]*healthcode.SigningKey) {
+			for _, f := range fs {
+				f(t, e, keys)
+			}
+		}
+	}
+	tests := []struct {
+		name    string
+		steps   []step
+		revoked []string // keys the hub holds revoked at the end
+	}{
+		{"rotations", []step{
+			{"first set", nothing, "k1"},
+			{"just after a rotation", then(fetch, rotate("k2", healthcode.AlgES256)), "k1"},
+			{"the hub's list not fetched again", nothing, "k1"},
+			{"the hub lists k2", fetch, "k2"},
+			{"k2 revoked, k3 made", then(revoke("k2"), rotate("k3", healthcode.AlgEdDSA)), "k1"},
+			{"the hub lists k3", fetch, "k3"},
+		}, []string{"k2"}},
+		{"the only key the hub holds revoked here", []step{
+			{"first set", fetch, "k1"},
+			{"k1 revoked, k2 made", then(fetch, revoke("k1"), rotate("k2", healthcode.AlgEdDSA)), "k1"},
+			{"the hub lists k2", fetch, "k2"},
+		}, []string{"k1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newHubEnv(t)
+			all, _ := e.keys.Keys(ctx)
+			keys := map[string]*healthcode.SigningKey{"k1": all[0]}
+			for _, st := range tt.steps {
+				st.do(t, e, keys)
+				e.clock.Add(time.Second) // each set is issued after the last
+				if err := e.client.PublishKeys(ctx); err != nil {
+					t.Fatalf("%s: PublishKeys: %v", st.name, err)
+				}
+				sets := e.hub.published()
+				if got, want := sets[len(sets)-1].HeaderKID, base64.StdEncoding.EncodeToString(keys[st.signer].KID); got != want {
+					t.Fatalf("%s: set signed by kid %s, want %s's %s", st.name, got, st.signer, want)
+				}
+			}
+			var revoked []string
+			for name, k := range keys {
+				for _, hk := range e.hub.heldRegion().Keys {
+					if bytes.Equal(hk.KID, k.KID) && hk.Revoked {
+						revoked = append(revoked, name)
+					}
+				}
+			}
+			if len(e.hub.heldRegion().Keys) != len(keys) || !slices.Equal(revoked, tt.revoked) {
+				t.Errorf("the hub holds %d keys, %v revoked; want %d, %v revoked", len(e.hub.heldRegion().Keys), revoked, len(keys), tt.revoked)
+			}
+		})
 	}
 }
 
