@@ -1,0 +1,131 @@
+package hub
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/hcode"
+	"github.com/healthcode/healthcode/node"
+)
+
+// Store is what the hub keeps: its regions and keys, and the tokens of its
+// peers and admins.
+type Store interface {
+	healthcode.HubStore
+	healthcode.TokenStore
+}
+
+// Registry is the hub: it registers regions, takes the key sets they
+// publish and signs the trust list. The command line is its admin: the
+// methods without a caller are not reachable over HTTP.
+type Registry struct {
+	Store Store
+	Now   func() time.Time
+
+	keyMu sync.Mutex
+	key   ed25519.PrivateKey // loaded once; it never changes
+
+	listMu sync.Mutex
+	list   *cachedList
+}
+
+var _ healthcode.HubService = (*Registry)(nil)
+
+// New returns a Registry over store.
+func New(store Store) *Registry {
+	return &Registry{Store: store, Now: time.Now}
+}
+
+// AddRegion registers r with the keys it starts with (Alg and PublicKey
+// set; the rest is filled in) and returns the region's peer token, which
+// is shown this once: the store keeps its hash only.
+func (g *Registry) AddRegion(ctx context.Context, r *healthcode.Region, keys []*healthcode.RegionKey) (string, error) {
+	now := g.Now()
+	var fe healthcode.FieldErrors
+	if err := r.Validate(); err != nil {
+		for f, reason := range healthcode.ErrorFields(err) {
+			fe.Add(f, reason)
+		}
+	}
+	seen := map[string]bool{}
+	for i, k := range keys {
+		at := fmt.Sprintf("keys[%d]", i)
+		if k.Alg != healthcode.AlgEdDSA && k.Alg != healthcode.AlgES256 {
+			fe.Add(at+".alg", "must be EdDSA or ES256")
+			continue
+		}
+		if _, err := hcode.ParsePublicKey(k.Alg, k.PublicKey); err != nil {
+			fe.Add(at+".public_key", healthcode.ErrorMessage(err))
+			continue
+		}
+		k.KID, k.Region, k.AddedAt = hcode.KID(k.Alg, k.PublicKey), r.ID, now
+		if seen[string(k.KID)] {
+			fe.Add(at+".public_key", "given twice")
+		}
+		seen[string(k.KID)] = true
+		if !k.NotAfter.IsZero() && k.NotAfter.Before(k.NotBefore) {
+			fe.Add(at+".not_after", "is before not_before")
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return "", err
+	}
+	r.CreatedAt, r.KeysIssuedAt = now, time.Time{}
+	if err := g.Store.CreateRegion(ctx, r, keys); err != nil {
+		return "", err
+	}
+	return g.peerToken(ctx, r.ID, now)
+}
+
+// IssuePeerToken makes another peer token for a registered region: for a
+// token lost, or one replaced after a leak (revoke the old one with
+// `healthcode token revoke`).
+func (g *Registry) IssuePeerToken(ctx context.Context, region string) (string, error) {
+	if _, err := g.Store.FindRegion(ctx, region); err != nil {
+		return "", err
+	}
+	return g.peerToken(ctx, region, g.Now())
+}
+
+func (g *Registry) peerToken(ctx context.Context, region string, now time.Time) (string, error) {
+	token, _, err := node.CreateStaffToken(ctx, g.Store, node.StaffTokenRequest{
+		Role: healthcode.RolePeer, Name: region, Region: region}, now)
+	return token, err
+}
+
+// RevokeKey revokes a region's key for good: no later key set of the
+// region brings it back, and the next trust list marks it revoked.
+func (g *Registry) RevokeKey(ctx context.Context, region string, kid []byte) error {
+	return g.Store.RevokeRegionKey(ctx, region, kid)
+}
+
+// Entry is a region with its keys.
+type Entry struct {
+	Region *healthcode.Region
+	Keys   []*healthcode.RegionKey // revoked ones too, as added
+}
+
+// Regions returns every region with its keys, by id.
+func (g *Registry) Regions(ctx context.Context) ([]Entry, error) {
+	regions, err := g.Store.Regions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := g.Store.RegionKeys(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	byRegion := map[string][]*healthcode.RegionKey{}
+	for _, k := range keys {
+		byRegion[k.Region] = append(byRegion[k.Region], k)
+	}
+	entries := make([]Entry, len(regions))
+	for i, r := range regions {
+		entries[i] = Entry{Region: r, Keys: byRegion[r.ID]}
+	}
+	return entries, nil
+}
