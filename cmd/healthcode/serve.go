@@ -2,15 +2,22 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/healthcode/healthcode"
 	hchttp "github.com/healthcode/healthcode/http"
 	"github.com/healthcode/healthcode/node"
+	"github.com/healthcode/healthcode/trust"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -40,6 +47,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	sweepEvery := envDuration(fs, "sweep-interval", "HEALTHCODE_SWEEP_INTERVAL", time.Minute, "how often statuses whose time has come are evaluated again")
 	scanRetention := envDuration(fs, "scan-retention", "HEALTHCODE_SCAN_RETENTION", 28*24*time.Hour, "how long the scan log keeps scans before the purge deletes them")
 	issuedMemory := envInt(fs, "issued-codes-memory", "HEALTHCODE_ISSUED_CODES_MEMORY", 2_000_000, "how many issued codes this node remembers to check at its own checkpoints without a signature check")
+	hf := addHubFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -54,6 +62,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if !regionPattern.MatchString(*region) {
 		fmt.Fprintln(stderr, "serve: --region: must be CN- and a six-digit division code, e.g. CN-330100")
+		return 2
+	}
+	hubKey, err := hf.check()
+	if err != nil {
+		fmt.Fprintln(stderr, "serve:", err)
 		return 2
 	}
 	policy, err := loadPolicy(*policyFile)
@@ -110,6 +123,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		Now: time.Now, Logger: logger, Metrics: metrics, Issued: issued}
 	trustDoc := &node.TrustDocument{Keys: keys, Region: *region, RegionName: *regionName,
 		Endpoint: *publicURL, CodeLifetime: policy.CodeLifetime(), Now: time.Now}
+	if hubKey != nil {
+		hub := &node.HubClient{URL: *hf.url, Token: *hf.token, HubKey: hubKey, Region: *region, Keys: keys,
+			CodeLifetime: policy.CodeLifetime(), DataDir: *sf.data, HTTP: &http.Client{Timeout: node.DefaultHubTimeout},
+			Now: time.Now, Logger: logger, Metrics: node.NewHubMetrics(reg)}
+		// Before serving: visitors verify against the last list even while
+		// the hub is down.
+		if err := hub.LoadCache(); err != nil {
+			logger.Warn("hub: cached trust list not used", "err", err)
+		}
+		trustDoc.Hub = hub
+		logger.Info("following hub", "hub", *hf.url, "hub_kid", trust.HubKID(hubKey), "refresh", hf.refresh.String())
+		go hub.Run(ctx, *hf.refresh)
+	}
 
 	srv := hchttp.NewServer()
 	srv.Auth, srv.Citizens = auth, citizens
@@ -151,6 +177,54 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	logger.Info("stopped")
 	return 0
+}
+
+// hubFlags are the flags of a node that joins a hub (docs/federation.md).
+type hubFlags struct {
+	url, token, key *string
+	refresh         *time.Duration
+}
+
+func addHubFlags(fs *flag.FlagSet) hubFlags {
+	return hubFlags{
+		url:     envString(fs, "hub", "HEALTHCODE_HUB", "", "URL of the hub this node joins; with --hub-token and --hub-key"),
+		token:   envString(fs, "hub-token", "HEALTHCODE_HUB_TOKEN", "", "this region's peer token at the hub"),
+		key:     envString(fs, "hub-key", "HEALTHCODE_HUB_KEY", "", "the hub's public key, raw Ed25519 in standard base64, as `healthcode hub key` prints it"),
+		refresh: envDuration(fs, "hub-refresh", "HEALTHCODE_HUB_REFRESH", 5*time.Minute, "how often the keys are published to the hub and its trust list fetched"),
+	}
+}
+
+// check returns the pinned hub key, nil when no hub is followed. The three
+// go together: a hub without its key would be trusted blindly, and one
+// without a token never learns this region's keys.
+func (f hubFlags) check() (ed25519.PublicKey, error) {
+	var missing []string
+	for _, fl := range []struct {
+		name string
+		v    string
+	}{{"--hub", *f.url}, {"--hub-token", *f.token}, {"--hub-key", *f.key}} {
+		if fl.v == "" {
+			missing = append(missing, fl.name)
+		}
+	}
+	switch len(missing) {
+	case 3:
+		return nil, nil
+	case 0:
+	default:
+		return nil, fmt.Errorf("--hub, --hub-token and --hub-key go together: %s missing", strings.Join(missing, " and "))
+	}
+	if u, err := url.Parse(*f.url); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("--hub: must be the hub's http(s) URL, e.g. https://hub.example")
+	}
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(*f.key))
+	if err != nil || len(key) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("--hub-key: must be the hub's raw Ed25519 public key (32 bytes) in standard base64, as `healthcode hub key` prints it")
+	}
+	if *f.refresh <= 0 {
+		return nil, fmt.Errorf("--hub-refresh: must be positive")
+	}
+	return ed25519.PublicKey(key), nil
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
