@@ -15,6 +15,7 @@ const usage = `healthcode — the health code platform
 
 Usage:
   healthcode serve      [--addr :8080] [--data DIR] [--db postgres://…] [--region CN-330100] [--dev] [--demo]
+  healthcode hub        [--addr :8090] [--data DIR] [--db postgres://…] | key | region add|list|revoke-key|token …
   healthcode verify     [--trust FILE|URL] [--hub-key BASE64] [--at RFC3339] [--image FILE] CODE|-
   healthcode token      create --role ROLE [--venue ID] [--kind KIND] [--name NAME] | revoke ID | list
   healthcode keys       rotate [--alg EdDSA|ES256] | revoke ID | list

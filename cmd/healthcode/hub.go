@@ -1,0 +1,262 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/healthcode/healthcode"
+	hchttp "github.com/healthcode/healthcode/http"
+	"github.com/healthcode/healthcode/hub"
+	"github.com/healthcode/healthcode/node"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+func init() { commands["hub"] = runHub }
+
+const hubUsage = `Usage:
+  healthcode hub [--addr :8090] [--data DIR|--db URL]       serves /hub/v1/… (docs/federation.md)
+  healthcode hub key [--data DIR|--db URL]                 prints the hub's public key (base64, raw Ed25519)
+  healthcode hub region add --id CN-440100 --name NAME --mode local|national [--endpoint URL] [--key ALG:BASE64 …]
+                                                           registers a region, prints its peer token once
+  healthcode hub region list                               regions, modes and keys (JSON lines)
+  healthcode hub region revoke-key --id CN-440100 --kid BASE64
+  healthcode hub region token --id CN-440100               another peer token for the region
+The hub's store is its own: --data defaults to ./hub-data (env HEALTHCODE_HUB_DATA).
+Admin tokens (for /metrics): healthcode token create --role admin --data ./hub-data
+`
+
+// addHubStoreFlags are addStoreFlags with the hub's own defaults: a hub
+// and a node started from one directory, or one environment, must not
+// share a store, or the node's admin tokens would be the hub's.
+func addHubStoreFlags(fs *flag.FlagSet) storeFlags {
+	return storeFlags{
+		data: envString(fs, "data", "HEALTHCODE_HUB_DATA", "./hub-data", "the hub's data directory: its SQLite database and data key"),
+		db:   envString(fs, "db", "HEALTHCODE_HUB_DB", "", "PostgreSQL URL (postgres://…); SQLite in --data when empty"),
+	}
+}
+
+func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "key":
+			return runHubKey(ctx, args[1:], stdout, stderr)
+		case "region":
+			return runHubRegion(ctx, args[1:], stdout, stderr)
+		case "help":
+			fmt.Fprint(stderr, hubUsage)
+			return 0
+		}
+		if !strings.HasPrefix(args[0], "-") {
+			fmt.Fprintf(stderr, "hub: unknown action %q\n%s", args[0], hubUsage)
+			return 2
+		}
+	}
+	return runHubServe(ctx, args, stdout, stderr)
+}
+
+func runHubServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("hub", stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, hubUsage); fs.PrintDefaults() }
+	addr := envString(fs, "addr", "HEALTHCODE_HUB_ADDR", ":8090", "listen address")
+	sf := addHubStoreFlags(fs)
+	logLevel := envString(fs, "log-level", "HEALTHCODE_LOG_LEVEL", "info", "debug, info, warn or error")
+	logFormat := envString(fs, "log-format", "HEALTHCODE_LOG_FORMAT", "text", "text or json")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "hub: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	logger, err := newLogger(stderr, *logLevel, *logFormat)
+	if err != nil {
+		fmt.Fprintln(stderr, "hub:", err)
+		return 2
+	}
+	db, box, err := openStore(ctx, sf)
+	if err != nil {
+		logger.Error("cannot open the store", "err", err)
+		return 1
+	}
+	defer db.Close()
+
+	g := hub.New(db)
+	// Made now, not at the first fetch, so the log names the key nodes pin.
+	kid, pub, err := g.PublicKey(ctx)
+	if err != nil {
+		logger.Error("cannot load the hub key", "err", err)
+		return 1
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv := hchttp.NewHubServer()
+	// Only Authenticate is reached: no sign-in route on the hub, so no sender.
+	srv.Hub, srv.Auth, srv.Ready = g, node.NewAuthService(db, box, nil), db.Ping
+	srv.Logger, srv.Metrics = logger, hchttp.NewMetrics(reg)
+
+	logger.Info("hub serving", "addr", *addr, "backend", db.Backend(), "kid", kid, "hub_key", base64.StdEncoding.EncodeToString(pub))
+	if err := srv.ListenAndServe(ctx, *addr); err != nil {
+		logger.Error("hub stopped", "err", err)
+		return 1
+	}
+	logger.Info("stopped")
+	return 0
+}
+
+func runHubKey(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("hub key", stderr)
+	sf := addHubStoreFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprint(stderr, hubUsage)
+		return 2
+	}
+	db, _, err := openStore(ctx, sf)
+	if err != nil {
+		fmt.Fprintln(stderr, "hub key:", err)
+		return 1
+	}
+	defer db.Close()
+	kid, pub, err := hub.New(db).PublicKey(ctx)
+	if err != nil {
+		return fail(stderr, "hub key", err)
+	}
+	fmt.Fprintf(stderr, "hub key id %s; give nodes --hub-key:\n", kid)
+	fmt.Fprintln(stdout, base64.StdEncoding.EncodeToString(pub))
+	return 0
+}
+
+func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, hubUsage)
+		return 2
+	}
+	action := args[0]
+	fs := newFlagSet("hub region "+action, stderr)
+	sf := addHubStoreFlags(fs)
+	var id, name, mode, endpoint, kid *string
+	var keys []*healthcode.RegionKey
+	switch action {
+	case "add":
+		id = fs.String("id", "", "the region's id: CN- and its six-digit division code")
+		name = fs.String("name", "", "the region's name")
+		mode = fs.String("mode", "", "local (runs a node) or national (the hub issues its codes)")
+		endpoint = fs.String("endpoint", "", "the region node's URL")
+		fs.Func("key", "a code-signing public key the region starts with, ALG:BASE64 (EdDSA raw 32 bytes, ES256 DER SPKI); repeatable", func(v string) error {
+			alg, b64, ok := strings.Cut(v, ":")
+			if !ok {
+				return fmt.Errorf("want ALG:BASE64")
+			}
+			pub, err := base64.StdEncoding.DecodeString(b64)
+			if err != nil {
+				return fmt.Errorf("public key is not standard base64")
+			}
+			keys = append(keys, &healthcode.RegionKey{Alg: alg, PublicKey: pub})
+			return nil
+		})
+	case "revoke-key":
+		id = fs.String("id", "", "the region's id")
+		kid = fs.String("kid", "", "the key id, standard base64 as in the trust list")
+	case "token":
+		id = fs.String("id", "", "the region's id")
+	case "list":
+	default:
+		fmt.Fprintf(stderr, "hub region: unknown action %q\n%s", action, hubUsage)
+		return 2
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "hub region %s: unexpected argument %q\n", action, fs.Arg(0))
+		return 2
+	}
+	var kidBytes []byte
+	if action == "revoke-key" {
+		var err error
+		if kidBytes, err = base64.StdEncoding.DecodeString(*kid); err != nil || len(kidBytes) == 0 {
+			fmt.Fprintln(stderr, "hub region revoke-key: --kid: the key id in standard base64, as `hub region list` shows it")
+			return 2
+		}
+	}
+
+	db, _, err := openStore(ctx, sf)
+	if err != nil {
+		fmt.Fprintln(stderr, "hub region:", err)
+		return 1
+	}
+	defer db.Close()
+	g := hub.New(db)
+	switch action {
+	case "add":
+		r := &healthcode.Region{ID: *id, Name: *name, Mode: *mode, Endpoint: *endpoint}
+		token, err := g.AddRegion(ctx, r, keys)
+		if err != nil {
+			return fail(stderr, "hub region add", err)
+		}
+		fmt.Fprintf(stderr, "region %s registered with %d keys; its peer token is shown this once:\n", r.ID, len(keys))
+		fmt.Fprintln(stdout, token)
+	case "token":
+		token, err := g.IssuePeerToken(ctx, *id)
+		if err != nil {
+			return fail(stderr, "hub region token", err)
+		}
+		fmt.Fprintf(stderr, "a new peer token for %s, shown this once:\n", *id)
+		fmt.Fprintln(stdout, token)
+	case "revoke-key":
+		if err := g.RevokeKey(ctx, *id, kidBytes); err != nil {
+			return fail(stderr, "hub region revoke-key", err)
+		}
+		fmt.Fprintf(stderr, "key %s of %s revoked\n", *kid, *id)
+	case "list":
+		entries, err := g.Regions(ctx)
+		if err != nil {
+			return fail(stderr, "hub region list", err)
+		}
+		enc := json.NewEncoder(stdout)
+		for _, e := range entries {
+			enc.Encode(regionRow(e))
+		}
+	}
+	return 0
+}
+
+type regionKeyRow struct {
+	KID       string    `json:"kid"`
+	Alg       string    `json:"alg"`
+	PublicKey string    `json:"public_key"`
+	NotBefore time.Time `json:"not_before,omitzero"`
+	NotAfter  time.Time `json:"not_after,omitzero"`
+	Revoked   bool      `json:"revoked"`
+	AddedAt   time.Time `json:"added_at"`
+}
+
+type regionListRow struct {
+	ID           string         `json:"id"`
+	Name         string         `json:"name"`
+	Mode         string         `json:"mode"`
+	Endpoint     string         `json:"endpoint,omitempty"`
+	CreatedAt    time.Time      `json:"created_at"`
+	KeysIssuedAt time.Time      `json:"keys_issued_at,omitzero"`
+	Keys         []regionKeyRow `json:"keys"`
+}
+
+func regionRow(e hub.Entry) regionListRow {
+	row := regionListRow{ID: e.Region.ID, Name: e.Region.Name, Mode: e.Region.Mode, Endpoint: e.Region.Endpoint,
+		CreatedAt: e.Region.CreatedAt, KeysIssuedAt: e.Region.KeysIssuedAt, Keys: []regionKeyRow{}}
+	for _, k := range e.Keys {
+		row.Keys = append(row.Keys, regionKeyRow{KID: base64.StdEncoding.EncodeToString(k.KID), Alg: k.Alg,
+			PublicKey: base64.StdEncoding.EncodeToString(k.PublicKey), NotBefore: k.NotBefore, NotAfter: k.NotAfter,
+			Revoked: k.Revoked, AddedAt: k.AddedAt})
+	}
+	return row
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/hub/hubtest"
+	"github.com/healthcode/healthcode/storetest"
+	"github.com/healthcode/healthcode/trust"
+)
+
+// The hub as an operator runs it: a region registered with its key, the
+// hub key printed for the nodes, the server started, the trust list
+// fetched and verified; the region rotates its key over HTTP, the admin
+// revokes the old one from the command line while the hub runs.
+func TestHubCommand(t *testing.T) {
+	store := []string{"--data", filepath.Join(t.TempDir(), "hub")}
+	if dsn := storetest.MustDSN(t); dsn != "" {
+		store = append(store, "--db", dsn)
+	}
+	hubCmd := func(args ...string) string {
+		t.Helper()
+		out, errOut, exit := runCmd(append(append([]string{"hub"}, args...), store...)...)
+		if exit != 0 {
+			t.Fatalf("hub %v: exit %d, %s", args, exit, errOut)
+		}
+		return strings.TrimSpace(out)
+	}
+	old := hubtest.NewKey(t, healthcode.AlgEdDSA)
+	peer := hubCmd("region", "add", "--id", "CN-440100", "--name", "广州市", "--mode", "local",
+		"--endpoint", "https://gz.example", "--key", "EdDSA:"+old.Base64())
+	hubCmd("region", "add", "--id", "CN-540100", "--name", "拉萨市", "--mode", "national")
+	hubKey, err := base64.StdEncoding.DecodeString(hubCmd("key"))
+	if err != nil || len(hubKey) != 32 {
+		t.Fatalf("hub key: %x, %v", hubKey, err)
+	}
+	// Bad input is refused with the field named, exit 1.
+	if _, errOut, exit := runCmd(append([]string{"hub", "region", "add", "--id", "440100", "--name", "x", "--mode", "local"}, store...)...); exit != 1 || !strings.Contains(errOut, "--id") {
+		t.Fatalf("a bad id: exit %d, %s", exit, errOut)
+	}
+
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	exited := make(chan int, 1)
+	hubLog := &lockedWriter{w: &bytes.Buffer{}}
+	go func() {
+		exited <- run(ctx, append([]string{"hub", "--addr", addr, "--log-level", "warn"}, store...), io.Discard, hubLog)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-exited:
+			if code != 0 {
+				t.Errorf("hub exited %d", code)
+			}
+		case <-time.After(15 * time.Second):
+			t.Errorf("hub did not shut down")
+		}
+		if t.Failed() {
+			hubLog.mu.Lock()
+			t.Logf("hub log:\n%s", hubLog.w)
+			hubLog.mu.Unlock()
+		}
+	})
+	base := "http://" + addr
+	waitHealthy(t, base, exited)
+
+	fetch := func() *trust.List {
+		t.Helper()
+		resp, err := http.Get(base + "/hub/v1/trust")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/jose" {
+			t.Fatalf("GET /hub/v1/trust: %d %s", resp.StatusCode, body)
+		}
+		l, err := trust.Parse(body, hubKey)
+		if err != nil {
+			t.Fatalf("the trust list does not verify with the printed hub key: %v", err)
+		}
+		return l
+	}
+	l := fetch()
+	if len(l.Regions) != 2 || l.Region("CN-440100").Endpoint != "https://gz.example" || len(l.Keys("CN-440100", old.KID())) != 1 {
+		t.Fatalf("trust list %+v", l)
+	}
+
+	// The region rotates: the new set is signed by the key the hub holds.
+	cur := hubtest.NewKey(t, healthcode.AlgES256)
+	now := time.Now().UTC()
+	signed := hubtest.Sign(t, old, hubtest.KeySet{Region: "CN-440100", IssuedAt: now,
+		Keys: []trust.Key{old.Entry(time.Time{}, now.Add(time.Minute), false), cur.Entry(now, time.Time{}, false)}})
+	body, _ := json.Marshal(map[string]string{"signed": signed})
+	var put struct{ Keys int }
+	call(t, "PUT", base+"/hub/v1/regions/CN-440100/keys", peer, string(body), 200, &put)
+	if put.Keys != 2 {
+		t.Fatalf("PUT keys answered %d keys, want 2", put.Keys)
+	}
+	// The token acts for its own region only.
+	call(t, "PUT", base+"/hub/v1/regions/CN-540100/keys", peer, string(body), 403, nil)
+
+	// The admin revokes the old key from another process: the running hub
+	// signs a new list.
+	hubCmd("region", "revoke-key", "--id", "CN-440100", "--kid", base64.StdEncoding.EncodeToString(old.KID()))
+	l = fetch()
+	if ks := l.Keys("CN-440100", old.KID()); len(ks) != 1 || !ks[0].Revoked {
+		t.Fatalf("old key after revoke-key: %+v", ks)
+	}
+	if ks := l.Keys("CN-440100", cur.KID()); len(ks) != 1 || ks[0].Revoked {
+		t.Fatalf("new key: %+v", ks)
+	}
+	var row struct {
+		ID   string
+		Keys []struct {
+			KID     string
+			Revoked bool
+		}
+	}
+	list := strings.Split(hubCmd("region", "list"), "\n")
+	if len(list) != 2 || json.Unmarshal([]byte(list[0]), &row) != nil || row.ID != "CN-440100" || len(row.Keys) != 2 || !row.Keys[0].Revoked {
+		t.Fatalf("hub region list:\n%s", strings.Join(list, "\n"))
+	}
+
+	// An admin token of the hub's store reads the metrics.
+	out, errOut, exit := runCmd(append([]string{"token", "create", "--role", "admin", "--name", "prometheus"}, store...)...)
+	if exit != 0 {
+		t.Fatalf("token create on the hub's store: %s", errOut)
+	}
+	metrics := get(t, base+"/metrics", strings.TrimSpace(out))
+	if !bytes.Contains(metrics, []byte(`route="PUT /hub/v1/regions/{id}/keys"`)) {
+		t.Fatalf("metrics lack the hub routes:\n%s", metrics)
+	}
+}
