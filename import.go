@@ -54,8 +54,9 @@ type RowNote struct {
 }
 
 // ImportSummary is the outcome of importing one file. Every row is counted
-// once in Accepted (newly stored), Duplicate (already stored as sent),
-// Corrected (replaced a stored row with the same id) or Rejected (see
+// once in Accepted (newly stored), Duplicate (already stored, or queued,
+// as sent), Corrected (replaced a stored row with the same id), Forwarded
+// (queued for the person's home region, another one) or Rejected (see
 // Errors). Pending counts the stored rows that name nobody registered yet:
 // they apply when that person saves a profile.
 type ImportSummary struct {
@@ -65,6 +66,7 @@ type ImportSummary struct {
 	Corrected   int64      `json:"corrected"`
 	Rejected    int64      `json:"rejected"`
 	Pending     int64      `json:"pending"`
+	Forwarded   int64      `json:"forwarded"` // queued in the outbox; nothing stored here
 	Errors      []RowError `json:"errors"`
 	Corrections []RowNote  `json:"corrections"`
 	// JobID is the recompute job started for the statuses the import
@@ -85,6 +87,10 @@ type ImportRow struct {
 	Line   int64
 	ID     string // the provider's id, also ExternalID of the record
 	Reject *RowError
+	// Forward, when set, makes the row a record for another region: the
+	// store queues it in the outbox, in the import's transaction, and
+	// stores no record of its own. A source sets a fresh one each row.
+	Forward *OutboxRecord
 
 	Test        Test
 	Vaccination Vaccination
@@ -109,7 +115,9 @@ type ImportStore interface {
 	// fails, nothing of it is written. Rows whose id is stored already are
 	// duplicates when unchanged and corrections when changed (for tests,
 	// only with a later reported_at). The statuses of the registered people
-	// the import touched are marked due at now for the Recomputer.
+	// the import touched are marked due at now for the Recomputer. Rows
+	// with Forward set are queued in the outbox instead, in the same
+	// transaction (see OutboxStore.QueueOutbox).
 	ImportRecords(ctx context.Context, src ImportSource, now time.Time) (*ImportSummary, error)
 }
 

@@ -43,7 +43,7 @@ func newCSVSource(r io.Reader, kind string, spec *kindSpec) (*csvSource, error) 
 		i := spec.index(h)
 		switch {
 		case i < 0:
-			return nil, fileError(1, "unknown column %q: the columns of %s are %s", h, kind, strings.Join(names, ", "))
+			return nil, fileError(1, "unknown column %q: the columns of %s are %s and %s", h, kind, strings.Join(names, ", "), HomeRegion)
 		case given[i]:
 			return nil, fileError(1, "column %q is given twice", h)
 		}

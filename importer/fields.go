@@ -15,6 +15,11 @@ var commonFields = []fieldSpec{
 	{"id", true}, {"id_type", false}, {"id_number", true}, {"name", false},
 }
 
+// HomeRegion is the optional field every kind ends with: the region that
+// issues the person's code, when not this one. Such a row is not a record
+// of this node: it is forwarded there (see Reader.SetRegion).
+const HomeRegion = "home_region"
+
 // fieldSpec is one field of a kind: its name (the CSV column and the
 // NDJSON key) and whether a row must give it.
 type fieldSpec struct {
@@ -28,6 +33,9 @@ type kindSpec struct {
 	fields  []fieldSpec
 	convert func(c *rowCheck, v []string, row *healthcode.ImportRow)
 }
+
+// home is the position of HomeRegion: the last field.
+func (k *kindSpec) home() int { return len(k.fields) - 1 }
 
 var kinds = map[string]*kindSpec{
 	healthcode.KindTests: {withCommon(
@@ -52,7 +60,7 @@ var kinds = map[string]*kindSpec{
 }
 
 func withCommon(fs ...fieldSpec) []fieldSpec {
-	return append(append([]fieldSpec{}, commonFields...), fs...)
+	return append(append(append([]fieldSpec{}, commonFields...), fs...), fieldSpec{HomeRegion, false})
 }
 
 // index returns the position of the field named name, -1 when unknown.
@@ -65,14 +73,16 @@ func (k *kindSpec) index(name string) int {
 	return -1
 }
 
-// Fields returns the field names of kind, the person-finding ones first,
-// and whether each is required; nil for an unknown kind.
+// Fields returns the field names of the records of kind, the
+// person-finding ones first, and whether each is required; nil for an
+// unknown kind. HomeRegion, which every kind takes besides, routes a row
+// rather than describing a record and is not listed.
 func Fields(kind string) (names []string, required []bool) {
 	k, ok := kinds[kind]
 	if !ok {
 		return nil, nil
 	}
-	for _, f := range k.fields {
+	for _, f := range k.fields[:k.home()] {
 		names = append(names, f.name)
 		required = append(required, f.required)
 	}

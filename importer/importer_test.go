@@ -211,7 +211,7 @@ func TestFileErrors(t *testing.T) {
 		name, format, data, want string
 	}{
 		{"empty", "csv", "", "line 1: the file is empty: the first line must name the columns (id,id_type,id_number,name,sampled_at,reported_at,result,method,pooled,lab)"},
-		{"unknown column", "csv", "id,id_number,sampled_at,result,colour\n", `line 1: unknown column "colour": the columns of tests are id, id_type, id_number, name, sampled_at, reported_at, result, method, pooled, lab`},
+		{"unknown column", "csv", "id,id_number,sampled_at,result,colour\n", `line 1: unknown column "colour": the columns of tests are id, id_type, id_number, name, sampled_at, reported_at, result, method, pooled, lab and home_region`},
 		{"missing column", "csv", "id,id_number,sampled_at\n", `line 1: missing column "result": tests need the columns id, id_number, sampled_at, result`},
 		{"column twice", "csv", "id,id_number,sampled_at,result,id\n", `line 1: column "id" is given twice`},
 		{"not UTF-8 header", "csv", "id,id_number,sampled_at,result\xff\n", "line 1: the header is not UTF-8 text"},

@@ -22,6 +22,9 @@ type Reader struct {
 	// seen holds the line of each id given so far: an id given twice in
 	// one file is rejected the second time.
 	seen map[string]int64
+	// region is this node's, set by SetRegion: rows whose home_region
+	// names another are forwarded.
+	region string
 }
 
 // rowSource is one file format: next fills vals (indexed by the kind's
@@ -61,6 +64,13 @@ func NewReader(kind, format string, r io.Reader, key func(idNumber string) []byt
 // Kind returns the record kind of the file.
 func (rd *Reader) Kind() string { return rd.kind }
 
+// SetRegion tells the reader this node's region. A row whose home_region
+// is another region comes back with Forward set, for the store to queue
+// there rather than store here; one naming this region is a record like
+// any other. Before SetRegion, a row naming any home_region is rejected:
+// the reader cannot tell whose it is.
+func (rd *Reader) SetRegion(region string) { rd.region = region }
+
 // Next returns the next row, io.EOF after the last, or the file error that
 // refuses the whole file. The returned row is reused by the next call.
 func (rd *Reader) Next() (*healthcode.ImportRow, error) {
@@ -70,7 +80,7 @@ func (rd *Reader) Next() (*healthcode.ImportRow, error) {
 	}
 	trimAll(rd.vals)
 	row := &rd.row
-	row.Line, row.ID, row.Reject = line, rd.vals[fID], nil
+	row.Line, row.ID, row.Reject, row.Forward = line, rd.vals[fID], nil, nil
 	if bad != nil {
 		bad.ID = row.ID
 		row.Reject = bad
@@ -80,6 +90,9 @@ func (rd *Reader) Next() (*healthcode.ImportRow, error) {
 	if number := c.person(rd.vals); c.err == nil {
 		c.key = rd.key(number)
 		rd.spec.convert(&c, rd.vals, row)
+		if c.err == nil && rd.vals[rd.spec.home()] != "" {
+			row.Forward = rd.forward(&c, number)
+		}
 	}
 	if c.err == nil {
 		if first, dup := rd.seen[row.ID]; dup {
@@ -89,6 +102,9 @@ func (rd *Reader) Next() (*healthcode.ImportRow, error) {
 		}
 	}
 	row.Reject = c.err
+	if c.err != nil {
+		row.Forward = nil
+	}
 	return row, nil
 }
 

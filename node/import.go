@@ -18,6 +18,10 @@ type ImportService struct {
 	Store healthcode.ImportStore
 	// PersonKey names a person by document number (secret.Box.PersonKey).
 	PersonKey func(idNumber string) []byte
+	// Region is this node's: a row whose home_region names another is
+	// queued for it in the outbox instead of stored. When empty, rows
+	// naming a home_region are rejected.
+	Region string
 	// Recomputer is told after each import that changed something; nil
 	// starts none (the command line runs it itself, synchronously).
 	Recomputer healthcode.Recomputer
@@ -38,6 +42,7 @@ func (s *ImportService) Import(ctx context.Context, kind, format string, r io.Re
 	if err != nil {
 		return nil, err
 	}
+	rd.SetRegion(s.Region)
 	src := &progressSource{ImportSource: rd, ctx: ctx, logger: s.logger(), every: s.logEvery(),
 		next: time.Now().Add(s.logEvery()), metrics: s.Metrics}
 	start := time.Now()
@@ -49,7 +54,7 @@ func (s *ImportService) Import(ctx context.Context, kind, format string, r io.Re
 	}
 	s.Metrics.imported(sum)
 	s.logger().InfoContext(ctx, "import done", "kind", kind, "accepted", sum.Accepted, "duplicate", sum.Duplicate,
-		"corrected", sum.Corrected, "rejected", sum.Rejected, "pending", sum.Pending, "elapsed", time.Since(start).Round(time.Millisecond))
+		"corrected", sum.Corrected, "rejected", sum.Rejected, "pending", sum.Pending, "forwarded", sum.Forwarded, "elapsed", time.Since(start).Round(time.Millisecond))
 	if s.Recomputer != nil && sum.Accepted+sum.Corrected > 0 {
 		// The rows are stored and the statuses marked due, which every
 		// read honours: a recompute that fails to start only delays the
@@ -122,7 +127,7 @@ func NewImportMetrics(reg prometheus.Registerer) *ImportMetrics {
 			Name: "healthcode_import_rows_read_total", Help: "Rows read from import files so far, by record kind (grows while an import runs).",
 		}, []string{"kind"}),
 		rows: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "healthcode_import_rows_total", Help: "Rows of committed imports, by record kind and outcome (accepted, duplicate, corrected, rejected, pending).",
+			Name: "healthcode_import_rows_total", Help: "Rows of committed imports, by record kind and outcome (accepted, duplicate, corrected, rejected, pending, forwarded).",
 		}, []string{"kind", "outcome"}),
 		files: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "healthcode_import_files_total", Help: "Import files, by record kind and result (imported, refused).",
@@ -150,7 +155,7 @@ func (m *ImportMetrics) imported(s *healthcode.ImportSummary) {
 	}
 	m.files.WithLabelValues(s.Kind, "imported").Inc()
 	for outcome, n := range map[string]int64{"accepted": s.Accepted, "duplicate": s.Duplicate,
-		"corrected": s.Corrected, "rejected": s.Rejected, "pending": s.Pending} {
+		"corrected": s.Corrected, "rejected": s.Rejected, "pending": s.Pending, "forwarded": s.Forwarded} {
 		m.rows.WithLabelValues(s.Kind, outcome).Add(float64(n))
 	}
 }

@@ -124,7 +124,9 @@ const importCacheKiB = "196608"
 // looked up, to tell a duplicate from a correction. Each batch's keys are
 // looked up in profiles before its insert, so every row is stored with its
 // person (or none: pending); the people are kept in memory and marked due
-// at the end. A file error of src rolls everything back.
+// at the end. Rows for other regions (Forward set) are queued in the
+// outbox in the same transaction. A file error of src rolls everything
+// back.
 func (db *DB) ImportRecords(ctx context.Context, src healthcode.ImportSource, now time.Time) (*healthcode.ImportSummary, error) {
 	k, ok := importKinds[src.Kind()]
 	if !ok {
@@ -228,9 +230,10 @@ type rowBatch struct {
 
 // batchRow is what the importer needs of a row once its arguments are made.
 type batchRow struct {
-	line   int64
-	id     string
-	reject *healthcode.RowError
+	line    int64
+	id      string
+	reject  *healthcode.RowError
+	forward *healthcode.OutboxRecord // a row for another region: no arguments
 }
 
 // readBatches reads src into batches taken from free and sends them on out,
@@ -254,11 +257,11 @@ func readBatches(ctx context.Context, src healthcode.ImportSource, k *importKind
 				b.err = err
 				break
 			}
-			if row.Reject == nil {
+			if row.Reject == nil && row.Forward == nil {
 				b.args = k.args(b.args, &h, row, now)
 				b.n++
 			}
-			b.rows = append(b.rows, batchRow{line: row.Line, id: row.ID, reject: row.Reject})
+			b.rows = append(b.rows, batchRow{line: row.Line, id: row.ID, reject: row.Reject, forward: row.Forward})
 		}
 		if len(b.rows) > 0 || b.err != nil {
 			select {
@@ -280,11 +283,12 @@ type importer struct {
 	kind   *importKind
 	now    int64
 	sum    *healthcode.ImportSummary
-	batch  int       // rows a full batch
-	insert *sql.Stmt // of batch rows
-	single *sql.Stmt // of one row, for the last batch
-	lookup *sql.Stmt // prepared on the first skipped row
-	update *sql.Stmt // prepared on the first correction
+	batch  int          // rows a full batch
+	insert *sql.Stmt    // of batch rows
+	single *sql.Stmt    // of one row, for the last batch
+	lookup *sql.Stmt    // prepared on the first skipped row
+	update *sql.Stmt    // prepared on the first correction
+	outbox *outboxQueue // made on the first row for another region
 	// ids are the people of the rows stored (inserted or corrected) that
 	// name a registered person, formerIDs those a correction moved a row
 	// away from: all are re-evaluated. pendingKeys are the keys of the
@@ -310,6 +314,9 @@ func (imp *importer) close() {
 			s.Close()
 		}
 	}
+	if imp.outbox != nil {
+		imp.outbox.close()
+	}
 }
 
 // store inserts the rows of b and sorts out those whose id is stored.
@@ -324,6 +331,12 @@ func (imp *importer) store(ctx context.Context, b *rowBatch) error {
 		row := &b.rows[r]
 		if row.reject != nil {
 			imp.sum.Reject(*row.reject)
+			continue
+		}
+		if row.forward != nil {
+			if err := imp.forward(ctx, row); err != nil {
+				return err
+			}
 			continue
 		}
 		args := b.args[i*nc : (i+1)*nc]
@@ -369,6 +382,29 @@ func (imp *importer) exec(ctx context.Context, s *sql.Stmt, args []any) (int64, 
 	}
 	n, err := res.RowsAffected()
 	return n, imp.db.wrap(err, "import: insert")
+}
+
+// forward queues a row for another region. Sent again unchanged it is a
+// duplicate; changed, it is refused: the outbox sends a record once, and a
+// correction would need the receiving region to take it as one.
+func (imp *importer) forward(ctx context.Context, row *batchRow) error {
+	if imp.outbox == nil {
+		imp.outbox = imp.db.outboxQueue(imp.tx, fromMicros(imp.now))
+	}
+	got, err := imp.outbox.add(ctx, row.forward)
+	if err != nil {
+		return err
+	}
+	switch got {
+	case queuedNew:
+		imp.sum.Forwarded++
+	case queuedSame:
+		imp.sum.Duplicate++
+	default:
+		imp.sum.Reject(healthcode.RowError{Line: row.line, ID: row.id, Field: "id",
+			Reason: "a row with this id is queued already, with other content or for another region: a forwarded row cannot be corrected yet"})
+	}
+	return nil
 }
 
 // classify sorts out one row of a batch in which some row was skipped: it

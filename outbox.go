@@ -1,0 +1,70 @@
+package healthcode
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// The outbox is the sending side of way 1 (docs/federation.md, "Node
+// side"): records about people of other regions, queued for the region
+// that issues their code, packed into signed batches and sent through the
+// hub.
+
+// OutboxRecord is one record queued for another region.
+type OutboxRecord struct {
+	Seq  int64  // the store's order of queueing
+	To   string // the person's home region
+	Kind string // a record kind (KindContacts, …)
+	// ID is the record's id prefixed with this region and a slash
+	// ("CN-330100/t-1"): queued once per kind and id.
+	ID string
+	// Row is the record as it travels: one row of the import's NDJSON
+	// form of Kind, with "kind" and the prefixed "id", the person named by
+	// "subject" (hex) or by "id_type"/"id_number". It is personal data:
+	// the store keeps it sealed.
+	Row       json.RawMessage
+	CreatedAt time.Time
+	BatchID   string    // "" until packed into a batch
+	SentAt    time.Time // zero until the hub took its batch
+}
+
+// OutboxBatch is a batch packed from queued records: its id, the signed
+// body (a JWS compact serialization) that is posted, resent as it is until
+// the hub takes it.
+type OutboxBatch struct {
+	ID        string // 32 hex digits, random
+	To        string
+	Signed    string // personal data: the store keeps it sealed
+	Records   int
+	CreatedAt time.Time
+	SentAt    time.Time // zero until the hub took it
+}
+
+// OutboxStore keeps the outbox.
+type OutboxStore interface {
+	// QueueOutbox queues recs in one transaction and returns how many were
+	// new: a record whose kind and id are queued already is left as it is,
+	// so queueing twice is a no-op.
+	QueueOutbox(ctx context.Context, recs []*OutboxRecord, now time.Time) (int, error)
+	// OutboxRegions returns, sorted, the regions that have records not
+	// packed into a batch yet.
+	OutboxRegions(ctx context.Context) ([]string, error)
+	// UnpackedOutbox returns up to limit records to region that are not
+	// packed yet, oldest first.
+	UnpackedOutbox(ctx context.Context, to string, limit int) ([]*OutboxRecord, error)
+	// PackOutbox stores b and makes it the batch of the records with seqs,
+	// in one transaction: the body is stored before it is first posted, so
+	// that a retry after any failure posts the very same batch. When any
+	// of the records is packed already (another sender was first), it
+	// writes nothing and returns ECONFLICT.
+	PackOutbox(ctx context.Context, b *OutboxBatch, seqs []int64) error
+	// UnsentOutboxBatches returns the batches packed and not sent yet,
+	// oldest first.
+	UnsentOutboxBatches(ctx context.Context) ([]*OutboxBatch, error)
+	// MarkOutboxSent marks the batch with id and its records sent at at;
+	// ENOTFOUND when there is no such batch.
+	MarkOutboxSent(ctx context.Context, id string, at time.Time) error
+	// OutboxUnsent counts the records not sent yet, packed or not.
+	OutboxUnsent(ctx context.Context) (int64, error)
+}

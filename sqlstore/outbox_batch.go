@@ -1,0 +1,151 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/healthcode/healthcode"
+)
+
+// OutboxRegions returns the regions with records not packed yet.
+func (db *DB) OutboxRegions(ctx context.Context) ([]string, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT DISTINCT to_region FROM outbox WHERE batch_id IS NULL ORDER BY to_region`)
+	if err != nil {
+		return nil, db.wrap(err, "outbox regions")
+	}
+	defer rows.Close()
+	var regions []string
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return nil, db.wrap(err, "scan outbox region")
+		}
+		regions = append(regions, r)
+	}
+	return regions, db.wrap(rows.Err(), "outbox regions")
+}
+
+// UnpackedOutbox returns up to limit records to region not packed yet,
+// their bodies opened.
+func (db *DB) UnpackedOutbox(ctx context.Context, to string, limit int) ([]*healthcode.OutboxRecord, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT seq, kind, record_id, body, created_at FROM outbox
+		WHERE to_region = $1 AND batch_id IS NULL ORDER BY seq LIMIT $2`, to, limit)
+	if err != nil {
+		return nil, db.wrap(err, "unpacked outbox")
+	}
+	defer rows.Close()
+	var recs []*healthcode.OutboxRecord
+	for rows.Next() {
+		r := &healthcode.OutboxRecord{To: to}
+		var sealed []byte
+		var created int64
+		if err := rows.Scan(&r.Seq, &r.Kind, &r.ID, &sealed, &created); err != nil {
+			return nil, db.wrap(err, "scan outbox record")
+		}
+		if r.Row, err = db.box.Open(sealed); err != nil {
+			return nil, err
+		}
+		r.CreatedAt = fromMicros(created)
+		recs = append(recs, r)
+	}
+	return recs, db.wrap(rows.Err(), "unpacked outbox")
+}
+
+// PackOutbox stores b and sets it as the batch of seqs, in one
+// transaction; ECONFLICT when any of them was packed meanwhile. On
+// PostgreSQL a concurrent packer's update waits for this one's row locks
+// and then finds the rows packed, so two senders never share a record.
+func (db *DB) PackOutbox(ctx context.Context, b *healthcode.OutboxBatch, seqs []int64) error {
+	sealed, err := db.box.Seal([]byte(b.Signed))
+	if err != nil {
+		return err
+	}
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return db.wrap(err, "begin pack outbox")
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox_batches (id, to_region, signed, records, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		b.ID, b.To, sealed, b.Records, micros(b.CreatedAt)); err != nil {
+		return db.wrap(err, "store outbox batch")
+	}
+	in := `seq IN (SELECT value FROM json_each($3))`
+	if db.dialect.Name == "postgres" {
+		in = `seq = ANY(CAST($3 AS BIGINT[]))`
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE outbox SET batch_id = $1 WHERE to_region = $2 AND batch_id IS NULL AND `+in,
+		b.ID, b.To, db.idsArg(joinIDs(seqs)))
+	if err != nil {
+		return db.wrap(err, "pack outbox")
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return db.wrap(err, "pack outbox")
+	} else if n != int64(len(seqs)) {
+		return healthcode.Errorf(healthcode.ECONFLICT, "%d of the %d records for batch %s were packed meanwhile", int64(len(seqs))-n, len(seqs), b.ID)
+	}
+	return db.wrap(tx.Commit(), "commit pack outbox")
+}
+
+// UnsentOutboxBatches returns the batches not sent yet, bodies opened.
+func (db *DB) UnsentOutboxBatches(ctx context.Context) ([]*healthcode.OutboxBatch, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT id, to_region, signed, records, created_at FROM outbox_batches
+		WHERE sent_at = 0 ORDER BY created_at, id`)
+	if err != nil {
+		return nil, db.wrap(err, "unsent outbox batches")
+	}
+	defer rows.Close()
+	var bs []*healthcode.OutboxBatch
+	for rows.Next() {
+		b := &healthcode.OutboxBatch{}
+		var sealed []byte
+		var created int64
+		if err := rows.Scan(&b.ID, &b.To, &sealed, &b.Records, &created); err != nil {
+			return nil, db.wrap(err, "scan outbox batch")
+		}
+		signed, err := db.box.Open(sealed)
+		if err != nil {
+			return nil, err
+		}
+		b.Signed, b.CreatedAt = string(signed), fromMicros(created)
+		bs = append(bs, b)
+	}
+	return bs, db.wrap(rows.Err(), "unsent outbox batches")
+}
+
+// MarkOutboxSent marks the batch and its records sent.
+func (db *DB) MarkOutboxSent(ctx context.Context, id string, at time.Time) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return db.wrap(err, "begin mark outbox sent")
+	}
+	defer tx.Rollback()
+	// A batch sent already keeps its first time: two senders may both
+	// have posted it.
+	res, err := tx.ExecContext(ctx, `UPDATE outbox_batches SET sent_at = CASE WHEN sent_at = 0 THEN $2 ELSE sent_at END WHERE id = $1`,
+		id, micros(at))
+	if err != nil {
+		return db.wrap(err, "mark outbox batch sent")
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return db.wrap(err, "mark outbox batch sent")
+	} else if n == 0 {
+		return notFound("outbox batch " + id)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET sent_at = $2 WHERE batch_id = $1 AND sent_at = 0`, id, micros(at)); err != nil {
+		return db.wrap(err, "mark outbox records sent")
+	}
+	return db.wrap(tx.Commit(), "commit mark outbox sent")
+}
+
+// OutboxUnsent counts the records not packed plus those of batches not
+// sent: both read small indexes, never the sent history.
+func (db *DB) OutboxUnsent(ctx context.Context) (int64, error) {
+	var unpacked, packed int64
+	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE batch_id IS NULL`).Scan(&unpacked); err != nil {
+		return 0, db.wrap(err, "count unpacked outbox")
+	}
+	if err := db.db.QueryRowContext(ctx, `SELECT CAST(COALESCE(SUM(records), 0) AS BIGINT) FROM outbox_batches WHERE sent_at = 0`).Scan(&packed); err != nil {
+		return 0, db.wrap(err, "count unsent outbox batches")
+	}
+	return unpacked + packed, nil
+}
