@@ -2,6 +2,8 @@ package node
 
 import (
 	"context"
+	"encoding/hex"
+	"encoding/json"
 	"io"
 	"strconv"
 	"time"
@@ -20,8 +22,11 @@ type TraceApplyStore interface {
 // path as an imported file: one row per exposed person of this region,
 // with an id made of the trace's and the person's, so applying twice
 // stores nothing new (the rows are duplicates). The people are marked due
-// by the import; recompute, when set, then evaluates them at once. People
-// of other regions are left for the hub (their region's records).
+// by the import; recompute, when set, then evaluates them at once.
+// Visitors, people of other regions, are their region's to record: their
+// rows are queued in the outbox for it, in the same transaction, named by
+// the subject their code carried (the summary's Forwarded). Without a
+// Region of its own, the service cannot tell visitors and skips them.
 func (s *TraceService) Apply(ctx context.Context, store TraceApplyStore, recompute *Recompute, id int64) (*healthcode.ImportSummary, error) {
 	t, err := store.FindTrace(ctx, id)
 	if err != nil {
@@ -40,7 +45,7 @@ func (s *TraceService) Apply(ctx context.Context, store TraceApplyStore, recompu
 	if err != nil {
 		return nil, err
 	}
-	src := &contactRows{trace: t, keys: keys}
+	src := &contactRows{trace: t, keys: keys, region: s.Region}
 	now := s.Now()
 	sum, err := store.ImportRecords(ctx, src, now)
 	if err != nil {
@@ -59,10 +64,11 @@ func (s *TraceService) Apply(ctx context.Context, store TraceApplyStore, recompu
 
 // contactRows is the import source of a trace's contacts.
 type contactRows struct {
-	trace *healthcode.Trace
-	keys  map[int64][]byte
-	next  int
-	row   healthcode.ImportRow
+	trace  *healthcode.Trace
+	keys   map[int64][]byte
+	region string // this node's
+	next   int
+	row    healthcode.ImportRow
 }
 
 func (c *contactRows) Kind() string { return healthcode.KindContacts }
@@ -71,6 +77,10 @@ func (c *contactRows) Next() (*healthcode.ImportRow, error) {
 	for c.next < len(c.trace.Exposures) {
 		e := &c.trace.Exposures[c.next]
 		c.next++
+		if c.visitor(e) {
+			c.row = healthcode.ImportRow{Line: int64(c.next), ID: visitorContactID(c.trace.ID, e), Forward: c.forward(e)}
+			return &c.row, nil
+		}
 		key := c.keys[e.PersonID]
 		if e.PersonID == 0 || key == nil {
 			continue
@@ -86,4 +96,31 @@ func (c *contactRows) Next() (*healthcode.ImportRow, error) {
 		return &c.row, nil
 	}
 	return nil, io.EOF
+}
+
+// visitor reports whether e is a person of another region, known here by
+// the region and subject of their code.
+func (c *contactRows) visitor(e *healthcode.Exposure) bool {
+	return c.region != "" && e.PersonID == 0 && e.Region != "" && e.Region != c.region && len(e.Subject) > 0
+}
+
+// visitorContactID names a visitor's contacts row by the trace, their
+// region and their subject, so applying a trace twice queues it once.
+func visitorContactID(trace int64, e *healthcode.Exposure) string {
+	return "trace-" + strconv.FormatInt(trace, 10) + "-" + e.Region + "-" + hex.EncodeToString(e.Subject)
+}
+
+// forward is a visitor's contacts row as it travels to their region
+// (docs/federation.md, "What travels"): the fields a local row gets, the
+// person named by subject, the ids prefixed with this region so the home
+// region can tell whose trace it was.
+func (c *contactRows) forward(e *healthcode.Exposure) *healthcode.OutboxRecord {
+	id := c.region + "/" + visitorContactID(c.trace.ID, e)
+	// A map of strings always marshals.
+	body, _ := json.Marshal(map[string]string{
+		"kind": healthcode.KindContacts, "id": id, "subject": hex.EncodeToString(e.Subject),
+		"degree": e.Degree, "case_id": c.region + "/trace-" + strconv.FormatInt(c.trace.ID, 10),
+		"last_exposure": e.ExposedAt.UTC().Format(time.RFC3339Nano),
+	})
+	return &healthcode.OutboxRecord{To: e.Region, Kind: healthcode.KindContacts, ID: id, Row: body}
 }
