@@ -33,8 +33,8 @@ type InboxSummary struct {
 	// does not know: they cannot be keyed to a document, so they are not
 	// stored.
 	UnknownSubject int64 `json:"unknown_subject"`
-	// Invalid counts records not passed to the import: an unknown kind, no
-	// person named, an id not of the sending region.
+	// Invalid counts records not passed to the import: an unknown kind, an
+	// id not prefixed with the sending region, a subject that is not one.
 	Invalid int64 `json:"invalid"`
 	// Jobs are the recomputes the batch's imports started.
 	Jobs []int64 `json:"jobs,omitempty"`

@@ -1,0 +1,274 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/healthcode/healthcode"
+)
+
+// HubReceiver is the node's inbox (docs/federation.md, "Node side"): it
+// pages the batches other regions sent this one through the hub, checks
+// each against the hub's trust list, applies its records as an import
+// and acks them.
+//
+// A batch is applied exactly once. Its id is recorded with the cursor in
+// one transaction after its records are imported, and a batch recorded
+// already is skipped. A crash between the import and that record lets the
+// batch be imported again, but every record id carries the sending
+// region's prefix, so the import finds each one stored and counts it a
+// duplicate: nothing is applied twice.
+type HubReceiver struct {
+	Client *HubClient // the hub, the peer token and the trust list held
+	Store  healthcode.InboxStore
+	// Import is the node's import path (an *ImportService): rows go
+	// through its checks, its duplicates by id, its pending people and the
+	// recompute it starts.
+	Import  healthcode.ImportService
+	Region  string // this node's: batches to another are refused
+	Limit   int    // batches asked for a page; default 100
+	Now     func() time.Time
+	Logger  *slog.Logger
+	Metrics *HubReceiveMetrics
+
+	acked atomic.Int64 // the last seq the hub took an ack through, in this process
+}
+
+// DefaultReceiveLimit is the page size when Limit is 0.
+const DefaultReceiveLimit = 100
+
+// maxBatchPage bounds a page of batches read from the hub: the hub sends
+// at least one batch (up to 16 MiB) and stops once a page passes its own
+// bound.
+const maxBatchPage = 128 << 20
+
+// listedInboxBatch is one batch of GET /hub/v1/batches.
+type listedInboxBatch struct {
+	Seq    int64  `json:"seq"`
+	ID     string `json:"id"`
+	From   string `json:"from"`
+	Signed string `json:"signed"`
+}
+
+// Run receives at once and then every interval, until ctx ends. A failure
+// is logged and the next round starts again from the stored cursor.
+func (r *HubReceiver) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := r.Receive(ctx); err != nil && ctx.Err() == nil {
+			r.log().WarnContext(ctx, "hub: batches not received", "hub", r.Client.URL, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Receive pages the batches after the stored cursor until the hub has no
+// more, applies them and acks each page. A batch that does not verify is
+// logged and passed over; an error of the store or the hub stops the
+// round, to start again from the cursor.
+func (r *HubReceiver) Receive(ctx context.Context) error {
+	round := &receiveRound{}
+	for {
+		since, err := r.Store.InboxCursor(ctx)
+		if err != nil {
+			return err
+		}
+		page, err := r.fetch(ctx, since)
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 {
+			// An ack that failed after the cursor moved is made good here:
+			// the hub would otherwise keep those bodies until a later batch.
+			if since > r.acked.Load() {
+				return r.ack(ctx, since)
+			}
+			return nil
+		}
+		if r.Client.List() == nil {
+			// Nothing could verify: passing the batches over would lose them.
+			return healthcode.Errorf(healthcode.EUNAVAILABLE, "no trust list of the hub is held yet: batches wait")
+		}
+		last := since
+		for _, b := range page {
+			if b.Seq <= last {
+				return healthcode.Errorf(healthcode.EUNAVAILABLE, "the hub listed batch %s at seq %d, not after %d", b.ID, b.Seq, last)
+			}
+			if err := r.receive(ctx, round, b); err != nil {
+				return err
+			}
+			last = b.Seq
+		}
+		// The batches passed over are behind the cursor too.
+		if err := r.Store.AdvanceInboxCursor(ctx, last); err != nil {
+			return err
+		}
+		if err := r.ack(ctx, last); err != nil {
+			return err
+		}
+	}
+}
+
+// receiveRound is what one Receive remembers across batches.
+type receiveRound struct {
+	refreshed bool // the trust list was fetched again for a batch it did not know
+}
+
+// receive applies one listed batch unless it was applied already or does
+// not verify.
+func (r *HubReceiver) receive(ctx context.Context, round *receiveRound, b listedInboxBatch) error {
+	if _, err := r.Store.FindInboxBatch(ctx, b.ID); err == nil {
+		r.Metrics.received(ReceiveDuplicate)
+		r.log().DebugContext(ctx, "hub: batch applied already", "batch", b.ID, "from", b.From, "seq", b.Seq)
+		return nil
+	} else if healthcode.ErrorCode(err) != healthcode.ENOTFOUND {
+		return err
+	}
+	p, no, err := r.check(ctx, round, b)
+	if err != nil {
+		return err
+	}
+	if no != nil {
+		r.Metrics.received(ReceiveRefused)
+		r.log().WarnContext(ctx, "hub: batch refused, not applied", "batch", b.ID, "from", b.From, "seq", b.Seq,
+			"reason", no.reason, "err", no.message)
+		return nil
+	}
+	start := time.Now()
+	sum, err := r.apply(ctx, p)
+	if err != nil {
+		r.Metrics.received(ReceiveFailed)
+		return fmt.Errorf("batch %s from %s: %w", p.ID, p.From, err)
+	}
+	isNew, err := r.Store.RecordInboxBatch(ctx, &healthcode.InboxBatch{ID: p.ID, From: p.From, Seq: b.Seq, AppliedAt: r.now(), Summary: *sum})
+	if err != nil {
+		r.Metrics.received(ReceiveFailed)
+		return err
+	}
+	if !isNew {
+		// Another receiver recorded it meanwhile; what this one imported
+		// were duplicates of its rows.
+		r.Metrics.received(ReceiveDuplicate)
+		return nil
+	}
+	r.Metrics.received(ReceiveApplied)
+	r.log().InfoContext(ctx, "hub: batch applied", "batch", p.ID, "from", p.From, "seq", b.Seq,
+		"records", sum.Records, "accepted", sum.Accepted, "duplicate", sum.Duplicate, "corrected", sum.Corrected,
+		"rejected", sum.Rejected, "pending", sum.Pending, "unknown_subject", sum.UnknownSubject, "invalid", sum.Invalid,
+		"elapsed", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// check verifies b with the trust list held. A list that does not know the
+// sender or its key may lag the hub's (a key rotated or a region joined
+// since the last refresh): it is fetched again, once a round, before the
+// batch is refused; when that fetch fails the round stops, so the batch
+// waits rather than being passed over.
+func (r *HubReceiver) check(ctx context.Context, round *receiveRound, b listedInboxBatch) (*receivedBatch, *batchRefusal, error) {
+	p, no := verifyBatch(r.Client.List(), b, r.Region)
+	if no == nil || !no.listMayLag() || round.refreshed {
+		return p, no, nil
+	}
+	round.refreshed = true
+	if err := r.Client.FetchTrust(ctx); err != nil {
+		return nil, nil, fmt.Errorf("batch %s from %s: %s, and the trust list could not be fetched again: %w", b.ID, b.From, no.message, err)
+	}
+	p, no = verifyBatch(r.Client.List(), b, r.Region)
+	return p, no, nil
+}
+
+// fetch returns the page of batches after since.
+func (r *HubReceiver) fetch(ctx context.Context, since int64) ([]listedInboxBatch, error) {
+	q := url.Values{"since": {strconv.FormatInt(since, 10)}, "limit": {strconv.Itoa(r.limit())}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.Client.endpoint("/hub/v1/batches?"+q.Encode()), nil)
+	if err != nil {
+		return nil, healthcode.Internal(err, "hub batches request")
+	}
+	req.Header.Set("Authorization", "Bearer "+r.Client.Token)
+	resp, err := r.Client.client().Do(req)
+	if err != nil {
+		return nil, &healthcode.Error{Code: healthcode.EUNAVAILABLE, Message: "the hub cannot be reached", Err: err}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, hubAnswer(resp, "GET /hub/v1/batches")
+	}
+	var page struct {
+		Batches []listedInboxBatch `json:"batches"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxBatchPage)).Decode(&page); err != nil {
+		return nil, &healthcode.Error{Code: healthcode.EUNAVAILABLE, Message: "the hub's page of batches does not read", Err: err}
+	}
+	return page.Batches, nil
+}
+
+// ack tells the hub every batch up to through is dealt with.
+func (r *HubReceiver) ack(ctx context.Context, through int64) error {
+	body, _ := json.Marshal(map[string]int64{"through": through})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.Client.endpoint("/hub/v1/batches/ack"), bytes.NewReader(body))
+	if err != nil {
+		return healthcode.Internal(err, "hub ack request")
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+r.Client.Token)
+	resp, err := r.Client.client().Do(req)
+	if err != nil {
+		return &healthcode.Error{Code: healthcode.EUNAVAILABLE, Message: "the hub cannot be reached", Err: err}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return hubAnswer(resp, "POST /hub/v1/batches/ack")
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+	r.acked.Store(through)
+	return nil
+}
+
+// hubAnswer is the error of a request the hub did not answer as hoped,
+// with its message: a batchRefusal (4xx) keeps the hub's code.
+func hubAnswer(resp *http.Response, what string) error {
+	code, msg := hubError(resp.Body)
+	if resp.StatusCode/100 == 4 {
+		if code == "" {
+			code = healthcode.EINVALID
+		}
+		return healthcode.Errorf(code, "the hub refused %s (%s): %s", what, resp.Status, msg)
+	}
+	return &healthcode.Error{Code: healthcode.EUNAVAILABLE, Message: "the hub did not answer " + what,
+		Err: fmt.Errorf("%s answered %s: %s", what, resp.Status, msg)}
+}
+
+func (r *HubReceiver) limit() int {
+	if r.Limit <= 0 {
+		return DefaultReceiveLimit
+	}
+	return r.Limit
+}
+
+func (r *HubReceiver) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *HubReceiver) log() *slog.Logger {
+	if r.Logger != nil {
+		return r.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
