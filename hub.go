@@ -96,6 +96,37 @@ type KeySet struct {
 	Keys     []*RegionKey
 }
 
+// ValidAt reports whether t lies in [NotBefore, NotAfter], the bounds that
+// are set, as trust.Key.ValidAt says for a list's keys. Revocation is
+// separate.
+func (k *RegionKey) ValidAt(t time.Time) bool {
+	return (k.NotBefore.IsZero() || !t.Before(k.NotBefore)) &&
+		(k.NotAfter.IsZero() || !t.After(k.NotAfter))
+}
+
+// Limits of a batch (docs/federation.md, way 1).
+const (
+	MaxBatchRecords = 5000
+	MaxBatchBytes   = 16 << 20 // of the JWS compact serialization
+)
+
+// Batch is a signed batch of records one region sends another through the
+// hub. The hub checks who signed it and keeps it for the receiver; it does
+// not read the records.
+type Batch struct {
+	Seq      int64  // hub-wide, given when stored: receivers page by it
+	ID       string // 32 lowercase hex digits, chosen by the sender
+	From, To string // regions
+	IssuedAt time.Time
+	// Hash is the SHA-256 of the JWS payload: the same id with the same
+	// hash again is a duplicate, even when signed again (ES256 signatures
+	// differ each time); with another hash, a conflict.
+	Hash       []byte
+	Signed     []byte // the JWS compact serialization; nil once acked
+	ReceivedAt time.Time
+	AckedAt    time.Time // zero until the receiver acks it
+}
+
 // HubKey is the hub's trust-list signing key (Ed25519).
 type HubKey struct {
 	PublicKey  []byte // 32 bytes
@@ -137,6 +168,25 @@ type HubStore interface {
 	// EnsureHubKey stores k when the hub has no key yet and returns the
 	// hub's key, opened: the first caller's k wins a race.
 	EnsureHubKey(ctx context.Context, k *HubKey) (*HubKey, error)
+
+	// AddBatch stores b under the next seq, which it returns, in one
+	// transaction that also looks for b.ID, so that of two concurrent posts
+	// of one batch exactly one stores it: when a batch with b.ID is stored
+	// already, it returns that batch's seq and duplicate true when the
+	// hashes are equal, ECONFLICT when not. Seqs are visible in order: no
+	// batch appears below a seq already read.
+	AddBatch(ctx context.Context, b *Batch) (seq int64, duplicate bool, err error)
+	// FindBatch returns the batch with id, ENOTFOUND when none.
+	FindBatch(ctx context.Context, id string) (*Batch, error)
+	// BatchesTo returns the batches to region not yet acked with seq >
+	// since, by seq: at most limit, and no more once their bodies pass
+	// maxBytes (always one when there is one).
+	BatchesTo(ctx context.Context, region string, since int64, limit int, maxBytes int64) ([]*Batch, error)
+	// AckBatches marks the region's batches with seq <= through acked at
+	// at, dropping their bodies (their ids and hashes stay), and returns
+	// how many it marked. through past the last batch to the region is
+	// EINVALID; one at or below an earlier ack marks nothing.
+	AckBatches(ctx context.Context, region string, through int64, at time.Time) (int, error)
 }
 
 // SignedTrustList is the trust list as the hub serves it.

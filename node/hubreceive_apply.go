@@ -119,7 +119,7 @@ func (a *batchApply) add(rec receivedRecord) {
 	for _, name := range names {
 		// A record here is about a person of this region: it must not be
 		// forwarded again, whatever home_region it claims.
-		if v, ok := rec.fields[name]; ok && name != "home_region" {
+		if v, ok := rec.fields[name]; ok && name != importer.HomeRegion {
 			row[name] = v
 		}
 	}
