@@ -1,0 +1,407 @@
+package node_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/node"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// batchHub takes POST /hub/v1/batches as the contract says: a peer token,
+// a JWS verified with the sending node's public key, the same id with the
+// same payload again a duplicate (200), with another a conflict (409). It
+// can fail the next posts with a status of the test's choosing.
+type batchHub struct {
+	t   *testing.T
+	srv *httptest.Server
+	pub ed25519.PublicKey // the node's
+
+	mu      sync.Mutex
+	fail    []int               // statuses answered to the next posts, in turn
+	posts   []string            // ids posted, each try
+	kids    []string            // the kid header of each try
+	batches map[string][]byte   // id → payload, as stored
+	records map[string][]string // id → record ids
+}
+
+// sentBatch is the payload the fake hub reads.
+type sentBatch struct {
+	ID       string            `json:"id"`
+	From     string            `json:"from"`
+	To       string            `json:"to"`
+	IssuedAt time.Time         `json:"issued_at"`
+	Records  []json.RawMessage `json:"records"`
+}
+
+func newBatchHub(t *testing.T, pub ed25519.PublicKey) *batchHub {
+	h := &batchHub{t: t, pub: pub, batches: map[string][]byte{}, records: map[string][]string{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /hub/v1/batches", h.post)
+	h.srv = httptest.NewServer(mux)
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+func (h *batchHub) failNext(statuses ...int) {
+	h.mu.Lock()
+	h.fail = append(h.fail, statuses...)
+	h.mu.Unlock()
+}
+
+func (h *batchHub) post(w http.ResponseWriter, r *http.Request) {
+	answer := func(status int, v any) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(v)
+	}
+	refuse := func(status int, code, msg string) {
+		answer(status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+	}
+	var body struct {
+		Signed string `json:"signed"`
+	}
+	if r.Header.Get("Authorization") != "Bearer "+hubToken {
+		refuse(http.StatusUnauthorized, "unauthorized", "no peer token")
+		return
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		refuse(http.StatusBadRequest, "invalid", "not JSON")
+		return
+	}
+	obj, err := jose.ParseSigned(body.Signed, []jose.SignatureAlgorithm{jose.EdDSA})
+	if err != nil {
+		refuse(http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	payload, err := obj.Verify(h.pub)
+	if err != nil {
+		refuse(http.StatusForbidden, "forbidden", "the signature does not hold")
+		return
+	}
+	var b sentBatch
+	if err := json.Unmarshal(payload, &b); err != nil {
+		refuse(http.StatusBadRequest, "invalid", err.Error())
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.posts = append(h.posts, b.ID)
+	h.kids = append(h.kids, obj.Signatures[0].Header.KeyID)
+	if len(h.fail) > 0 {
+		status := h.fail[0]
+		h.fail = h.fail[1:]
+		refuse(status, "test", fmt.Sprintf("failed with %d as asked", status))
+		return
+	}
+	switch held, ok := h.batches[b.ID]; {
+	case ok && bytes.Equal(held, payload):
+		answer(http.StatusOK, map[string]any{"id": b.ID, "seq": 1, "duplicate": true})
+		return
+	case ok:
+		refuse(http.StatusConflict, "conflict", "batch "+b.ID+" was stored with other content")
+		return
+	}
+	if b.From != region || len(b.Records) > node.DefaultHubBatchSize || len(b.ID) != 32 || b.IssuedAt.IsZero() {
+		refuse(http.StatusBadRequest, "invalid", "bad batch")
+		return
+	}
+	for _, raw := range b.Records {
+		var rec struct {
+			ID string `json:"id"`
+		}
+		json.Unmarshal(raw, &rec)
+		h.records[b.ID] = append(h.records[b.ID], b.To+" "+rec.ID)
+	}
+	h.batches[b.ID] = payload
+	answer(http.StatusCreated, map[string]any{"id": b.ID, "seq": len(h.batches)})
+}
+
+// stored returns the record ids of every batch stored, by batch id, and
+// the ids posted, each try.
+func (h *batchHub) stored() (map[string][]string, []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := map[string][]string{}
+	for id, recs := range h.records {
+		out[id] = append([]string(nil), recs...)
+	}
+	return out, append([]string(nil), h.posts...)
+}
+
+// senderEnv is a node with records queued and a sender to a fake hub.
+type senderEnv struct {
+	*env
+	hub *batchHub
+	reg *prometheus.Registry
+	log *bytes.Buffer
+}
+
+func newSenderEnv(t *testing.T) *senderEnv {
+	t.Helper()
+	e := newEnv(t)
+	keys, err := e.keys.Keys(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &senderEnv{env: e, hub: newBatchHub(t, ed25519.PublicKey(keys[0].PublicKey)), reg: prometheus.NewRegistry(), log: &bytes.Buffer{}}
+}
+
+func (e *senderEnv) sender(store healthcode.OutboxStore, size int) *node.HubSender {
+	c := &node.HubClient{URL: e.hub.srv.URL, Token: hubToken, Region: region, Keys: e.keys,
+		HTTP: e.hub.srv.Client(), Now: e.clock.Now}
+	return &node.HubSender{Client: c, Store: store, BatchSize: size, Now: e.clock.Now,
+		Logger: slog.New(slog.NewTextHandler(e.log, nil)), Metrics: node.NewHubSendMetrics(e.reg)}
+}
+
+// queue queues n contacts records for to, named to-0, to-1, ….
+func (e *senderEnv) queue(t *testing.T, to string, n int) {
+	t.Helper()
+	var recs []*healthcode.OutboxRecord
+	for i := range n {
+		id := fmt.Sprintf("%s/%s-%d", region, to, i)
+		row, _ := json.Marshal(map[string]string{"kind": "contacts", "id": id, "subject": strings.Repeat("0f", 16),
+			"degree": "close", "last_exposure": "2026-11-19T08:00:00Z"})
+		recs = append(recs, &healthcode.OutboxRecord{To: to, Kind: healthcode.KindContacts, ID: id, Row: row})
+	}
+	if _, err := e.db.QueueOutbox(context.Background(), recs, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *senderEnv) unsent(t *testing.T) int64 {
+	t.Helper()
+	n, err := e.db.OutboxUnsent(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// sentCount reads healthcode_hub_batches_total{direction="sent",result}.
+func (e *senderEnv) sentCount(t *testing.T, result string) float64 {
+	t.Helper()
+	return metric(t, e.reg, "healthcode_hub_batches_total", result)
+}
+
+// TestHubSenderPacksBatches: each region's records go in batches of at
+// most BatchSize, signed with the node's key, every record once; all are
+// marked sent and a second round posts nothing.
+func TestHubSenderPacksBatches(t *testing.T) {
+	e := newSenderEnv(t)
+	e.queue(t, "CN-440100", 12)
+	e.queue(t, "CN-110100", 3)
+	s := e.sender(e.db, 5)
+	if err := s.Send(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	batches, posts := e.hub.stored()
+	if len(batches) != 4 || len(posts) != 4 {
+		t.Fatalf("%d batches stored from %d posts, want 4 (5+5+2 and 3)", len(batches), len(posts))
+	}
+	seen := map[string]bool{}
+	sizes := map[string][]int{}
+	for _, id := range posts {
+		recs := batches[id]
+		if len(recs) > 5 {
+			t.Errorf("batch %s carries %d records", id, len(recs))
+		}
+		to := strings.Fields(recs[0])[0]
+		sizes[to] = append(sizes[to], len(recs))
+		for _, r := range recs {
+			if seen[r] {
+				t.Errorf("record %s sent twice", r)
+			}
+			seen[r] = true
+			if !strings.HasPrefix(r, to+" "+region+"/"+to+"-") {
+				t.Errorf("record %s in a batch to %s", r, to)
+			}
+		}
+	}
+	if fmt.Sprint(sizes) != "map[CN-110100:[3] CN-440100:[5 5 2]]" || len(seen) != 15 {
+		t.Errorf("batch sizes %v, %d records", sizes, len(seen))
+	}
+	if n := e.unsent(t); n != 0 {
+		t.Errorf("%d records unsent", n)
+	}
+	if ok, gauge := e.sentCount(t, node.HubOK), metric(t, e.reg, "healthcode_hub_outbox_records", ""); ok != 4 || gauge != 0 {
+		t.Errorf("sent ok %v, outbox gauge %v", ok, gauge)
+	}
+	if err := s.Send(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, again := e.hub.stored(); len(again) != 4 {
+		t.Errorf("a second round posted %d more", len(again)-4)
+	}
+}
+
+// TestHubSenderResendsAfterFailure: a batch the hub failed on (500), or
+// could not be posted because the sender stopped right after packing it,
+// goes again the very same: the same id and body, one batch at the hub.
+func TestHubSenderResendsAfterFailure(t *testing.T) {
+	t.Run("hub error", func(t *testing.T) {
+		e := newSenderEnv(t)
+		e.queue(t, "CN-440100", 7)
+		e.hub.failNext(http.StatusInternalServerError)
+		s := e.sender(e.db, 5)
+		err := s.Send(context.Background())
+		wantCode(t, err, healthcode.EUNAVAILABLE)
+		if n, gauge := e.unsent(t), metric(t, e.reg, "healthcode_hub_outbox_records", ""); n != 7 || gauge != 7 {
+			t.Fatalf("unsent %d, gauge %v; want 7", n, gauge)
+		}
+		packed, err := e.db.UnsentOutboxBatches(context.Background())
+		if err != nil || len(packed) != 1 || packed[0].Records != 5 {
+			t.Fatalf("packed %+v, %v: want the first batch alone (the round stops at the failure)", packed, err)
+		}
+		e.clock.Add(time.Minute)
+		if err := s.Send(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		batches, posts := e.hub.stored()
+		if len(posts) != 3 || posts[0] != packed[0].ID || posts[1] != packed[0].ID || len(batches) != 2 || len(batches[packed[0].ID]) != 5 {
+			t.Errorf("posts %v, stored %v: want %s twice, then the rest", posts, batches, packed[0].ID)
+		}
+		if e.unsent(t) != 0 || e.sentCount(t, node.HubUnreachable) != 1 || e.sentCount(t, node.HubOK) != 2 {
+			t.Errorf("unsent %d, unreachable %v, ok %v", e.unsent(t), e.sentCount(t, node.HubUnreachable), e.sentCount(t, node.HubOK))
+		}
+	})
+	t.Run("stopped after packing", func(t *testing.T) {
+		e := newSenderEnv(t)
+		e.queue(t, "CN-440100", 3)
+		crash := &crashAfterPack{OutboxStore: e.db}
+		if err := e.sender(crash, 0).Send(context.Background()); err == nil {
+			t.Fatal("the crashed sender reported success")
+		}
+		if _, posts := e.hub.stored(); len(posts) != 0 {
+			t.Fatalf("posted %v before the crash", posts)
+		}
+		// A new process, its metrics on a registry of its own.
+		e.reg = prometheus.NewRegistry()
+		if err := e.sender(e.db, 0).Send(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		batches, posts := e.hub.stored()
+		if len(posts) != 1 || posts[0] != crash.id || len(batches[crash.id]) != 3 || e.unsent(t) != 0 {
+			t.Errorf("posts %v, stored %v, want the batch packed before the crash (%s)", posts, batches, crash.id)
+		}
+	})
+	t.Run("hub had it", func(t *testing.T) {
+		// The hub stored the batch but its answer was lost: the retry is a
+		// duplicate, and marks the records sent.
+		e := newSenderEnv(t)
+		e.queue(t, "CN-440100", 2)
+		crash := &crashAfterPack{OutboxStore: e.db, failMark: true}
+		wantCode(t, e.sender(crash, 0).Send(context.Background()), healthcode.EINTERNAL)
+		if _, posts := e.hub.stored(); len(posts) != 1 || e.unsent(t) != 2 {
+			t.Fatalf("posts %v, unsent %d", posts, e.unsent(t))
+		}
+		e.reg = prometheus.NewRegistry()
+		if err := e.sender(e.db, 0).Send(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		batches, posts := e.hub.stored()
+		if len(posts) != 2 || posts[0] != posts[1] || len(batches) != 1 || e.unsent(t) != 0 || e.sentCount(t, node.BatchDuplicate) != 1 {
+			t.Errorf("posts %v, %d stored, unsent %d", posts, len(batches), e.unsent(t))
+		}
+	})
+}
+
+// crashAfterPack is a store whose sender dies right after packing (or,
+// with failMark, after posting): it returns an error once the batch is
+// stored.
+type crashAfterPack struct {
+	healthcode.OutboxStore
+	failMark bool
+	id       string
+}
+
+func (c *crashAfterPack) PackOutbox(ctx context.Context, b *healthcode.OutboxBatch, seqs []int64) error {
+	if err := c.OutboxStore.PackOutbox(ctx, b, seqs); err != nil {
+		return err
+	}
+	c.id = b.ID
+	if c.failMark {
+		return nil
+	}
+	return healthcode.Errorf(healthcode.EINTERNAL, "crash")
+}
+
+func (c *crashAfterPack) MarkOutboxSent(ctx context.Context, id string, at time.Time) error {
+	if c.failMark {
+		return healthcode.Errorf(healthcode.EINTERNAL, "crash")
+	}
+	return c.OutboxStore.MarkOutboxSent(ctx, id, at)
+}
+
+// TestHubSenderRefused: a batch the hub refuses is logged with the hub's
+// message and left unsent, while the other regions' batches go; it goes
+// again next round.
+func TestHubSenderRefused(t *testing.T) {
+	e := newSenderEnv(t)
+	e.queue(t, "CN-110100", 2)
+	e.queue(t, "CN-440100", 2)
+	e.hub.failNext(http.StatusConflict)
+	s := e.sender(e.db, 0)
+	if err := s.Send(context.Background()); err != nil {
+		t.Fatalf("a refusal ended the round: %v", err)
+	}
+	if e.unsent(t) != 2 || e.sentCount(t, node.HubRefused) != 1 || e.sentCount(t, node.HubOK) != 1 {
+		t.Fatalf("unsent %d, refused %v, ok %v", e.unsent(t), e.sentCount(t, node.HubRefused), e.sentCount(t, node.HubOK))
+	}
+	if log := e.log.String(); !strings.Contains(log, "batch refused") || !strings.Contains(log, "failed with 409 as asked") {
+		t.Errorf("log does not carry the hub's message:\n%s", log)
+	}
+	if err := s.Send(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, posts := e.hub.stored(); e.unsent(t) != 0 || len(posts) != 3 || posts[2] != posts[0] {
+		t.Errorf("after the retry: unsent %d, posts %v", e.unsent(t), posts)
+	}
+}
+
+// TestHubSenderSignsWithTheKeyID: the JWS names the node's key by its kid,
+// as the trust list does, so the hub and the receiving region find it.
+func TestHubSenderSignsWithTheKeyID(t *testing.T) {
+	e := newSenderEnv(t)
+	e.queue(t, "CN-440100", 1)
+	if err := e.sender(e.db, 0).Send(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := e.keys.Keys(context.Background())
+	e.hub.mu.Lock()
+	defer e.hub.mu.Unlock()
+	if len(e.hub.kids) != 1 || e.hub.kids[0] != base64.StdEncoding.EncodeToString(keys[0].KID) {
+		t.Errorf("kids %q, want the key's", e.hub.kids)
+	}
+}
+
+// TestHubSenderRun sends at once, then each interval, until stopped.
+func TestHubSenderRun(t *testing.T) {
+	e := newSenderEnv(t)
+	e.queue(t, "CN-440100", 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { e.sender(e.db, 0).Run(ctx, time.Hour); close(done) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for e.unsent(t) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("Run did not send at once")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+}
