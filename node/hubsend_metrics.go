@@ -42,7 +42,7 @@ func NewHubSendMetrics(reg prometheus.Registerer) *HubSendMetrics {
 // returns the one registered already.
 func hubBatchesCounter(reg prometheus.Registerer) *prometheus.CounterVec {
 	c := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "healthcode_hub_batches_total", Help: "Batches sent to or received from the hub, by direction and result.", // as the receiver registers it
+		Name: "healthcode_hub_batches_total", Help: HubBatchesHelp,
 	}, []string{"direction", "result"})
 	if err := reg.Register(c); err != nil {
 		var are prometheus.AlreadyRegisteredError

@@ -405,3 +405,40 @@ func TestHubSenderRun(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestHubBatchMetricsShared: the sender and the receiver count in one
+// family, whichever registers first.
+func TestHubBatchMetricsShared(t *testing.T) {
+	for _, senderFirst := range []bool{true, false} {
+		reg := prometheus.NewRegistry()
+		if senderFirst {
+			node.NewHubSendMetrics(reg)
+			node.NewHubReceiveMetrics(reg)
+		} else {
+			node.NewHubReceiveMetrics(reg)
+			node.NewHubSendMetrics(reg)
+		}
+		if labelled(t, reg, "healthcode_hub_batches_total", "direction", "sent") != 0 {
+			t.Error("counts before any batch")
+		}
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		directions := map[string]bool{}
+		for _, mf := range mfs {
+			if mf.GetName() == "healthcode_hub_batches_total" {
+				for _, m := range mf.GetMetric() {
+					for _, l := range m.GetLabel() {
+						if l.GetName() == "direction" {
+							directions[l.GetValue()] = true
+						}
+					}
+				}
+			}
+		}
+		if !directions["sent"] || !directions["received"] {
+			t.Errorf("sender first %v: directions %v", senderFirst, directions)
+		}
+	}
+}
