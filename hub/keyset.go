@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/hcode"
 )
@@ -16,9 +15,7 @@ import (
 // signature is checked: the key to check it with depends on what the hub
 // holds, which MergeKeys reads under the region's lock.
 type signedKeySet struct {
-	jws *jose.JSONWebSignature
-	kid []byte // the JWS header's, decoded
-	alg string // the JWS header's, as a trust list alg
+	*signedJWS
 	set *healthcode.KeySet
 }
 
@@ -42,27 +39,19 @@ type wireKey struct {
 // parseKeySet reads the JWS compact serialization signed and its payload,
 // without checking the signature. Every error is EINVALID.
 func parseKeySet(signed string, now time.Time) (*signedKeySet, error) {
-	jws, err := jose.ParseSignedCompact(signed, []jose.SignatureAlgorithm{jose.EdDSA, jose.ES256})
+	jws, err := parseJWS(signed)
 	if err != nil {
-		return nil, &healthcode.Error{Code: healthcode.EINVALID, Message: "signed: not a JWS compact serialization signed with EdDSA or ES256", Err: err}
-	}
-	if len(jws.Signatures) != 1 {
-		return nil, healthcode.Errorf(healthcode.EINVALID, "signed: want one signature")
-	}
-	h := jws.Signatures[0].Header
-	kid, err := base64.StdEncoding.DecodeString(h.KeyID)
-	if err != nil || len(kid) == 0 {
-		return nil, healthcode.Errorf(healthcode.EINVALID, "signed: the JWS header's kid must be the signing key's id in standard base64")
+		return nil, err
 	}
 	var p keySetPayload
-	if err := json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &p); err != nil {
+	if err := json.Unmarshal(jws.payload(), &p); err != nil {
 		return nil, &healthcode.Error{Code: healthcode.EINVALID, Message: "signed: the payload is not a key set: " + err.Error(), Err: err}
 	}
 	set, err := p.keySet(now)
 	if err != nil {
 		return nil, err
 	}
-	return &signedKeySet{jws: jws, kid: kid, alg: h.Algorithm, set: set}, nil
+	return &signedKeySet{signedJWS: jws, set: set}, nil
 }
 
 // keySet validates the payload the way trust.Parse validates a list, so a
@@ -142,12 +131,9 @@ func (s *signedKeySet) verify(held []*healthcode.RegionKey) error {
 
 	var signer *healthcode.RegionKey
 	if active {
-		if h := heldByKID[string(s.kid)]; h != nil && !h.Revoked {
-			signer = h
-		}
-		if signer == nil {
+		if signer = s.heldSigner(held); signer == nil {
 			return healthcode.Errorf(healthcode.EFORBIDDEN, "the key set must be signed by a key the hub holds for %s, not revoked: kid %s is not one",
-				s.set.Region, base64.StdEncoding.EncodeToString(s.kid))
+				s.set.Region, s.kidString())
 		}
 	} else {
 		for _, k := range s.set.Keys {
@@ -157,19 +143,8 @@ func (s *signedKeySet) verify(held []*healthcode.RegionKey) error {
 		}
 		if signer == nil {
 			return healthcode.Errorf(healthcode.EFORBIDDEN, "the first key set of %s must be signed by one of its own keys, not revoked: kid %s is not one",
-				s.set.Region, base64.StdEncoding.EncodeToString(s.kid))
+				s.set.Region, s.kidString())
 		}
 	}
-	pub, err := hcode.ParsePublicKey(signer.Alg, signer.PublicKey)
-	if err != nil {
-		return err
-	}
-	if s.alg != signer.Alg {
-		return healthcode.Errorf(healthcode.EFORBIDDEN, "the key set is signed with %s but key %s is an %s key",
-			s.alg, base64.StdEncoding.EncodeToString(s.kid), signer.Alg)
-	}
-	if _, err := s.jws.Verify(pub); err != nil {
-		return &healthcode.Error{Code: healthcode.EFORBIDDEN, Message: "the key set's signature does not verify under key " + base64.StdEncoding.EncodeToString(s.kid), Err: err}
-	}
-	return nil
+	return s.verifyBy(signer, "the key set")
 }
