@@ -207,4 +207,15 @@ type HubService interface {
 	// the region's keys by the rules of docs/federation.md and returns how
 	// many keys the region holds.
 	PutKeys(ctx context.Context, c *Caller, region, signed string) (int, error)
+
+	// AcceptBatch stores a batch (a JWS compact serialization) sent by the
+	// caller's region, by the rules of docs/federation.md, and returns it
+	// as stored, with duplicate true when it was stored already.
+	AcceptBatch(ctx context.Context, c *Caller, signed string) (b *Batch, duplicate bool, err error)
+	// ListBatches returns the batches to the caller's region after since,
+	// at most limit (0: 100; at most 1,000), and the seq to page on from.
+	ListBatches(ctx context.Context, c *Caller, since int64, limit int) (batches []*Batch, next int64, err error)
+	// AckBatches tells the hub the caller's region applied its batches up
+	// to through; it returns how many were acked now.
+	AckBatches(ctx context.Context, c *Caller, through int64) (int, error)
 }

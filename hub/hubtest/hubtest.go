@@ -1,5 +1,5 @@
-// Package hubtest makes what a region sends the hub, for tests: key pairs
-// and key sets signed as docs/federation.md says.
+// Package hubtest makes what a region sends the hub, for tests: key pairs,
+// and key sets and batches signed as docs/federation.md says.
 package hubtest
 
 import (
