@@ -22,7 +22,8 @@ type HubServer struct {
 	Logger  *slog.Logger
 	Metrics *Metrics
 
-	srv Server
+	srv          Server
+	batchMetrics *hubBatchMetrics
 }
 
 // NewHubServer returns a HubServer with a discarding logger and fresh metrics.
@@ -41,6 +42,11 @@ func (h *HubServer) hubRoutes() []route {
 		{"GET /hub/v1/key", http.HandlerFunc(h.handleHubKey)},
 		// The service checks that a peer acts for {id}.
 		{"PUT /hub/v1/regions/{id}/keys", s.requireRole(healthcode.RolePeer, healthcode.RoleAdmin)(h.handleHubKeysPut)},
+		// Batches are a region's own: its peer token sends them, and takes
+		// and acks those to it; the service checks which region.
+		{"POST /hub/v1/batches", s.requireRole(healthcode.RolePeer)(h.handleHubBatchPost)},
+		{"GET /hub/v1/batches", s.requireRole(healthcode.RolePeer)(h.handleHubBatchList)},
+		{"POST /hub/v1/batches/ack", s.requireRole(healthcode.RolePeer)(h.handleHubBatchAck)},
 	}
 }
 
@@ -57,6 +63,7 @@ func (h *HubServer) Handler() http.Handler {
 		if s.Metrics == nil {
 			s.Metrics = NewMetrics(nil)
 		}
+		h.batchMetrics = newHubBatchMetrics(s.Metrics.Registry)
 		s.csrf = http.NewCrossOriginProtection()
 		s.mux = http.NewServeMux()
 		for _, rt := range h.hubRoutes() {
