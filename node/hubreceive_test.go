@@ -200,6 +200,9 @@ func newInboxEnv(t *testing.T) *inboxEnv {
 		t.Fatal(err)
 	}
 	e.rec = e.recompute()
+	// The imports start recomputes that run on; the store must not close
+	// under them.
+	t.Cleanup(func() { e.waitRecomputes(t) })
 	e.receiver = &node.HubReceiver{Client: e.client, Store: e.db, Import: e.importing(e.rec), Region: region,
 		Now: e.clock.Now, Logger: slog.New(slog.NewTextHandler(e.log, nil)), Metrics: node.NewHubReceiveMetrics(e.reg)}
 	return e
@@ -273,6 +276,24 @@ func (e *inboxEnv) waitJobs(t *testing.T, b *healthcode.InboxBatch) {
 			t.Fatalf("job = %+v", j)
 		}
 	}
+}
+
+// waitRecomputes waits until no recompute job is queued or running.
+func (e *inboxEnv) waitRecomputes(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		var n int
+		if err := e.db.SQL().QueryRowContext(context.Background(),
+			`SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("recomputes still running")
 }
 
 func (e *inboxEnv) cursor(t *testing.T) int64 {
