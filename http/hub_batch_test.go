@@ -30,7 +30,7 @@ func TestHubBatches(t *testing.T) {
 	changed := first
 	changed.Records = first.Records[:1]
 	badRecord := hubtest.NewBatch(gz, hz, now, 1)
-	badRecord.Records[0] = map[string]any{"kind": "visits", "id": gz + "/1"}
+	badRecord.Records[0] = map[string]any{"record_kind": "visits", "id": gz + "/1"}
 
 	posts := []struct {
 		name   string

@@ -58,7 +58,7 @@ func TestAcceptBatchRules(t *testing.T) {
 	cur, ec, old, expired, early, gzKey := ks.cur, ks.ec, ks.old, ks.expired, ks.early, ks.gzKey
 	stranger := hubtest.NewKey(t, healthcode.AlgEdDSA)
 	record := func(kind, id string) func(b *hubtest.Batch) {
-		return func(b *hubtest.Batch) { b.Records[0] = map[string]any{"kind": kind, "id": id} }
+		return func(b *hubtest.Batch) { b.Records[0] = map[string]any{"record_kind": kind, "id": id} }
 	}
 	tests := []struct {
 		name   string
@@ -71,7 +71,7 @@ func TestAcceptBatchRules(t *testing.T) {
 		{name: "accepted, ES256", caller: peer(hz), signed: hubtest.Sign(t, ec, batch(3, nil))},
 		{name: "every kind", caller: peer(hz), signed: hubtest.Sign(t, cur, batch(6, func(b *hubtest.Batch) {
 			for i, kind := range healthcode.RecordKinds {
-				b.Records[i] = map[string]any{"kind": kind, "id": hz + "/r-" + kind}
+				b.Records[i] = map[string]any{"record_kind": kind, "id": hz + "/r-" + kind}
 			}
 		}))},
 		{name: "5000 records", caller: peer(hz), signed: hubtest.Sign(t, cur, batch(5000, nil))},
@@ -86,7 +86,7 @@ func TestAcceptBatchRules(t *testing.T) {
 		{name: "peer of the receiving region", caller: peer(gz), signed: hubtest.Sign(t, cur, batch(1, nil)), code: healthcode.EFORBIDDEN},
 		{name: "from another region, signed by its key", caller: peer(hz), signed: hubtest.Sign(t, gzKey, batch(1, func(b *hubtest.Batch) {
 			b.From, b.To = gz, hz
-			b.Records[0] = map[string]any{"kind": "tests", "id": gz + "/t-1"}
+			b.Records[0] = map[string]any{"record_kind": "tests", "id": gz + "/t-1"}
 		})), code: healthcode.EFORBIDDEN},
 		{name: "signed by another region's key", caller: peer(hz), signed: hubtest.Sign(t, gzKey, batch(1, nil)), code: healthcode.EFORBIDDEN},
 		{name: "signed by a key the hub does not hold", caller: peer(hz), signed: hubtest.Sign(t, stranger, batch(1, nil)), code: healthcode.EFORBIDDEN},
@@ -98,7 +98,7 @@ func TestAcceptBatchRules(t *testing.T) {
 			signed: hubtest.Sign(t, expired, batch(1, func(b *hubtest.Batch) { b.IssuedAt = t0.Add(-2 * time.Hour) }))},
 		{name: "signed by a key not yet valid at issued_at", caller: peer(hz), signed: hubtest.Sign(t, early, batch(1, nil)), code: healthcode.EFORBIDDEN},
 
-		{name: "unsigned (alg none)", caller: peer(hz), signed: unsigned(`{"id":"00000000000000000000000000000001","from":"CN-330100","to":"CN-440100","issued_at":"2026-12-01T09:00:00Z","records":[{"kind":"tests","id":"CN-330100/1"}]}`), code: healthcode.EINVALID},
+		{name: "unsigned (alg none)", caller: peer(hz), signed: unsigned(`{"id":"00000000000000000000000000000001","from":"CN-330100","to":"CN-440100","issued_at":"2026-12-01T09:00:00Z","records":[{"record_kind":"tests","id":"CN-330100/1"}]}`), code: healthcode.EINVALID},
 		{name: "not a JWS", caller: peer(hz), signed: "{}", code: healthcode.EINVALID},
 		{name: "no kid in the header", caller: peer(hz), signed: hubtest.SignAs(t, cur, "", batch(1, nil)), code: healthcode.EINVALID},
 		{name: "payload not a batch", caller: peer(hz), signed: hubtest.Sign(t, cur, []int{1}), code: healthcode.EINVALID},
@@ -113,7 +113,7 @@ func TestAcceptBatchRules(t *testing.T) {
 		{name: "no records", caller: peer(hz), signed: hubtest.Sign(t, cur, batch(0, nil)), code: healthcode.EINVALID, field: "records"},
 		{name: "5001 records", caller: peer(hz), signed: hubtest.Sign(t, cur, batch(5001, nil)), code: healthcode.EINVALID, field: "records"},
 		{name: "a record not an object", caller: peer(hz), signed: hubtest.Sign(t, cur, batch(2, func(b *hubtest.Batch) { b.Records[1] = "CN-330100/1" })), code: healthcode.EINVALID, field: "records[1]"},
-		{name: "a record's kind a number", caller: peer(hz), signed: hubtest.Sign(t, cur, batch(1, func(b *hubtest.Batch) { b.Records[0] = map[string]any{"kind": 1, "id": hz + "/1"} })), code: healthcode.EINVALID, field: "records[0]"},
+		{name: "a record's kind a number", caller: peer(hz), signed: hubtest.Sign(t, cur, batch(1, func(b *hubtest.Batch) { b.Records[0] = map[string]any{"record_kind": 1, "id": hz + "/1"} })), code: healthcode.EINVALID, field: "records[0]"},
 		{name: "unknown kind", caller: peer(hz), signed: hubtest.Sign(t, cur, batch(1, record("visits", hz+"/1"))), code: healthcode.EINVALID, field: "records[0].kind"},
 		{name: "no kind", caller: peer(hz), signed: hubtest.Sign(t, cur, batch(1, record("", hz+"/1"))), code: healthcode.EINVALID, field: "records[0].kind"},
 		{name: "record id without the region", caller: peer(hz), signed: hubtest.Sign(t, cur, batch(1, record("tests", "t-1"))), code: healthcode.EINVALID, field: "records[0].id"},
@@ -152,7 +152,7 @@ func TestAcceptBatchDuplicates(t *testing.T) {
 	e := newBatchEnv(t, ks)
 	first := batch(2, nil)
 	other := first
-	other.Records = []any{map[string]any{"kind": "tests", "id": hz + "/t-9"}}
+	other.Records = []any{map[string]any{"record_kind": "tests", "id": hz + "/t-9"}}
 	tests := []struct {
 		name   string
 		signed string

@@ -33,7 +33,7 @@ type batchPayload struct {
 }
 
 type batchRecord struct {
-	Kind string `json:"kind"`
+	Kind string `json:"record_kind"`
 	ID   string `json:"id"`
 }
 

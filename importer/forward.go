@@ -38,7 +38,7 @@ func (rd *Reader) forward(c *rowCheck, number string) *healthcode.OutboxRecord {
 			obj[f.name] = v[i]
 		}
 	}
-	obj["kind"], obj["id"], obj["id_number"] = rd.kind, id, number
+	obj["record_kind"], obj["id"], obj["id_number"] = rd.kind, id, number
 	if obj["id_type"] == "" {
 		obj["id_type"] = string(healthcode.IDResident)
 	}

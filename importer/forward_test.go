@@ -73,7 +73,7 @@ func TestHomeRegion(t *testing.T) {
 			if err := json.Unmarshal(f.Row, &got); err != nil {
 				t.Fatal(err)
 			}
-			want := map[string]string{"kind": "tests", "id": "CN-330100/t2", "id_type": "resident_id", "id_number": goodID,
+			want := map[string]string{"record_kind": "tests", "id": "CN-330100/t2", "id_type": "resident_id", "id_number": goodID,
 				"name": "张三", "sampled_at": "2026-11-19", "result": "positive"}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("row = %v\nwant %v", got, want)

@@ -77,7 +77,7 @@ func (a *batchApply) read() ([]receivedRecord, error) {
 			rec.bad = "not a JSON object"
 			continue
 		}
-		rec.kind, _ = rec.fields["kind"].(string)
+		rec.kind, _ = rec.fields["record_kind"].(string)
 		rec.id, _ = rec.fields["id"].(string)
 		s := rec.fields["subject"]
 		switch hexSubject, _ := s.(string); {

@@ -326,7 +326,7 @@ func (e *inboxEnv) subject(t *testing.T, id int64) string {
 }
 
 func contactBySubject(id, subject, degree string, exposed time.Time) map[string]any {
-	return map[string]any{"kind": healthcode.KindContacts, "id": id, "subject": subject,
+	return map[string]any{"record_kind": healthcode.KindContacts, "id": id, "subject": subject,
 		"degree": degree, "last_exposure": exposed.Format(time.RFC3339)}
 }
 
@@ -390,25 +390,28 @@ func TestHubReceiveRecordsByDocument(t *testing.T) {
 	b := e.newBatch(
 		// A positive test of a registered person, with fields the import
 		// does not know and a home region, which are left out.
-		map[string]any{"kind": healthcode.KindTests, "id": sender + "/lab-1", "id_type": "resident_id", "id_number": "110105194912310062",
+		map[string]any{"record_kind": healthcode.KindTests, "id": sender + "/lab-1", "id_type": "resident_id", "id_number": "110105194912310062",
 			"sampled_at": sampled, "result": "positive", "venue_id": "V2", "home_region": "CN-310100"},
 		// A vaccination of a person nobody registered yet: pending.
-		map[string]any{"kind": healthcode.KindVaccinations, "id": sender + "/vac-1", "id_number": "110101199003077774",
+		map[string]any{"record_kind": healthcode.KindVaccinations, "id": sender + "/vac-1", "id_number": "110101199003077774",
 			"product": "BBIBP-CorV", "dose": 1, "date": "2026-10-01"},
+		// A quarantine keeps its own kind beside the record's kind.
+		map[string]any{"record_kind": healthcode.KindQuarantines, "id": sender + "/q-1", "id_number": "110101199003077774",
+			"kind": "home", "start": sampled, "end": e.clock.Now().Add(7 * 24 * time.Hour).Format(time.RFC3339)},
 		// A subject unknown here.
 		contactBySubject(sender+"/trace-7-V2-2", hex.EncodeToString(unknown), "close", e.clock.Now().Add(-time.Hour)),
 		// An id without the sender's prefix could overwrite a local record.
-		map[string]any{"kind": healthcode.KindTests, "id": "lab-1", "id_number": ownID, "sampled_at": sampled, "result": "positive"},
+		map[string]any{"record_kind": healthcode.KindTests, "id": "lab-1", "id_number": ownID, "sampled_at": sampled, "result": "positive"},
 		// An unknown kind.
-		map[string]any{"kind": "purchases", "id": sender + "/p-1", "id_number": ownID},
+		map[string]any{"record_kind": "purchases", "id": sender + "/p-1", "id_number": ownID},
 		// A row the import rejects.
-		map[string]any{"kind": healthcode.KindTests, "id": sender + "/lab-2", "id_number": ownID, "sampled_at": sampled, "result": "maybe"},
+		map[string]any{"record_kind": healthcode.KindTests, "id": sender + "/lab-2", "id_number": ownID, "sampled_at": sampled, "result": "maybe"},
 	)
 	e.send(t, e.key, b)
 	e.receive(t)
 
 	got := e.applied(t, b.ID).Summary
-	want := healthcode.InboxSummary{Records: 6, Accepted: 2, Pending: 1, UnknownSubject: 1, Invalid: 2, Rejected: 1, Jobs: got.Jobs}
+	want := healthcode.InboxSummary{Records: 7, Accepted: 3, Pending: 2, UnknownSubject: 1, Invalid: 2, Rejected: 1, Jobs: got.Jobs}
 	if got.Records != want.Records || got.Accepted != want.Accepted || got.Pending != want.Pending || got.UnknownSubject != want.UnknownSubject ||
 		got.Invalid != want.Invalid || got.Rejected != want.Rejected || got.Duplicate != 0 || got.Corrected != 0 {
 		t.Fatalf("summary = %+v, want %+v", got, want)
@@ -425,6 +428,9 @@ func TestHubReceiveRecordsByDocument(t *testing.T) {
 	}
 	if n := e.stored(t, "vaccinations", sender+"/vac-1"); n != 1 {
 		t.Errorf("the pending vaccination was not stored")
+	}
+	if n := e.stored(t, "quarantines", sender+"/q-1"); n != 1 {
+		t.Errorf("the pending quarantine was not stored")
 	}
 	for _, rec := range []string{sender + "/trace-7-V2-2", "lab-1", sender + "/p-1", sender + "/lab-2"} {
 		e.wantLogged(t, "record of the batch not applied", "batch="+b.ID, "record="+rec)

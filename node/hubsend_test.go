@@ -173,7 +173,7 @@ func (e *senderEnv) queue(t *testing.T, to string, n int) {
 	var recs []*healthcode.OutboxRecord
 	for i := range n {
 		id := fmt.Sprintf("%s/%s-%d", region, to, i)
-		row, _ := json.Marshal(map[string]string{"kind": "contacts", "id": id, "subject": strings.Repeat("0f", 16),
+		row, _ := json.Marshal(map[string]string{"record_kind": "contacts", "id": id, "subject": strings.Repeat("0f", 16),
 			"degree": "close", "last_exposure": "2026-11-19T08:00:00Z"})
 		recs = append(recs, &healthcode.OutboxRecord{To: to, Kind: healthcode.KindContacts, ID: id, Row: row})
 	}

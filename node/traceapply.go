@@ -118,7 +118,7 @@ func (c *contactRows) forward(e *healthcode.Exposure) *healthcode.OutboxRecord {
 	id := c.region + "/" + visitorContactID(c.trace.ID, e)
 	// A map of strings always marshals.
 	body, _ := json.Marshal(map[string]string{
-		"kind": healthcode.KindContacts, "id": id, "subject": hex.EncodeToString(e.Subject),
+		"record_kind": healthcode.KindContacts, "id": id, "subject": hex.EncodeToString(e.Subject),
 		"degree": e.Degree, "case_id": c.region + "/trace-" + strconv.FormatInt(c.trace.ID, 10),
 		"last_exposure": e.ExposedAt.UTC().Format(time.RFC3339Nano),
 	})

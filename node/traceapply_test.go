@@ -62,7 +62,7 @@ func TestTraceApplyQueuesVisitors(t *testing.T) {
 	if err := json.Unmarshal(recs[0].Row, &row); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"kind": "contacts", "id": id, "subject": sub, "degree": "close",
+	want := map[string]string{"record_kind": "contacts", "id": id, "subject": sub, "degree": "close",
 		"case_id": region + "/trace-" + strconv.FormatInt(tr.ID, 10), "last_exposure": at.UTC().Format(time.RFC3339)}
 	if !reflect.DeepEqual(row, want) {
 		t.Errorf("row = %v\nwant %v", row, want)

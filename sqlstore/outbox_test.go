@@ -18,7 +18,7 @@ import (
 // outboxRecord is a contacts record queued for to.
 func outboxRecord(to, id string) *healthcode.OutboxRecord {
 	full := "CN-330100/" + id
-	row, _ := json.Marshal(map[string]string{"kind": "contacts", "id": full, "subject": strings.Repeat("ab", 16),
+	row, _ := json.Marshal(map[string]string{"record_kind": "contacts", "id": full, "subject": strings.Repeat("ab", 16),
 		"degree": "close", "last_exposure": "2026-11-19T08:00:00Z"})
 	return &healthcode.OutboxRecord{To: to, Kind: healthcode.KindContacts, ID: full, Row: row}
 }

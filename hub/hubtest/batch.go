@@ -22,7 +22,7 @@ type Batch struct {
 func NewBatch(from, to string, issued time.Time, n int) Batch {
 	b := Batch{ID: BatchID(), From: from, To: to, IssuedAt: issued, Records: make([]any, n)}
 	for i := range b.Records {
-		b.Records[i] = map[string]any{"kind": "contacts", "id": fmt.Sprintf("%s/trace-1-%d", from, i),
+		b.Records[i] = map[string]any{"record_kind": "contacts", "id": fmt.Sprintf("%s/trace-1-%d", from, i),
 			"subject": fmt.Sprintf("%032x", i), "contact_of": "CN-330100/case-1", "exposed_at": issued.Add(-time.Hour)}
 	}
 	return b
