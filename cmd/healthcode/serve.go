@@ -123,8 +123,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		Now: time.Now, Logger: logger, Metrics: metrics, Issued: issued}
 	trustDoc := &node.TrustDocument{Keys: keys, Region: *region, RegionName: *regionName,
 		Endpoint: *publicURL, CodeLifetime: policy.CodeLifetime(), Now: time.Now}
+	var hub *node.HubClient
 	if hubKey != nil {
-		hub := &node.HubClient{URL: *hf.url, Token: *hf.token, HubKey: hubKey, Region: *region, Keys: keys,
+		hub = &node.HubClient{URL: *hf.url, Token: *hf.token, HubKey: hubKey, Region: *region, Keys: keys,
 			CodeLifetime: policy.CodeLifetime(), DataDir: *sf.data, HTTP: &http.Client{Timeout: node.DefaultHubTimeout},
 			Now: time.Now, Logger: logger, Metrics: node.NewHubMetrics(reg)}
 		// Before serving: visitors verify against the last list even while
@@ -149,9 +150,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	recompute := &node.Recompute{Store: db, Citizens: citizens}
 	srv.Jobs, srv.RiskAreas = recompute, recompute
-	srv.Imports = &node.ImportService{Store: db, PersonKey: box.PersonKey, Recomputer: recompute,
+	imports := &node.ImportService{Store: db, PersonKey: box.PersonKey, Recomputer: recompute, Region: *region,
 		Now: time.Now, Logger: logger, Metrics: node.NewImportMetrics(reg)}
+	srv.Imports = imports
 	go recompute.RunScheduler(ctx, *sweepEvery)
+	if hub != nil {
+		// Way 1 of federation: records about other regions' people go out
+		// through the hub, and theirs about this region's people come in.
+		sender := &node.HubSender{Client: hub, Store: db, Now: time.Now, Logger: logger, Metrics: node.NewHubSendMetrics(reg)}
+		receiver := &node.HubReceiver{Client: hub, Store: db, Import: imports, Region: *region, Now: time.Now, Logger: logger,
+			Metrics: node.NewHubReceiveMetrics(reg)}
+		go sender.Run(ctx, *hf.exchange)
+		go receiver.Run(ctx, *hf.exchange)
+	}
 
 	// The scan log writes on until the server has answered its last
 	// request: it stops after ListenAndServe returns, not with ctx.
@@ -181,8 +192,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 // hubFlags are the flags of a node that joins a hub (docs/federation.md).
 type hubFlags struct {
-	url, token, key *string
-	refresh         *time.Duration
+	url, token, key   *string
+	refresh, exchange *time.Duration
 }
 
 func addHubFlags(fs *flag.FlagSet) hubFlags {
@@ -191,6 +202,8 @@ func addHubFlags(fs *flag.FlagSet) hubFlags {
 		token:   envString(fs, "hub-token", "HEALTHCODE_HUB_TOKEN", "", "this region's peer token at the hub"),
 		key:     envString(fs, "hub-key", "HEALTHCODE_HUB_KEY", "", "the hub's public key, raw Ed25519 in standard base64, as `healthcode hub key` prints it"),
 		refresh: envDuration(fs, "hub-refresh", "HEALTHCODE_HUB_REFRESH", 5*time.Minute, "how often the keys are published to the hub and its trust list fetched"),
+		exchange: envDuration(fs, "hub-exchange", "HEALTHCODE_HUB_EXCHANGE", 5*time.Second,
+			"how often records for other regions are sent to the hub and this region's are fetched"),
 	}
 }
 
@@ -223,6 +236,9 @@ func (f hubFlags) check() (ed25519.PublicKey, error) {
 	}
 	if *f.refresh <= 0 {
 		return nil, fmt.Errorf("--hub-refresh: must be positive")
+	}
+	if *f.exchange <= 0 {
+		return nil, fmt.Errorf("--hub-exchange: must be positive")
 	}
 	return ed25519.PublicKey(key), nil
 }
