@@ -1,0 +1,293 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/healthcode/healthcode/storetest"
+)
+
+// federation is a hub and two region nodes, each a process of its own on
+// 127.0.0.1: A (Hangzhou) on SQLite, B (Guangzhou) on the backend under
+// test, so on PostgreSQL in CI.
+type federation struct {
+	hubDir, hubAddr string
+	hubKey          string
+	hub             *nodeProcess
+	a, b            *federatedNode
+}
+
+// federatedNode is a node process with what the test drives it by.
+type federatedNode struct {
+	*nodeProcess
+	region string
+	api    string
+	store  []string
+}
+
+// startFederation registers A and B at a new hub and starts the three.
+func startFederation(t *testing.T) *federation {
+	t.Helper()
+	dir := t.TempDir()
+	f := &federation{hubDir: filepath.Join(dir, "hub"), hubAddr: freeAddr(t)}
+	f.hubKey = lastLine(t, runCommand(t, "hub", "key", "--data", f.hubDir))
+	tokens := map[string]string{}
+	for region, name := range map[string]string{"CN-330100": "杭州市", "CN-440100": "广州市"} {
+		tokens[region] = lastLine(t, runCommand(t, "hub", "region", "add", "--id", region, "--name", name, "--mode", "local",
+			"--data", f.hubDir))
+	}
+	f.startHub(t)
+	node := func(region string, store []string) *federatedNode {
+		addr := freeAddr(t)
+		p := startNodeProcess(t, addr, append(store, "--region", region, "--hub", "http://"+f.hubAddr,
+			"--hub-token", tokens[region], "--hub-key", f.hubKey, "--hub-refresh", "500ms", "--hub-exchange", "300ms"))
+		t.Cleanup(func() { p.stop(t) })
+		return &federatedNode{nodeProcess: p, region: region, api: "http://" + addr + "/api/v1", store: store}
+	}
+	f.a = node("CN-330100", []string{"--data", filepath.Join(dir, "a")})
+	bStore := []string{"--data", filepath.Join(dir, "b")}
+	if dsn := storetest.MustDSN(t); dsn != "" {
+		bStore = append(bStore, "--db", dsn)
+	}
+	f.b = node("CN-440100", bStore)
+	return f
+}
+
+func (f *federation) startHub(t *testing.T) {
+	t.Helper()
+	f.hub = startProcess(t, "http://"+f.hubAddr+"/healthz", "hub", "--addr", f.hubAddr, "--data", f.hubDir, "--log-level", "warn")
+	hub := f.hub
+	t.Cleanup(func() { hub.stop(t) })
+}
+
+// startProcess starts `healthcode ARGS…` as a process and waits until
+// health answers 200.
+func startProcess(t *testing.T, health string, args ...string) *nodeProcess {
+	t.Helper()
+	p := &nodeProcess{log: &lockedWriter{w: &bytes.Buffer{}}, exited: make(chan struct{})}
+	p.cmd = helperCommand(args...)
+	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		p.err = p.cmd.Wait()
+		close(p.exited)
+	}()
+	waitFor(t, args[0]+" healthy", func() bool {
+		select {
+		case <-p.exited:
+			t.Fatalf("%s exited (%v):\n%s", args[0], p.err, p.logText())
+		default:
+		}
+		resp, err := http.Get(health)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	return p
+}
+
+// stop ends the process (SIGKILL; a no-op when it has ended) and shows
+// its log when the test failed.
+func (p *nodeProcess) stop(t *testing.T) {
+	p.cmd.Process.Kill()
+	<-p.exited
+	if t.Failed() {
+		t.Logf("%s log:\n%s", p.cmd.Args, p.logText())
+	}
+}
+
+// runCommand runs `healthcode ARGS…` in this process and returns its
+// standard output (where commands print tokens and keys), failing the test
+// on a non-zero exit.
+func runCommand(t *testing.T, args ...string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	if code := run(t.Context(), args, &out, &errOut); code != 0 {
+		t.Fatalf("healthcode %s: exit %d: %s%s", strings.Join(args, " "), code, out.String(), errOut.String())
+	}
+	return out.String()
+}
+
+func lastLine(t *testing.T, s string) string {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+// citizen signs a person of the node in with a profile and a declaration
+// and returns their session token.
+func (n *federatedNode) citizen(t *testing.T, phone, idNumber string) string {
+	t.Helper()
+	_, otp := request(t, "POST", n.api+"/auth/otp", "", "", []byte(`{"phone":"`+phone+`"}`))
+	_, sess := request(t, "POST", n.api+"/auth/session", "", "", fmt.Appendf(nil, `{"phone":%q,"otp":%q}`, phone, otp["dev_otp"]))
+	token, _ := sess["token"].(string)
+	if code, out := request(t, "PUT", n.api+"/me/profile", token, "", fmt.Appendf(nil,
+		`{"name":"张三丰","id_type":"resident_id","id_number":%q}`, idNumber)); code != http.StatusOK {
+		t.Fatalf("profile at %s: %d %v", n.region, code, out)
+	}
+	if code, out := request(t, "POST", n.api+"/me/declarations", token, "",
+		[]byte(`{"temperature":36.6,"symptoms":[],"case_contact":"no"}`)); code != http.StatusCreated && code != http.StatusOK {
+		t.Fatalf("declaration at %s: %d %v", n.region, code, out)
+	}
+	return token
+}
+
+func (n *federatedNode) code(t *testing.T, citizen string) string {
+	t.Helper()
+	_, out := request(t, "GET", n.api+"/me/code", citizen, "", nil)
+	code, _ := out["code"].(string)
+	if code == "" {
+		t.Fatalf("no code at %s: %v", n.region, out)
+	}
+	return code
+}
+
+func (n *federatedNode) status(t *testing.T, citizen string) map[string]any {
+	t.Helper()
+	_, out := request(t, "GET", n.api+"/me/status", citizen, "", nil)
+	return out
+}
+
+// checkpoint makes a mall at the node and returns a health token and the
+// token of a checkpoint there.
+func (n *federatedNode) checkpoint(t *testing.T) (health, gate string) {
+	t.Helper()
+	health = lastLine(t, runCommand(t, append([]string{"token", "create", "--role", "health", "--name", "cdc"}, n.store...)...))
+	_, v := request(t, "POST", n.api+"/venues", health, "", []byte(`{"name":"天河城","kind":"mall","division":"440106","address":"天河路208号"}`))
+	id, _ := v["id"].(string)
+	_, d := request(t, "POST", n.api+"/venues/"+id+"/devices", health, "", []byte(`{"name":"gate"}`))
+	gate, _ = d["token"].(string)
+	if id == "" || gate == "" {
+		t.Fatalf("checkpoint at %s: %v %v", n.region, v, d)
+	}
+	return health, gate
+}
+
+func (n *federatedNode) scan(t *testing.T, gate, code string) map[string]any {
+	t.Helper()
+	_, out := request(t, "POST", n.api+"/scans", gate, "", fmt.Appendf(nil, `{"code":%q,"direction":"in"}`, code))
+	return out
+}
+
+// trustJSON is the node's /api/v1/trust.
+func (n *federatedNode) trustJSON(t *testing.T) []byte {
+	t.Helper()
+	resp, err := http.Get(n.api + "/trust")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// kidOf is the first key id the node's trust list holds for region.
+func (n *federatedNode) kidOf(t *testing.T, region string) string {
+	t.Helper()
+	var l struct {
+		Regions []struct {
+			ID   string `json:"id"`
+			Keys []struct {
+				KID     string `json:"kid"`
+				Revoked bool   `json:"revoked"`
+			} `json:"keys"`
+		} `json:"regions"`
+	}
+	if err := json.Unmarshal(n.trustJSON(t), &l); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range l.Regions {
+		if r.ID == region && len(r.Keys) > 0 && !r.Keys[0].Revoked {
+			return r.Keys[0].KID
+		}
+	}
+	return ""
+}
+
+// TestFederationAcrossProcesses is issue 6's way 1 over real processes:
+// a hub, region A's node (SQLite) and region B's (the backend under test).
+// A's code passes at B's checkpoint online and offline from B's trust
+// list; a test taken in B by A's resident turns their A status red within
+// seconds; with the hub down, scans at A and B still pass and a record B
+// forwards meanwhile reaches A once the hub is back; a key of A revoked at
+// the hub stops verifying at B after B's next refresh.
+func TestFederationAcrossProcesses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three processes")
+	}
+	f := startFederation(t)
+	const resident = "11010519491231002X"
+	citizen := f.a.citizen(t, "13800138000", resident)
+	waitFor(t, "B's trust list naming A's key", func() bool { return f.b.kidOf(t, f.a.region) != "" })
+	bHealth, bGate := f.b.checkpoint(t)
+	_, aGate := f.a.checkpoint(t)
+
+	// Online at B's checkpoint, and offline from B's trust list.
+	code := f.a.code(t, citizen)
+	if out := f.b.scan(t, bGate, code); out["verdict"] != "pass" || out["colour"] != "green" {
+		t.Fatalf("A's code at B: %v", out)
+	}
+	trustFile := filepath.Join(t.TempDir(), "trust.json")
+	if err := os.WriteFile(trustFile, f.b.trustJSON(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var verdict map[string]any
+	if err := json.Unmarshal([]byte(runCommand(t, "verify", "--trust", trustFile, code)), &verdict); err != nil ||
+		verdict["valid"] != true || verdict["region"] != f.a.region {
+		t.Fatalf("A's code offline from B's list: %v (%v)", verdict, err)
+	}
+
+	// A test taken in B by A's resident reaches A.
+	sampled := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	csv := "id,id_number,sampled_at,reported_at,result,lab,home_region\nt-1," + resident + "," + sampled + "," + sampled +
+		",positive,Canton Lab," + f.a.region + "\n"
+	if status, out := request(t, "POST", f.b.api+"/records/tests", bHealth, "text/csv", []byte(csv)); status != http.StatusOK ||
+		out["forwarded"] != float64(1) {
+		t.Fatalf("B's import: %d %v", status, out)
+	}
+	start := time.Now()
+	waitFor(t, "A's resident red after B's test", func() bool { return f.a.status(t, citizen)["colour"] == "red" })
+	t.Logf("B's test reached A's status in %s", time.Since(start).Round(10*time.Millisecond))
+
+	// The hub goes down: scans go on, and B's next record waits for it.
+	f.hub.stop(t)
+	code = f.a.code(t, citizen)
+	if out := f.b.scan(t, bGate, code); out["verdict"] != "deny" || out["colour"] != "red" {
+		t.Fatalf("A's red code at B with the hub down: %v, want a verified deny", out)
+	}
+	other := f.a.citizen(t, "13800138001", "110105199001010010")
+	if out := f.a.scan(t, aGate, f.a.code(t, other)); out["verdict"] != "pass" {
+		t.Fatalf("a scan at A with the hub down: %v", out)
+	}
+	vacc := "id,id_number,product,dose,date,home_region\nv-1,110105199001010010,BBIBP-CorV,1,2026-10-01," + f.a.region + "\n"
+	if status, out := request(t, "POST", f.b.api+"/records/vaccinations", bHealth, "text/csv", []byte(vacc)); status != http.StatusOK ||
+		out["forwarded"] != float64(1) {
+		t.Fatalf("B's import with the hub down: %d %v", status, out)
+	}
+	time.Sleep(time.Second) // a few sends fail meanwhile
+	f.startHub(t)
+	waitFor(t, "the vaccination B forwarded while the hub was down, at A", func() bool {
+		return f.a.status(t, other)["doses"] == float64(1)
+	})
+
+	// A key of A revoked at the hub stops verifying at B.
+	kid := f.b.kidOf(t, f.a.region)
+	runCommand(t, "hub", "region", "revoke-key", "--id", f.a.region, "--kid", kid, "--data", f.hubDir)
+	code = f.a.code(t, other)
+	waitFor(t, "A's revoked key refused at B", func() bool { return f.b.scan(t, bGate, code)["verdict"] == "deny" })
+}
