@@ -8,6 +8,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
+	"sync"
+	"sync/atomic"
 
 	"github.com/healthcode/healthcode"
 )
@@ -72,6 +74,9 @@ func ParsePublicKey(alg string, b []byte) (crypto.PublicKey, error) {
 		}
 		return ed25519.PublicKey(append([]byte(nil), b...)), nil
 	case healthcode.AlgES256:
+		if k, ok := parsedES256.Load(string(b)); ok {
+			return k.(*ecdsa.PublicKey), nil
+		}
 		k, err := x509.ParsePKIXPublicKey(b)
 		if err != nil {
 			return nil, &healthcode.Error{Code: healthcode.EINVALID, Message: "ES256 public key is not DER SubjectPublicKeyInfo", Err: err}
@@ -80,7 +85,24 @@ func ParsePublicKey(alg string, b []byte) (crypto.PublicKey, error) {
 		if !ok || ek.Curve != elliptic.P256() {
 			return nil, healthcode.Errorf(healthcode.EINVALID, "ES256 public key is not a P-256 key")
 		}
+		if parsedCount.Add(1) > maxParsedES256 {
+			parsedES256.Clear()
+			parsedCount.Store(1)
+		}
+		parsedES256.Store(string(b), ek)
 		return ek, nil
 	}
 	return nil, healthcode.Errorf(healthcode.EINVALID, "unknown algorithm %q", alg)
 }
+
+// Parsed ES256 keys by their DER: a trust list is read again at every
+// refresh with mostly the same keys, and parsing one is most of the work
+// of indexing it (x509 and ASN.1). An *ecdsa.PublicKey is never changed
+// once made. The cache is emptied past maxParsedES256 keys, far more than
+// 400 regions hold.
+var (
+	parsedES256 sync.Map
+	parsedCount atomic.Int64
+)
+
+const maxParsedES256 = 20_000
