@@ -24,6 +24,16 @@ type HealthClaims struct {
 	Home     string            // "h": home region when it differs from Issuer
 }
 
+// SubjectRegion is the region in which Subject names the person: the home
+// region of a national code (iss "CN", "h" set), which carries the
+// pseudonym of the code it was exchanged for; the issuer otherwise.
+func (c *HealthClaims) SubjectRegion() string {
+	if c.Issuer == NationalRegion && c.Home != "" {
+		return c.Home
+	}
+	return c.Issuer
+}
+
 // TestClaim is the latest nucleic-acid test carried by a health code.
 type TestClaim struct {
 	At     time.Time             // "at": sample time

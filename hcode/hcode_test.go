@@ -501,3 +501,20 @@ func FuzzParseHealth(f *testing.F) {
 		}
 	})
 }
+
+func TestSubjectRegion(t *testing.T) {
+	tests := []struct {
+		iss, home, want string
+	}{
+		{"CN-330100", "", "CN-330100"},
+		{"CN-330100", "CN-440100", "CN-330100"}, // a local code's subject is the issuer's
+		{"CN", "CN-440100", "CN-440100"},        // a national code carries the home region's
+		{"CN", "", "CN"},
+	}
+	for _, tt := range tests {
+		c := &HealthClaims{Issuer: tt.iss, Home: tt.home}
+		if got := c.SubjectRegion(); got != tt.want {
+			t.Errorf("iss %q h %q: SubjectRegion %q, want %q", tt.iss, tt.home, got, tt.want)
+		}
+	}
+}

@@ -35,8 +35,8 @@ type AuthService struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 
-	otpByAddr     *addrLimiter
-	sessionByAddr *addrLimiter
+	otpByAddr     *KeyLimiter
+	sessionByAddr *KeyLimiter
 	staffTokens   tokenCache
 }
 
@@ -47,8 +47,8 @@ func NewAuthService(store healthcode.Store, box *secret.Box, sender OTPSender) *
 		Store: store, Box: box, Sender: sender,
 		Now:           time.Now,
 		Logger:        slog.Default(),
-		otpByAddr:     newAddrLimiter(10, 10),
-		sessionByAddr: newAddrLimiter(30, 30),
+		otpByAddr:     NewKeyLimiter(10, 10),
+		sessionByAddr: NewKeyLimiter(30, 30),
 	}
 }
 
@@ -95,7 +95,7 @@ func (s *AuthService) RequestOTP(ctx context.Context, phone, clientAddr string) 
 	if err != nil {
 		return nil, err
 	}
-	if ok, wait := s.otpByAddr.allow(clientAddr, now); !ok {
+	if ok, wait := s.otpByAddr.Allow(clientAddr, now); !ok {
 		return nil, rateLimited(wait, "password requests from this address")
 	}
 	code, err := sixDigits()
@@ -164,7 +164,7 @@ func (s *AuthService) CreateSession(ctx context.Context, phone, otp, clientAddr 
 		return "", nil, err
 	}
 	phone = p
-	if ok, wait := s.sessionByAddr.allow(clientAddr, now); !ok {
+	if ok, wait := s.sessionByAddr.Allow(clientAddr, now); !ok {
 		return "", nil, rateLimited(wait, "sign-in attempts from this address")
 	}
 	err := s.Store.UpdateOTP(ctx, phone, func(o *healthcode.OTP) error {

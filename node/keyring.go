@@ -58,21 +58,42 @@ func (r *KeyRing) Ensure(ctx context.Context, alg string) error {
 // until now keeps its validity for RotationGrace more, and stays in the
 // trust list until the codes it signed have expired.
 func (r *KeyRing) Rotate(ctx context.Context, alg string) (*healthcode.SigningKey, error) {
+	return r.RotateAfter(ctx, alg, 0)
+}
+
+// RotateAfter is Rotate with the new key signing only lead from now: it is
+// in the trust list at once, so verifiers that fetch the list less often
+// than codes are issued hold it before the first code it signs (the hub's
+// national keys). The keys that sign now go on until then, and
+// RotationGrace more.
+func (r *KeyRing) RotateAfter(ctx context.Context, alg string, lead time.Duration) (*healthcode.SigningKey, error) {
+	if lead < 0 {
+		return nil, healthcode.Errorf(healthcode.EINVALID, "lead: must not be negative")
+	}
 	now := r.Now()
 	keys, err := r.reload(ctx, now)
 	if err != nil {
 		return nil, err
 	}
-	nk, err := r.create(ctx, alg, now)
+	from := now.Add(lead)
+	nk, err := r.create(ctx, alg, from)
 	if err != nil {
 		return nil, err
 	}
+	end := from.Add(RotationGrace)
 	for _, k := range keys {
-		if k.ActiveAt(now) {
-			k.NotAfter = now.Add(RotationGrace)
-			if err := r.Store.UpdateSigningKey(ctx, k); err != nil {
-				return nil, err
-			}
+		// Every key that could sign past end stops there: the one signing
+		// now, and one still to come from an earlier rotation, which the
+		// new key (the newest, so the one that signs) supersedes.
+		if k.Revoked || (!k.NotAfter.IsZero() && !k.NotAfter.After(end)) {
+			continue
+		}
+		k.NotAfter = end
+		if k.NotAfter.Before(k.NotBefore) {
+			k.NotAfter = k.NotBefore // it never signs; the bounds must stay ordered
+		}
+		if err := r.Store.UpdateSigningKey(ctx, k); err != nil {
+			return nil, err
 		}
 	}
 	_, err = r.reload(ctx, now)
