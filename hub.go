@@ -26,6 +26,13 @@ type Region struct {
 	Name     string
 	Mode     string // ModeLocal or ModeNational
 	Endpoint string // the region node's URL; "" when it has none
+	// EndpointToken is the bearer token (role peer, made by the region's
+	// admin on its node) the hub asks Endpoint for live statuses with (way
+	// 2); "" when none. The store keeps it sealed; it is never listed.
+	EndpointToken string
+	// ColourMap maps the region's colours to the national ones when the
+	// hub resolves its codes; nil is the identity.
+	ColourMap ColourMap
 	// KeysIssuedAt is the issued_at of the last key set accepted from the
 	// region, zero before the first: a later set must be issued after it,
 	// so a replayed upload cannot bring back bounds it changed.
@@ -73,7 +80,21 @@ func (r *Region) Validate() error {
 			fe.Add("endpoint", "must be an http(s) URL")
 		}
 	}
+	if r.EndpointToken != "" && r.Endpoint == "" {
+		fe.Add("endpoint_token", "is of no use without an endpoint")
+	}
+	if err := r.ColourMap.Validate(); err != nil {
+		fe.Add("colour_map", ErrorMessage(err))
+	}
 	return fe.Err()
+}
+
+// RegionUpdate changes what way 2 reads of a registered region; a nil
+// field is left as it is.
+type RegionUpdate struct {
+	Endpoint      *string
+	EndpointToken *string
+	ColourMap     *ColourMap
 }
 
 // RegionKey is a code-signing public key a region holds at the hub. The
@@ -159,6 +180,9 @@ type HubStore interface {
 	// It returns how many keys the region holds afterwards; ENOTFOUND when
 	// the region does not exist.
 	MergeKeys(ctx context.Context, set *KeySet, check func(held []*RegionKey) error) (int, error)
+	// UpdateRegion applies u to the region with id and returns it as
+	// stored, ENOTFOUND when none. The caller validates.
+	UpdateRegion(ctx context.Context, id string, u RegionUpdate) (*Region, error)
 	// RevokeRegionKey marks the region's key with kid revoked; ENOTFOUND
 	// when the region holds no such key.
 	RevokeRegionKey(ctx context.Context, region string, kid []byte) error

@@ -29,6 +29,11 @@ func TestRegionValidate(t *testing.T) {
 		{"endpoint without scheme", func(r *healthcode.Region) { r.Endpoint = "hz.example" }, "endpoint"},
 		{"endpoint of another scheme", func(r *healthcode.Region) { r.Endpoint = "ftp://hz.example" }, "endpoint"},
 		{"endpoint without host", func(r *healthcode.Region) { r.Endpoint = "https:///x" }, "endpoint"},
+		{"endpoint token", func(r *healthcode.Region) { r.EndpointToken = "t" }, ""},
+		{"endpoint token without endpoint", func(r *healthcode.Region) { r.Endpoint, r.EndpointToken = "", "t" }, "endpoint_token"},
+		{"colour map", func(r *healthcode.Region) { r.ColourMap = healthcode.ColourMap{healthcode.Yellow: healthcode.Red} }, ""},
+		{"colour map to no colour", func(r *healthcode.Region) { r.ColourMap = healthcode.ColourMap{healthcode.Yellow: 3} }, "colour_map"},
+		{"colour map from no colour", func(r *healthcode.Region) { r.ColourMap = healthcode.ColourMap{-1: healthcode.Red} }, "colour_map"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

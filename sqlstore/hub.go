@@ -10,7 +10,7 @@ import (
 
 var _ healthcode.HubStore = (*DB)(nil)
 
-const hubRegionColumns = `id, name, mode, endpoint, keys_issued_at, created_at`
+const hubRegionColumns = `id, name, mode, endpoint, keys_issued_at, created_at, colour_map, endpoint_token`
 
 // CreateRegion stores r and its first keys in one transaction.
 func (db *DB) CreateRegion(ctx context.Context, r *healthcode.Region, keys []*healthcode.RegionKey) error {
@@ -19,8 +19,12 @@ func (db *DB) CreateRegion(ctx context.Context, r *healthcode.Region, keys []*he
 		return db.wrap(err, "begin create region")
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO hub_regions (`+hubRegionColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		r.ID, r.Name, r.Mode, r.Endpoint, micros(r.KeysIssuedAt), micros(r.CreatedAt)); err != nil {
+	colourMap, token, err := db.regionSettings(r.ColourMap, r.EndpointToken)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO hub_regions (`+hubRegionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		r.ID, r.Name, r.Mode, r.Endpoint, micros(r.KeysIssuedAt), micros(r.CreatedAt), colourMap, token); err != nil {
 		return db.wrap(err, "region "+r.ID)
 	}
 	for _, k := range keys {
@@ -36,7 +40,7 @@ func (db *DB) CreateRegion(ctx context.Context, r *healthcode.Region, keys []*he
 
 // FindRegion returns the region with id.
 func (db *DB) FindRegion(ctx context.Context, id string) (*healthcode.Region, error) {
-	r, err := scanRegion(db.db.QueryRowContext(ctx, `SELECT `+hubRegionColumns+` FROM hub_regions WHERE id = $1`, id))
+	r, err := db.scanRegion(db.db.QueryRowContext(ctx, `SELECT `+hubRegionColumns+` FROM hub_regions WHERE id = $1`, id))
 	if err == sql.ErrNoRows {
 		return nil, notFound("region " + id)
 	}
@@ -52,7 +56,7 @@ func (db *DB) Regions(ctx context.Context) ([]*healthcode.Region, error) {
 	defer rows.Close()
 	var rs []*healthcode.Region
 	for rows.Next() {
-		r, err := scanRegion(rows)
+		r, err := db.scanRegion(rows)
 		if err != nil {
 			return nil, db.wrap(err, "scan region")
 		}
@@ -75,7 +79,7 @@ func (db *DB) MergeKeys(ctx context.Context, set *healthcode.KeySet, check func(
 		return 0, db.wrap(err, "begin merge keys")
 	}
 	defer tx.Rollback()
-	r, err := scanRegion(tx.QueryRowContext(ctx, `SELECT `+hubRegionColumns+` FROM hub_regions WHERE id = $1`+db.dialect.ForUpdate, set.Region))
+	r, err := db.scanRegion(tx.QueryRowContext(ctx, `SELECT `+hubRegionColumns+` FROM hub_regions WHERE id = $1`+db.dialect.ForUpdate, set.Region))
 	if err == sql.ErrNoRows {
 		return 0, notFound("region " + set.Region)
 	} else if err != nil {
@@ -218,12 +222,26 @@ func bumpHubGeneration(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
-func scanRegion(row rowScanner) (*healthcode.Region, error) {
+// scanRegion reads a row of hubRegionColumns, opening the endpoint token.
+func (db *DB) scanRegion(row rowScanner) (*healthcode.Region, error) {
 	var r healthcode.Region
 	var issued, created int64
-	if err := row.Scan(&r.ID, &r.Name, &r.Mode, &r.Endpoint, &issued, &created); err != nil {
+	var colourMap string
+	var token []byte
+	if err := row.Scan(&r.ID, &r.Name, &r.Mode, &r.Endpoint, &issued, &created, &colourMap, &token); err != nil {
 		return nil, err
 	}
 	r.KeysIssuedAt, r.CreatedAt = fromMicros(issued), fromMicros(created)
+	var err error
+	if r.ColourMap, err = healthcode.ParseColourMap([]byte(colourMap)); err != nil {
+		return nil, healthcode.Internal(err, "region "+r.ID+": stored colour map")
+	}
+	if len(token) > 0 {
+		plain, err := db.box.Open(token)
+		if err != nil {
+			return nil, err
+		}
+		r.EndpointToken = string(plain)
+	}
 	return &r, nil
 }

@@ -1,0 +1,38 @@
+package hub
+
+import (
+	"context"
+
+	"github.com/healthcode/healthcode"
+)
+
+// UpdateRegion changes what way 2 reads of a region: the URL of its node,
+// the token the hub asks that node with, and how its colours map to the
+// national ones (an empty map is the identity). A nil field is left as it
+// is; the region as it will be is validated as AddRegion validates one.
+func (g *Registry) UpdateRegion(ctx context.Context, id string, u healthcode.RegionUpdate) (*healthcode.Region, error) {
+	r, err := g.Store.FindRegion(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.Endpoint != nil {
+		r.Endpoint = *u.Endpoint
+	}
+	if u.EndpointToken != nil {
+		r.EndpointToken = *u.EndpointToken
+	}
+	if u.ColourMap != nil {
+		r.ColourMap = *u.ColourMap
+	}
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	if u.ColourMap != nil {
+		m := u.ColourMap.Normal()
+		if m == nil {
+			m = healthcode.ColourMap{} // still a change: to the identity
+		}
+		u.ColourMap = &m
+	}
+	return g.Store.UpdateRegion(ctx, id, u)
+}
