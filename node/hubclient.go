@@ -37,6 +37,9 @@ type HubClient struct {
 	list atomic.Pointer[trust.List]
 	mu   sync.Mutex
 	etag string // of list, when it came from the hub in this process
+	// lists reads each new list taking the regions it repeats from the
+	// last one as they were.
+	lists trust.Reader
 }
 
 // DefaultHubTimeout bounds one request to the hub when HTTP is nil.

@@ -103,7 +103,7 @@ func (c *HubClient) check(data []byte) (*trust.List, string, error) {
 	if len(data) > maxTrustList {
 		return nil, HubBadSignature, healthcode.Errorf(healthcode.ETOOLARGE, "trust list over %d bytes", maxTrustList)
 	}
-	list, err := trust.Parse(data, c.HubKey)
+	list, err := c.lists.Parse(data, c.HubKey)
 	if err != nil {
 		return nil, HubBadSignature, err
 	}

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -25,6 +27,22 @@ import (
 // The list is validated: every error is an EINVALID *healthcode.Error, with
 // the offending fields named (e.g. "regions[0].keys[1].public_key").
 func Parse(data []byte, hubKey ed25519.PublicKey) (*List, error) {
+	return new(Reader).Parse(data, hubKey)
+}
+
+// Reader parses trust lists as Parse does, one after another, remembering
+// the regions of the last list by their JSON text: a list read again at a
+// refresh mostly repeats the regions it had (400 of them, a key changed
+// in one), and decoding and checking them is most of the cost of a
+// refresh. The Regions of the lists it returns may be shared between
+// them: read, never change them. Safe for concurrent use.
+type Reader struct {
+	mu   sync.Mutex
+	last map[string]Region // by the region's JSON text
+}
+
+// Parse reads a trust list; see the function Parse.
+func (rd *Reader) Parse(data []byte, hubKey ed25519.PublicKey) (*List, error) {
 	data = bytes.TrimSpace(data)
 	payload := data
 	if len(data) > 0 && data[0] == '{' {
@@ -45,7 +63,14 @@ func Parse(data []byte, hubKey ed25519.PublicKey) (*List, error) {
 	if err := json.Unmarshal(payload, &w); err != nil {
 		return nil, &healthcode.Error{Code: healthcode.EINVALID, Message: "trust list is not valid JSON: " + err.Error(), Err: err}
 	}
-	return w.list()
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	l, regions, err := w.list(rd.last)
+	if err != nil {
+		return nil, err
+	}
+	rd.last = regions
+	return l, nil
 }
 
 // verifyCompact checks the EdDSA signature of a compact JWS over its
@@ -65,10 +90,10 @@ func verifyCompact(data []byte, jws *jose.JSONWebSignature, hubKey ed25519.Publi
 // wireList mirrors List with the base64 fields as text, so that a bad
 // value is reported with its place in the list.
 type wireList struct {
-	Version  int          `json:"version"`
-	IssuedAt time.Time    `json:"issued_at"`
-	Issuer   string       `json:"issuer"`
-	Regions  []wireRegion `json:"regions"`
+	Version  int               `json:"version"`
+	IssuedAt time.Time         `json:"issued_at"`
+	Issuer   string            `json:"issuer"`
+	Regions  []json.RawMessage `json:"regions"` // decoded one by one, unless known
 }
 
 type wireRegion struct {
@@ -88,7 +113,9 @@ type wireKey struct {
 	Revoked   bool      `json:"revoked"`
 }
 
-func (w *wireList) list() (*List, error) {
+// list checks the list and makes its regions, taking those whose JSON
+// text is in known as they are; it returns the regions by their text too.
+func (w *wireList) list(known map[string]Region) (*List, map[string]Region, error) {
 	var fe healthcode.FieldErrors
 	if w.Version < 1 {
 		fe.Add("version", "must be 1 or more")
@@ -97,36 +124,58 @@ func (w *wireList) list() (*List, error) {
 		fe.Add("issuer", `must be "CN", the national hub`)
 	}
 	l := &List{Version: w.Version, IssuedAt: w.IssuedAt, Issuer: w.Issuer, Regions: make([]Region, 0, len(w.Regions))}
+	byText := make(map[string]Region, len(w.Regions))
 	seen := map[string]bool{}
-	for i, wr := range w.Regions {
-		at := fmt.Sprintf("regions[%d]", i)
-		if !hcode.ValidRegion(wr.ID) {
-			fe.Add(at+".id", fmt.Sprintf("%q is not CN or CN- and six digits", wr.ID))
-		} else if seen[wr.ID] {
-			fe.Add(at+".id", fmt.Sprintf("%q appears twice", wr.ID))
-		}
-		seen[wr.ID] = true
-		if wr.Mode != ModeLocal && wr.Mode != ModeNational {
-			fe.Add(at+".mode", `must be "local" or "national"`)
-		}
-		if wr.Endpoint != "" {
-			if u, err := url.Parse(wr.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				fe.Add(at+".endpoint", "must be an http(s) URL")
+	for i, raw := range w.Regions {
+		at := "regions[" + strconv.Itoa(i) + "]"
+		r, ok := known[string(raw)]
+		if !ok {
+			var wr wireRegion
+			if err := json.Unmarshal(raw, &wr); err != nil {
+				fe.Add(at, "not a region: "+err.Error())
+				continue
 			}
-		}
-		r := Region{ID: wr.ID, Name: wr.Name, Mode: wr.Mode, Endpoint: wr.Endpoint, Keys: make([]Key, 0, len(wr.Keys))}
-		for j, wk := range wr.Keys {
-			k, ok := wk.key(&fe, fmt.Sprintf("%s.keys[%d]", at, j))
-			if ok {
-				r.Keys = append(r.Keys, k)
+			if r, ok = wr.region(&fe, at); ok {
+				byText[string(raw)] = r
 			}
+		} else {
+			byText[string(raw)] = r
 		}
+		if seen[r.ID] {
+			fe.Add(at+".id", fmt.Sprintf("%q appears twice", r.ID))
+		}
+		seen[r.ID] = true
 		l.Regions = append(l.Regions, r)
 	}
 	if err := fe.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return l, nil
+	return l, byText, nil
+}
+
+// region checks one region and makes it; false when anything is wrong
+// (named in fe).
+func (wr *wireRegion) region(fe *healthcode.FieldErrors, at string) (Region, bool) {
+	bad := len(*fe)
+	if !hcode.ValidRegion(wr.ID) {
+		fe.Add(at+".id", fmt.Sprintf("%q is not CN or CN- and six digits", wr.ID))
+	}
+	if wr.Mode != ModeLocal && wr.Mode != ModeNational {
+		fe.Add(at+".mode", `must be "local" or "national"`)
+	}
+	if wr.Endpoint != "" {
+		if u, err := url.Parse(wr.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			fe.Add(at+".endpoint", "must be an http(s) URL")
+		}
+	}
+	r := Region{ID: wr.ID, Name: wr.Name, Mode: wr.Mode, Endpoint: wr.Endpoint, Keys: make([]Key, 0, len(wr.Keys))}
+	for j, wk := range wr.Keys {
+		k, ok := wk.key(fe, at+".keys["+strconv.Itoa(j)+"]")
+		if ok {
+			r.Keys = append(r.Keys, k)
+		}
+	}
+	return r, len(*fe) == bad
 }
 
 func (wk *wireKey) key(fe *healthcode.FieldErrors, at string) (Key, bool) {
