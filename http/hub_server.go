@@ -15,15 +15,21 @@ import (
 // Set the exported fields, then call Handler, Serve or ListenAndServe.
 type HubServer struct {
 	Hub healthcode.HubService
+	// National issues national codes; nil: POST /hub/v1/exchange is 503.
+	National healthcode.NationalService
 	// Auth resolves peer and admin tokens (Authenticate only is called).
 	Auth healthcode.AuthService
 	// Ready reports whether the hub can serve, e.g. by pinging the database.
 	Ready   func(ctx context.Context) error
 	Logger  *slog.Logger
 	Metrics *Metrics
+	// TrustProxy takes the client address exchanges are limited by from
+	// X-Forwarded-For's first entry, as on a node.
+	TrustProxy bool
 
-	srv          Server
-	batchMetrics *hubBatchMetrics
+	srv             Server
+	batchMetrics    *hubBatchMetrics
+	exchangeMetrics *hubExchangeMetrics
 }
 
 // NewHubServer returns a HubServer with a discarding logger and fresh metrics.
@@ -47,6 +53,9 @@ func (h *HubServer) hubRoutes() []route {
 		{"POST /hub/v1/batches", s.requireRole(healthcode.RolePeer)(h.handleHubBatchPost)},
 		{"GET /hub/v1/batches", s.requireRole(healthcode.RolePeer)(h.handleHubBatchList)},
 		{"POST /hub/v1/batches/ack", s.requireRole(healthcode.RolePeer)(h.handleHubBatchAck)},
+		// No token: a citizen's app presents a fresh local code, which is
+		// the credential; the service limits by address and person.
+		{"POST /hub/v1/exchange", http.HandlerFunc(h.handleHubExchange)},
 	}
 }
 
@@ -56,7 +65,7 @@ func (h *HubServer) Handler() http.Handler {
 	// The inner Server builds its handler once; filling it here first
 	// means its own Handler (and so Serve) never builds the node's routes.
 	s.once.Do(func() {
-		s.Auth, s.Ready, s.Logger, s.Metrics = h.Auth, h.Ready, h.Logger, h.Metrics
+		s.Auth, s.Ready, s.Logger, s.Metrics, s.TrustProxy = h.Auth, h.Ready, h.Logger, h.Metrics, h.TrustProxy
 		if s.Logger == nil {
 			s.Logger = slog.New(slog.DiscardHandler)
 		}
@@ -64,6 +73,7 @@ func (h *HubServer) Handler() http.Handler {
 			s.Metrics = NewMetrics(nil)
 		}
 		h.batchMetrics = newHubBatchMetrics(s.Metrics.Registry)
+		h.exchangeMetrics = newHubExchangeMetrics(s.Metrics.Registry)
 		s.csrf = http.NewCrossOriginProtection()
 		s.mux = http.NewServeMux()
 		for _, rt := range h.hubRoutes() {

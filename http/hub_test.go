@@ -41,7 +41,7 @@ func newHubEnv(t *testing.T) *hubEnv {
 		t.Fatal(err)
 	}
 	srv := NewHubServer()
-	srv.Hub, srv.Auth, srv.Ready = g, node.NewAuthService(db, storetest.TestBox(t), nil), db.Ping
+	srv.Hub, srv.National, srv.Auth, srv.Ready = g, g, node.NewAuthService(db, storetest.TestBox(t), nil), db.Ping
 	return &hubEnv{srv: srv, hub: g, peer: peer, admin: admin}
 }
 
@@ -99,7 +99,7 @@ func TestHubTrustAndKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(l.Regions) != 1 || l.Regions[0].ID != "CN-330100" {
+	if len(l.Regions) != 2 || l.Regions[0].ID != "CN" || l.Regions[1].ID != "CN-330100" {
 		t.Fatalf("list %+v", l)
 	}
 	etag := w.Header().Get("ETag")

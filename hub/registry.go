@@ -12,32 +12,47 @@ import (
 	"github.com/healthcode/healthcode/node"
 )
 
-// Store is what the hub keeps: its regions and keys, and the tokens of its
-// peers and admins.
+// Store is what the hub keeps: its regions and keys, the tokens of its
+// peers and admins, and the national code's signing keys (the signing-key
+// table a node keeps its own in: the hub's store is its own).
 type Store interface {
 	healthcode.HubStore
 	healthcode.TokenStore
+	healthcode.KeyStore
 }
 
 // Registry is the hub: it registers regions, takes the key sets they
-// publish and signs the trust list. The command line is its admin: the
-// methods without a caller are not reachable over HTTP.
+// publish, signs the trust list and issues the national code. The command
+// line is its admin: the methods without a caller are not reachable over
+// HTTP.
 type Registry struct {
 	Store Store
 	Now   func() time.Time
+	// NationalColour is the hook for the regions' colour maps: the
+	// national colour of a region's colour. Nil: the same colour.
+	NationalColour func(ctx context.Context, region string, local healthcode.Colour) (healthcode.Colour, error)
 
 	keyMu sync.Mutex
 	key   ed25519.PrivateKey // loaded once; it never changes
 
 	listMu sync.Mutex
 	list   *cachedList
+
+	national *node.KeyRing // the keys of region CN
+	limits   exchangeLimits
 }
 
-var _ healthcode.HubService = (*Registry)(nil)
+var (
+	_ healthcode.HubService      = (*Registry)(nil)
+	_ healthcode.NationalService = (*Registry)(nil)
+)
 
 // New returns a Registry over store.
 func New(store Store) *Registry {
-	return &Registry{Store: store, Now: time.Now}
+	g := &Registry{Store: store, Now: time.Now, limits: newExchangeLimits()}
+	g.national = node.NewKeyRing(store)
+	g.national.Now = func() time.Time { return g.Now() } // tests set g.Now after New
+	return g
 }
 
 // AddRegion registers r with the keys it starts with (Alg and PublicKey
@@ -50,6 +65,9 @@ func (g *Registry) AddRegion(ctx context.Context, r *healthcode.Region, keys []*
 		for f, reason := range healthcode.ErrorFields(err) {
 			fe.Add(f, reason)
 		}
+	}
+	if r.ID == healthcode.NationalRegion {
+		fe.Add("id", "CN is the hub's own region: its keys are the hub's (`healthcode hub keys`)")
 	}
 	seen := map[string]bool{}
 	for i, k := range keys {

@@ -60,6 +60,7 @@ func TestAddRegionValidation(t *testing.T) {
 		field  string
 	}{
 		{"bad id", healthcode.Region{ID: "CN-4401", Name: "x", Mode: "local"}, nil, "id"},
+		{"the hub's own region", healthcode.Region{ID: "CN", Name: "国家", Mode: "national"}, nil, "id"},
 		{"bad mode", healthcode.Region{ID: "CN-440100", Name: "x", Mode: "both"}, nil, "mode"},
 		{"bad endpoint", healthcode.Region{ID: "CN-440100", Name: "x", Mode: "local", Endpoint: "gz.example"}, nil, "endpoint"},
 		{"bad alg", healthcode.Region{ID: "CN-440100", Name: "x", Mode: "local"},

@@ -28,8 +28,11 @@ func TestTrustList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.Issuer != "CN" || !l.IssuedAt.Equal(t0) || len(l.Regions) != 2 || l.Regions[0].ID != hz || len(l.Regions[0].Keys) != 0 ||
-		len(l.Regions[1].Keys) != 1 || !bytes.Equal(l.Regions[1].Keys[0].PublicKey, k.Public) {
+	// Region CN, the hub's own, comes first with the key it made.
+	if l.Issuer != "CN" || !l.IssuedAt.Equal(t0) || len(l.Regions) != 3 || l.Regions[0].ID != "CN" ||
+		l.Regions[0].Mode != trust.ModeNational || l.Regions[0].Name != hub.NationalRegionName || len(l.Regions[0].Keys) != 1 ||
+		l.Regions[1].ID != hz || len(l.Regions[1].Keys) != 0 ||
+		len(l.Regions[2].Keys) != 1 || !bytes.Equal(l.Regions[2].Keys[0].PublicKey, k.Public) {
 		t.Fatalf("list = %+v", l)
 	}
 	if first.ETag == "" || first.ETag[0] != '"' {
@@ -55,6 +58,14 @@ func TestTrustList(t *testing.T) {
 			}
 		}, true},
 		{"an hour old", func() { e.clock.Add(hub.TrustListMaxAge) }, true},
+		// Region CN's keys live in the signing-key table, outside the
+		// generation: a rotation is seen by the keys listed.
+		{"a national key rotated", func() {
+			if _, err := e.hub.RotateNationalKey(ctx, healthcode.AlgEdDSA, hub.NationalKeyLead); err != nil {
+				t.Fatal(err)
+			}
+		}, true},
+		{"still nothing after the rotation", func() { e.clock.Add(time.Minute) }, false},
 	}
 	prev := first
 	for _, s := range steps {
@@ -75,7 +86,7 @@ func TestTrustList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(l.Regions) != 3 || !l.Regions[1].Keys[0].Revoked || l.Regions[2].Mode != trust.ModeNational {
+	if len(l.Regions) != 4 || !l.Regions[2].Keys[0].Revoked || l.Regions[3].Mode != trust.ModeNational {
 		t.Fatalf("final list = %+v", l)
 	}
 }

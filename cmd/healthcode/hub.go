@@ -28,6 +28,10 @@ const hubUsage = `Usage:
   healthcode hub region list                               regions, modes and keys (JSON lines)
   healthcode hub region revoke-key --id CN-440100 --kid BASE64
   healthcode hub region token --id CN-440100               another peer token for the region
+  healthcode hub keys list                                 region CN's keys, which sign national codes (JSON lines)
+  healthcode hub keys rotate [--alg EdDSA|ES256] [--lead 10m]
+                                                           a new key of CN, listed at once, signing after --lead
+  healthcode hub keys revoke ID                            national codes the key signed stop verifying
 The hub's store is its own: --data defaults to ./hub-data (env HEALTHCODE_HUB_DATA).
 Admin tokens (for /metrics): healthcode token create --role admin --data ./hub-data
 `
@@ -49,6 +53,8 @@ func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return runHubKey(ctx, args[1:], stdout, stderr)
 		case "region":
 			return runHubRegion(ctx, args[1:], stdout, stderr)
+		case "keys":
+			return runHubKeys(ctx, args[1:], stdout, stderr)
 		case "help":
 			fmt.Fprint(stderr, hubUsage)
 			return 0
@@ -68,6 +74,7 @@ func runHubServe(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	sf := addHubStoreFlags(fs)
 	logLevel := envString(fs, "log-level", "HEALTHCODE_LOG_LEVEL", "info", "debug, info, warn or error")
 	logFormat := envString(fs, "log-format", "HEALTHCODE_LOG_FORMAT", "text", "text or json")
+	trustProxy := envBool(fs, "trust-proxy", "HEALTHCODE_TRUST_PROXY", false, "take the client address exchanges are limited by from X-Forwarded-For (behind a reverse proxy only)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -94,14 +101,22 @@ func runHubServe(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		logger.Error("cannot load the hub key", "err", err)
 		return 1
 	}
+	// Region CN's first key too, so that the first list nodes fetch holds it.
+	national, err := g.NationalKeys(ctx)
+	if err != nil {
+		logger.Error("cannot load the national code's keys", "err", err)
+		return 1
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	srv := hchttp.NewHubServer()
 	// Only Authenticate is reached: no sign-in route on the hub, so no sender.
-	srv.Hub, srv.Auth, srv.Ready = g, node.NewAuthService(db, box, nil), db.Ping
+	srv.Hub, srv.National, srv.Auth, srv.Ready = g, g, node.NewAuthService(db, box, nil), db.Ping
+	srv.TrustProxy = *trustProxy
 	srv.Logger, srv.Metrics = logger, hchttp.NewMetrics(reg)
 
-	logger.Info("hub serving", "addr", *addr, "backend", db.Backend(), "kid", kid, "hub_key", base64.StdEncoding.EncodeToString(pub))
+	logger.Info("hub serving", "addr", *addr, "backend", db.Backend(), "kid", kid, "hub_key", base64.StdEncoding.EncodeToString(pub),
+		"national_keys", len(national))
 	if err := srv.ListenAndServe(ctx, *addr); err != nil {
 		logger.Error("hub stopped", "err", err)
 		return 1

@@ -92,7 +92,7 @@ func TestHubCommand(t *testing.T) {
 		return l
 	}
 	l := fetch()
-	if len(l.Regions) != 2 || l.Region("CN-440100").Endpoint != "https://gz.example" || len(l.Keys("CN-440100", old.KID())) != 1 {
+	if len(l.Regions) != 3 || l.Region("CN") == nil || len(l.Region("CN").Keys) != 1 || l.Region("CN-440100").Endpoint != "https://gz.example" || len(l.Keys("CN-440100", old.KID())) != 1 {
 		t.Fatalf("trust list %+v", l)
 	}
 
