@@ -34,8 +34,9 @@ type Scan struct {
 	Source   string // ScanOnline, ScanOffline or ScanCheckin
 	// Direction is DirectionIn or DirectionOut.
 	Direction string
-	// Region is the issuer of the code; Subject the person's pseudonym in
-	// that region. Both are empty for a code that could not be read.
+	// Region is the region Subject names the person in: the issuer of the
+	// code, or a national code's home region ("h"). Both are empty for a
+	// code that could not be read.
 	Region   string
 	Subject  []byte
 	PersonID int64 // the person, when of this region; 0 otherwise

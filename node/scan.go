@@ -109,7 +109,9 @@ func (s *ScanService) holder(ctx context.Context, res *healthcode.ScanResult, co
 	}
 	vd := verifier.Verify(code, now)
 	if c := vd.Claims; c != nil {
-		sc.Region, sc.Subject, sc.Colour = c.Issuer, c.Subject, c.Colour
+		// The log names the person where the subject does: a national
+		// code's home region, so a trace reaches them there.
+		sc.Region, sc.Subject, sc.Colour = c.SubjectRegion(), c.Subject, c.Colour
 		res.Name, res.IDMasked, res.ExpiresAt = c.Name, c.IDMasked, c.ExpiresAt
 	}
 	if !vd.Valid {
@@ -117,7 +119,9 @@ func (s *ScanService) holder(ctx context.Context, res *healthcode.ScanResult, co
 		return nil, nil
 	}
 	c := vd.Claims
-	if c.Issuer == s.Region {
+	if c.SubjectRegion() == s.Region {
+		// This region's person, by a local code or a national code of
+		// theirs: the live status counts.
 		return s.localHolder(ctx, res, 0, c.Subject, needDetail, now)
 	}
 	// A visitor: the code is all this node knows of them.

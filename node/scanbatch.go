@@ -108,7 +108,7 @@ func (s *ScanService) offlineScan(o *healthcode.OfflineScan, caller *healthcode.
 			}
 			return sc, "", ""
 		}
-		sc.Region, sc.Subject, sc.Colour = p.Health.Issuer, p.Health.Subject, p.Health.Colour
+		sc.Region, sc.Subject, sc.Colour = p.Health.SubjectRegion(), p.Health.Subject, p.Health.Colour
 		return sc, "", ""
 	}
 	switch {

@@ -230,3 +230,47 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// TestVerifyNationalCode: a national code (iss "CN", the hub's own region
+// in the list, "h" the home region) verifies like a region's code, and
+// says whose it is.
+func TestVerifyNationalCode(t *testing.T) {
+	hub, hubKey := signer(t, healthcode.AlgEdDSA)
+	region, regionKey := signer(t, healthcode.AlgEdDSA)
+	list := &trust.List{Version: 1, IssuedAt: iat, Issuer: "CN", Regions: []trust.Region{
+		{ID: "CN", Name: "国家", Mode: trust.ModeNational, Keys: []trust.Key{hubKey}},
+		{ID: "CN-330100", Mode: trust.ModeLocal, Keys: []trust.Key{regionKey}},
+	}}
+	v, err := NewVerifier(list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	national := func(home string) *hcode.HealthClaims {
+		c := claims("CN")
+		c.Home = home
+		return c
+	}
+	tests := []struct {
+		name   string
+		signer *hcode.Signer
+		claims *hcode.HealthClaims
+		want   string
+	}{
+		{"by the hub's key", hub, national("CN-330100"), ""},
+		{"by a region's key", region, national("CN-330100"), UnknownKID},
+		{"the hub's key on a region's code", hub, claims("CN-330100"), UnknownKID},
+	}
+	for _, tt := range tests {
+		text, err := tt.signer.SignHealth(tt.claims)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := v.Verify(text, iat)
+		if got.Error != tt.want {
+			t.Fatalf("%s: error %q (%s), want %q", tt.name, got.Error, got.Message, tt.want)
+		}
+		if tt.want == "" && (got.Region != "CN" || got.Home != "CN-330100" || got.Claims.SubjectRegion() != "CN-330100") {
+			t.Fatalf("%s: verdict %+v, want region CN, home CN-330100", tt.name, got)
+		}
+	}
+}
