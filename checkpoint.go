@@ -51,6 +51,9 @@ type ScanResult struct {
 	Name           string // masked, to compare with the person's document
 	IDMasked       string
 	ExpiresAt      time.Time // of the code; zero when unreadable
+	// ResolvedVia is ResolvedViaHub when the verdict rests on the hub's
+	// national status (way 2); "" when this node judged the code itself.
+	ResolvedVia string
 }
 
 // Reasons are the deny reasons with their texts.

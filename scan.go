@@ -67,7 +67,14 @@ const (
 	DenyVenueFull      = "venue_full"        // capacity reached
 	DenyUnknownPerson  = "unknown_person"    // a code of this region for nobody known
 	DenyWrongCodeKind  = "not_a_health_code" // e.g. a place code shown at a door
+	// Way 2: codes of a region this node resolves through the hub.
+	DenyHubUnavailable = "hub_unavailable"  // no answer from the hub (or none that verifies): the region is not trusted directly
+	DenyViaHub         = "resolved_via_hub" // follows the reasons of a deny judged on the hub's national status
 )
+
+// ResolvedViaHub is the ScanResult.ResolvedVia of a code judged on the
+// hub's national status (way 2).
+const ResolvedViaHub = "hub"
 
 // DenyReason is a deny code with text in both languages.
 type DenyReason struct {
@@ -90,6 +97,8 @@ var denyTexts = map[string][2]string{
 	DenyVenueFull:      {"场所已达限流人数，请稍候", "The venue is full: please wait"},
 	DenyUnknownPerson:  {"本地区无此人信息", "No such person in this region"},
 	DenyWrongCodeKind:  {"这不是健康码", "This is not a health code"},
+	DenyHubUnavailable: {"无法连接国家枢纽，该地区健康码须经枢纽核验", "The national hub cannot be reached, and codes of this region are checked only through it"},
+	DenyViaHub:         {"依据国家枢纽核验的全国状态判定", "Judged on the national status from the hub"},
 }
 
 // NewDenyReason returns code with its texts; an unknown code gets its own

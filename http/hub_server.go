@@ -17,6 +17,9 @@ type HubServer struct {
 	Hub healthcode.HubService
 	// National issues national codes; nil: POST /hub/v1/exchange is 503.
 	National healthcode.NationalService
+	// Resolver resolves codes for the nodes (way 2); nil: POST
+	// /hub/v1/resolve is 503.
+	Resolver healthcode.ResolveService
 	// Auth resolves peer and admin tokens (Authenticate only is called).
 	Auth healthcode.AuthService
 	// Ready reports whether the hub can serve, e.g. by pinging the database.
@@ -30,6 +33,7 @@ type HubServer struct {
 	srv             Server
 	batchMetrics    *hubBatchMetrics
 	exchangeMetrics *hubExchangeMetrics
+	resolveMetrics  *hubResolveMetrics
 }
 
 // NewHubServer returns a HubServer with a discarding logger and fresh metrics.
@@ -53,6 +57,8 @@ func (h *HubServer) hubRoutes() []route {
 		{"POST /hub/v1/batches", s.requireRole(healthcode.RolePeer)(h.handleHubBatchPost)},
 		{"GET /hub/v1/batches", s.requireRole(healthcode.RolePeer)(h.handleHubBatchList)},
 		{"POST /hub/v1/batches/ack", s.requireRole(healthcode.RolePeer)(h.handleHubBatchAck)},
+		// Any region's peer token resolves a code (way 2).
+		{"POST /hub/v1/resolve", s.requireRole(healthcode.RolePeer)(h.handleHubResolve)},
 		// No token: a citizen's app presents a fresh local code, which is
 		// the credential; the service limits by address and person.
 		{"POST /hub/v1/exchange", http.HandlerFunc(h.handleHubExchange)},
@@ -74,6 +80,7 @@ func (h *HubServer) Handler() http.Handler {
 		}
 		h.batchMetrics = newHubBatchMetrics(s.Metrics.Registry)
 		h.exchangeMetrics = newHubExchangeMetrics(s.Metrics.Registry)
+		h.resolveMetrics = newHubResolveMetrics(s.Metrics.Registry)
 		s.csrf = http.NewCrossOriginProtection()
 		s.mux = http.NewServeMux()
 		for _, rt := range h.hubRoutes() {

@@ -80,5 +80,9 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/purchases", checkpoint(s.handlePurchaseCreate)},
 		{"GET /api/v1/purchases", s.requireRole(healthcode.RoleHealth)(s.handlePurchaseList)},
 		{"POST /api/v1/checkins", citizen(s.handleCheckinCreate)},
+
+		// The hub asks a code's live status, with the peer token this
+		// node's admin made for it (way 2).
+		{"POST /api/v1/peer/status", s.requireRole(healthcode.RolePeer)(s.handlePeerStatus)},
 	}
 }

@@ -23,13 +23,16 @@ type scanResponse struct {
 	VenueName      string                  `json:"venue_name"`
 	ScannedAt      time.Time               `json:"scanned_at"`
 	ExpiresAt      *time.Time              `json:"expires_at,omitempty"`
+	// ResolvedVia is "hub" when the verdict rests on the hub's national
+	// status (a region this node resolves through the hub).
+	ResolvedVia string `json:"resolved_via,omitempty"`
 }
 
 func newScanResponse(res *healthcode.ScanResult) scanResponse {
 	sc := res.Scan
 	resp := scanResponse{ScanID: sc.ID, Verdict: sc.Verdict, ActionRequired: res.ActionRequired, Reasons: res.Reasons(),
 		Name: res.Name, ID: res.IDMasked, Region: sc.Region, Direction: sc.Direction,
-		VenueID: res.Venue.ID, VenueName: res.Venue.Name, ScannedAt: sc.At.UTC()}
+		VenueID: res.Venue.ID, VenueName: res.Venue.Name, ScannedAt: sc.At.UTC(), ResolvedVia: res.ResolvedVia}
 	if sc.Region != "" {
 		c := sc.Colour
 		resp.Colour = &c

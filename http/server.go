@@ -46,6 +46,8 @@ type Server struct {
 	Checkpoints healthcode.CheckpointService
 	// Traces traces cases through the scan log.
 	Traces healthcode.TraceService
+	// Peers answers the hub about this region's codes (way 2).
+	Peers healthcode.PeerService
 	// Region is the node's region id, printed on posters.
 	Region string
 	// TrustJSON returns the node's trust list document, served as is.

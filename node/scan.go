@@ -7,6 +7,7 @@ import (
 
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/entry"
+	"github.com/healthcode/healthcode/hcode"
 	"github.com/healthcode/healthcode/verify"
 )
 
@@ -29,6 +30,9 @@ type ScanService struct {
 	Metrics *Metrics
 	// Retention is how long the scan log keeps scans.
 	Retention time.Duration
+	// ViaHub resolves through the hub the codes of the regions it names,
+	// instead of verifying them here (way 2); nil: none.
+	ViaHub *HubResolver
 }
 
 var _ healthcode.CheckpointService = (*ScanService)(nil)
@@ -77,12 +81,18 @@ func (s *ScanService) judge(ctx context.Context, res *healthcode.ScanResult, cod
 	}
 	if holder == nil { // the code itself was refused
 		sc.Verdict = healthcode.VerdictDeny
+		if res.ResolvedVia == healthcode.ResolvedViaHub {
+			sc.Reasons = append(sc.Reasons, healthcode.DenyViaHub)
+		}
 		return nil
 	}
 	d := entry.Decide(&v.Policy, holder, sc.Direction, now)
 	sc.Verdict, sc.Reasons = d.Verdict, d.Reasons
 	sc.Colour = holder.Colour
 	res.ActionRequired = holder.ActionRequired
+	if res.ResolvedVia == healthcode.ResolvedViaHub && sc.Verdict == healthcode.VerdictDeny {
+		sc.Reasons = append(sc.Reasons, healthcode.DenyViaHub)
+	}
 	return nil
 }
 
@@ -106,6 +116,13 @@ func (s *ScanService) holder(ctx context.Context, res *healthcode.ScanResult, co
 			return nil, nil
 		}
 		return s.localHolder(ctx, res, e.PersonID, nil, needDetail, now)
+	}
+	if s.ViaHub != nil {
+		// Read, not verified: only to see whether the hub is the judge. A
+		// national code of this region's own person is judged here.
+		if p, err := hcode.ParseHealth(code); err == nil && s.ViaHub.Resolves(p.Health.Issuer) && p.Health.SubjectRegion() != s.Region {
+			return s.hubHolder(ctx, res, code, p.Health)
+		}
 	}
 	vd := verifier.Verify(code, now)
 	if c := vd.Claims; c != nil {
