@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -20,11 +22,20 @@ import (
 
 func init() { commands["hub"] = runHub }
 
+// hubStdin is where `--endpoint-token -` reads the token; tests replace it.
+var hubStdin io.Reader = os.Stdin
+
 const hubUsage = `Usage:
   healthcode hub [--addr :8090] [--data DIR|--db URL]       serves /hub/v1/… (docs/federation.md)
   healthcode hub key [--data DIR|--db URL]                 prints the hub's public key (base64, raw Ed25519)
   healthcode hub region add --id CN-440100 --name NAME --mode local|national [--endpoint URL] [--key ALG:BASE64 …]
+                           [--endpoint-token TOKEN|-] [--map LOCAL=NATIONAL …]
                                                            registers a region, prints its peer token once
+  healthcode hub region set-map --id CN-440100 [--map yellow=red …]
+                                                           how the region's colours map to the national ones (none given: identity)
+  healthcode hub region set-endpoint --id CN-440100 [--endpoint URL] [--endpoint-token TOKEN|-]
+                                                           the region's node and the peer token (made there) the hub asks live
+                                                           statuses with; a flag not given is kept, "" clears, - reads stdin
   healthcode hub region list                               regions, modes and keys (JSON lines)
   healthcode hub region revoke-key --id CN-440100 --kid BASE64
   healthcode hub region token --id CN-440100               another peer token for the region
@@ -75,6 +86,8 @@ func runHubServe(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	logLevel := envString(fs, "log-level", "HEALTHCODE_LOG_LEVEL", "info", "debug, info, warn or error")
 	logFormat := envString(fs, "log-format", "HEALTHCODE_LOG_FORMAT", "text", "text or json")
 	trustProxy := envBool(fs, "trust-proxy", "HEALTHCODE_TRUST_PROXY", false, "take the client address exchanges are limited by from X-Forwarded-For (behind a reverse proxy only)")
+	liveTimeout := envDuration(fs, "live-timeout", "HEALTHCODE_HUB_LIVE_TIMEOUT", hub.DefaultLiveTimeout,
+		"how long a resolve waits for the issuing region's node before the code's own claims count")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -113,6 +126,11 @@ func runHubServe(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	// Only Authenticate is reached: no sign-in route on the hub, so no sender.
 	srv.Hub, srv.National, srv.Auth, srv.Ready = g, g, node.NewAuthService(db, box, nil), db.Ping
 	srv.TrustProxy = *trustProxy
+	// Way 2: codes resolved for the nodes, with the regions' colour maps,
+	// which the national code applies too.
+	resolver := hub.NewResolver(g)
+	resolver.LiveTimeout, resolver.Logger = *liveTimeout, logger
+	srv.Resolver, g.NationalColour = resolver, resolver.NationalColour
 	srv.Logger, srv.Metrics = logger, hchttp.NewMetrics(reg)
 
 	logger.Info("hub serving", "addr", *addr, "backend", db.Backend(), "kid", kid, "hub_key", base64.StdEncoding.EncodeToString(pub),
@@ -158,14 +176,36 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	action := args[0]
 	fs := newFlagSet("hub region "+action, stderr)
 	sf := addHubStoreFlags(fs)
-	var id, name, mode, endpoint, kid *string
+	var id, name, mode, endpoint, endpointToken, kid *string
 	var keys []*healthcode.RegionKey
+	var colourMap healthcode.ColourMap
+	mapFlag := func() {
+		fs.Func("map", "LOCAL=NATIONAL: the region's colour LOCAL counts as the national colour NATIONAL (green, yellow or red), e.g. yellow=red; repeatable, identity when none", func(v string) error {
+			from, to, err := healthcode.ParseColourMapping(v)
+			if err != nil {
+				return fmt.Errorf("%s", healthcode.ErrorMessage(err))
+			}
+			if _, dup := colourMap[from]; dup {
+				return fmt.Errorf("%s is mapped twice", from)
+			}
+			if colourMap == nil {
+				colourMap = healthcode.ColourMap{}
+			}
+			colourMap[from] = to
+			return nil
+		})
+	}
+	endpointFlags := func() {
+		endpoint = fs.String("endpoint", "", "the region node's URL")
+		endpointToken = fs.String("endpoint-token", "", "a peer token made on the region's node (`healthcode token create --role peer --name hub`) the hub asks it with; - reads it from stdin")
+	}
 	switch action {
 	case "add":
 		id = fs.String("id", "", "the region's id: CN- and its six-digit division code")
 		name = fs.String("name", "", "the region's name")
 		mode = fs.String("mode", "", "local (runs a node) or national (the hub issues its codes)")
-		endpoint = fs.String("endpoint", "", "the region node's URL")
+		endpointFlags()
+		mapFlag()
 		fs.Func("key", "a code-signing public key the region starts with, ALG:BASE64 (EdDSA raw 32 bytes, ES256 DER SPKI); repeatable", func(v string) error {
 			alg, b64, ok := strings.Cut(v, ":")
 			if !ok {
@@ -183,6 +223,12 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		kid = fs.String("kid", "", "the key id, standard base64 as in the trust list")
 	case "token":
 		id = fs.String("id", "", "the region's id")
+	case "set-map":
+		id = fs.String("id", "", "the region's id")
+		mapFlag()
+	case "set-endpoint":
+		id = fs.String("id", "", "the region's id")
+		endpointFlags()
 	case "list":
 	default:
 		fmt.Fprintf(stderr, "hub region: unknown action %q\n%s", action, hubUsage)
@@ -194,6 +240,15 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "hub region %s: unexpected argument %q\n", action, fs.Arg(0))
 		return 2
+	}
+	if endpointToken != nil && *endpointToken == "-" {
+		// Off the command line, where other users of the machine see it.
+		line, err := bufio.NewReader(hubStdin).ReadString('\n')
+		if err != nil && line == "" {
+			fmt.Fprintln(stderr, "hub region "+action+": --endpoint-token -: no token on stdin")
+			return 2
+		}
+		*endpointToken = strings.TrimSpace(line)
 	}
 	var kidBytes []byte
 	if action == "revoke-key" {
@@ -213,7 +268,7 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	g := hub.New(db)
 	switch action {
 	case "add":
-		r := &healthcode.Region{ID: *id, Name: *name, Mode: *mode, Endpoint: *endpoint}
+		r := &healthcode.Region{ID: *id, Name: *name, Mode: *mode, Endpoint: *endpoint, EndpointToken: *endpointToken, ColourMap: colourMap}
 		token, err := g.AddRegion(ctx, r, keys)
 		if err != nil {
 			return fail(stderr, "hub region add", err)
@@ -227,6 +282,34 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		fmt.Fprintf(stderr, "a new peer token for %s, shown this once:\n", *id)
 		fmt.Fprintln(stdout, token)
+	case "set-map":
+		if colourMap == nil {
+			colourMap = healthcode.ColourMap{}
+		}
+		r, err := g.UpdateRegion(ctx, *id, healthcode.RegionUpdate{ColourMap: &colourMap})
+		if err != nil {
+			return fail(stderr, "hub region set-map", err)
+		}
+		fmt.Fprintf(stderr, "%s maps its colours to the national ones: %s\n", r.ID, r.ColourMap)
+	case "set-endpoint":
+		var u healthcode.RegionUpdate
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "endpoint":
+				u.Endpoint = endpoint
+			case "endpoint-token":
+				u.EndpointToken = endpointToken
+			}
+		})
+		r, err := g.UpdateRegion(ctx, *id, u)
+		if err != nil {
+			return fail(stderr, "hub region set-endpoint", err)
+		}
+		asked := "not asked for live statuses (no endpoint or no token)"
+		if r.Endpoint != "" && r.EndpointToken != "" {
+			asked = "asked for live statuses at " + r.Endpoint
+		}
+		fmt.Fprintf(stderr, "%s: %s\n", r.ID, asked)
 	case "revoke-key":
 		if err := g.RevokeKey(ctx, *id, kidBytes); err != nil {
 			return fail(stderr, "hub region revoke-key", err)
@@ -256,17 +339,26 @@ type regionKeyRow struct {
 }
 
 type regionListRow struct {
-	ID           string         `json:"id"`
-	Name         string         `json:"name"`
-	Mode         string         `json:"mode"`
-	Endpoint     string         `json:"endpoint,omitempty"`
-	CreatedAt    time.Time      `json:"created_at"`
-	KeysIssuedAt time.Time      `json:"keys_issued_at,omitzero"`
-	Keys         []regionKeyRow `json:"keys"`
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Mode     string `json:"mode"`
+	Endpoint string `json:"endpoint,omitempty"`
+	// EndpointToken says whether the hub holds a token to ask the
+	// endpoint with; the token itself is never shown.
+	EndpointToken bool                 `json:"endpoint_token"`
+	ColourMap     healthcode.ColourMap `json:"colour_map"`
+	CreatedAt     time.Time            `json:"created_at"`
+	KeysIssuedAt  time.Time            `json:"keys_issued_at,omitzero"`
+	Keys          []regionKeyRow       `json:"keys"`
 }
 
 func regionRow(e hub.Entry) regionListRow {
+	colourMap := e.Region.ColourMap.Normal()
+	if colourMap == nil {
+		colourMap = healthcode.ColourMap{} // {}: the identity
+	}
 	row := regionListRow{ID: e.Region.ID, Name: e.Region.Name, Mode: e.Region.Mode, Endpoint: e.Region.Endpoint,
+		EndpointToken: e.Region.EndpointToken != "", ColourMap: colourMap,
 		CreatedAt: e.Region.CreatedAt, KeysIssuedAt: e.Region.KeysIssuedAt, Keys: []regionKeyRow{}}
 	for _, k := range e.Keys {
 		row.Keys = append(row.Keys, regionKeyRow{KID: base64.StdEncoding.EncodeToString(k.KID), Alg: k.Alg,

@@ -69,6 +69,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "serve:", err)
 		return 2
 	}
+	viaHub, err := hf.viaHub(hubKey, *region)
+	if err != nil {
+		fmt.Fprintln(stderr, "serve:", err)
+		return 2
+	}
 	policy, err := loadPolicy(*policyFile)
 	if err != nil {
 		fmt.Fprintf(stderr, "serve: %v\n", err)
@@ -176,7 +181,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	checkpoints := &node.ScanService{Store: db, Venues: venues, Citizens: citizens, Trust: trustDoc, Issued: issued,
 		Log: node.NewScanLog(logCtx, db, time.Now, writers), Holders: node.NewHolderReader(logCtx, db, time.Now, 1), Region: *region, Now: time.Now, Audit: audit,
 		Logger: logger, Metrics: metrics, Retention: *scanRetention}
-	srv.Venues, srv.Checkpoints, srv.Region = venues, checkpoints, *region
+	if viaHub != nil {
+		// Way 2: these regions' codes are judged on the hub's national status.
+		viaHub.Metrics = node.NewResolveMetrics(reg)
+		checkpoints.ViaHub = viaHub
+		logger.Info("resolving through the hub", "regions", *hf.resolveVia)
+	}
+	srv.Venues, srv.Checkpoints, srv.Region, srv.Peers = venues, checkpoints, *region, checkpoints
 	srv.Traces = &node.TraceService{Store: db, Region: *region, Rules: policy.TraceRules, Now: time.Now,
 		Logger: logger, Recompute: recompute, Audit: audit}
 	go checkpoints.RunPurge(ctx, *scanRetention, time.Hour)
@@ -194,6 +205,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 type hubFlags struct {
 	url, token, key   *string
 	refresh, exchange *time.Duration
+	resolveVia        *string
 }
 
 func addHubFlags(fs *flag.FlagSet) hubFlags {
@@ -204,6 +216,8 @@ func addHubFlags(fs *flag.FlagSet) hubFlags {
 		refresh: envDuration(fs, "hub-refresh", "HEALTHCODE_HUB_REFRESH", 5*time.Minute, "how often the keys are published to the hub and its trust list fetched"),
 		exchange: envDuration(fs, "hub-exchange", "HEALTHCODE_HUB_EXCHANGE", 5*time.Second,
 			"how often records for other regions are sent to the hub and this region's are fetched"),
+		resolveVia: envString(fs, "resolve-via-hub", "HEALTHCODE_RESOLVE_VIA_HUB", "",
+			"regions (comma-separated, or * for every other) whose codes checkpoints resolve through the hub instead of trusting them directly"),
 	}
 }
 
@@ -241,6 +255,23 @@ func (f hubFlags) check() (ed25519.PublicKey, error) {
 		return nil, fmt.Errorf("--hub-exchange: must be positive")
 	}
 	return ed25519.PublicKey(key), nil
+}
+
+// viaHub returns the resolver of the regions --resolve-via-hub names, nil
+// when it names none.
+func (f hubFlags) viaHub(hubKey ed25519.PublicKey, region string) (*node.HubResolver, error) {
+	if strings.TrimSpace(*f.resolveVia) == "" {
+		return nil, nil
+	}
+	if hubKey == nil {
+		return nil, fmt.Errorf("--resolve-via-hub: needs the hub (--hub, --hub-token and --hub-key)")
+	}
+	regions, all, err := node.ParseResolveRegions(*f.resolveVia, region)
+	if err != nil {
+		return nil, fmt.Errorf("--resolve-via-hub: %w", err)
+	}
+	return &node.HubResolver{URL: *f.url, Token: *f.token, HubKey: hubKey, Region: region, Regions: regions, All: all,
+		HTTP: &http.Client{Timeout: node.DefaultResolveTimeout}, Now: time.Now}, nil
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
