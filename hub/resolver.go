@@ -27,8 +27,8 @@ type Resolver struct {
 	LiveTimeout time.Duration
 	Logger      *slog.Logger
 
-	stateMu sync.Mutex // one rebuild at a time
-	state   atomic.Pointer[resolveState]
+	regionsMu sync.Mutex // one read of the regions at a time
+	regions   atomic.Pointer[resolveRegions]
 
 	signerMu sync.Mutex
 	signer   jose.Signer // made once: the hub key never changes
@@ -84,7 +84,7 @@ func (r *Resolver) Resolve(ctx context.Context, c *healthcode.Caller, code strin
 	if !vd.Valid {
 		s.Error, s.Message = vd.Error, vd.Message
 	} else {
-		region := st.regions[vd.Region] // nil for a region listed but not registered (CN)
+		region := st.byID[vd.Region] // nil for CN: a national code is national already
 		local, action := vd.Claims.Colour, vd.Claims.Action
 		s.Source = healthcode.SourceCode
 		if live, asked, err := r.askNode(ctx, region, code); err == nil && asked {

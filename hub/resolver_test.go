@@ -303,3 +303,40 @@ func TestResolveFollowsTheStore(t *testing.T) {
 		t.Errorf("NationalColour of an unknown region = %s, %v", c, err)
 	}
 }
+
+// TestResolveNationalCode: a national code (iss CN) resolves against the
+// hub's own keys, its colour already national (the region's map applied
+// at the exchange through the Resolver's hook); once its key is revoked,
+// the next resolve says so.
+func TestResolveNationalCode(t *testing.T) {
+	e := newResolveEnv(t)
+	e.hub.NationalColour = e.resolver.NationalColour
+	now := e.clock.Now()
+	nc, err := e.hub.Exchange(ctx, e.gz.Code(t, now, healthcode.Yellow, false), "192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.resolver.Resolve(ctx, peer("CN-330100"), nc.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := e.open(t, res, nc.Code); !s.Valid || s.Region != "CN" || colourName(s.Colour) != "red" || colourName(s.LocalColour) != "red" || s.Source != "code" {
+		t.Fatalf("national code: %+v", s)
+	}
+	keys, err := e.hub.NationalKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if err := e.hub.RevokeNationalKey(ctx, k.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err = e.resolver.Resolve(ctx, peer("CN-330100"), nc.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := e.open(t, res, nc.Code); s.Valid || s.Error != "key_revoked" {
+		t.Fatalf("national code of a revoked key: %+v", s)
+	}
+}

@@ -7,50 +7,59 @@ import (
 	"github.com/healthcode/healthcode/verify"
 )
 
-// resolveState is what resolving reads, built once per generation of the
-// hub's store: the offline verifier over the hub's own trust list, and the
-// regions (endpoints, tokens, colour maps) by id. A key revoked or a map
-// changed, here or by another process, moves the generation, so the next
-// resolve sees it.
+// resolveState is what resolving reads: the offline verifier of the trust
+// list the hub serves (rebuilt with it: a region's key revoked, region
+// CN's keys rotated, here or by another process), and the regions
+// (endpoints, tokens, colour maps) by id, read again when the store's
+// generation moves, as a change of any of them moves it.
 type resolveState struct {
+	verifier *verify.Verifier
+	*resolveRegions
+}
+
+type resolveRegions struct {
 	generation int64
-	verifier   *verify.Verifier
-	regions    map[string]*healthcode.Region
+	byID       map[string]*healthcode.Region
 }
 
 func (r *Resolver) resolveState(ctx context.Context) (*resolveState, error) {
-	gen, err := r.Hub.Store.HubGeneration(ctx)
+	list, err := r.Hub.current(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if st := r.state.Load(); st != nil && st.generation == gen {
-		return st, nil
-	}
-	r.stateMu.Lock()
-	defer r.stateMu.Unlock()
-	if st := r.state.Load(); st != nil && st.generation == gen {
-		return st, nil
-	}
-	// Read after the generation: a change in between moves it again and
-	// the next resolve builds anew, never keeps a stale state as current.
-	l, err := r.Hub.List(ctx, r.Hub.Now())
+	v, err := list.verifierOf()
 	if err != nil {
 		return nil, err
 	}
-	v, err := verify.NewVerifier(l)
+	regions, err := r.regionsAt(ctx, list.generation)
 	if err != nil {
-		return nil, healthcode.Internal(err, "the hub's trust list verifier")
+		return nil, err
 	}
+	return &resolveState{verifier: v, resolveRegions: regions}, nil
+}
+
+// regionsAt returns the regions as of generation gen (or later).
+func (r *Resolver) regionsAt(ctx context.Context, gen int64) (*resolveRegions, error) {
+	if rs := r.regions.Load(); rs != nil && rs.generation >= gen {
+		return rs, nil
+	}
+	r.regionsMu.Lock()
+	defer r.regionsMu.Unlock()
+	if rs := r.regions.Load(); rs != nil && rs.generation >= gen {
+		return rs, nil
+	}
+	// The generation was read before the regions: a change in between
+	// moves it again and the next resolve reads anew.
 	regions, err := r.Hub.Store.Regions(ctx)
 	if err != nil {
 		return nil, err
 	}
-	st := &resolveState{generation: gen, verifier: v, regions: make(map[string]*healthcode.Region, len(regions))}
+	rs := &resolveRegions{generation: gen, byID: make(map[string]*healthcode.Region, len(regions))}
 	for _, reg := range regions {
-		st.regions[reg.ID] = reg
+		rs.byID[reg.ID] = reg
 	}
-	r.state.Store(st)
-	return st, nil
+	r.regions.Store(rs)
+	return rs, nil
 }
 
 // NationalColour is the national colour of local in region, by the
@@ -58,11 +67,15 @@ func (r *Resolver) resolveState(ctx context.Context) (*resolveState, error) {
 // registered): the hook the hub's national code takes
 // (Registry.NationalColour).
 func (r *Resolver) NationalColour(ctx context.Context, region string, local healthcode.Colour) (healthcode.Colour, error) {
-	st, err := r.resolveState(ctx)
+	gen, err := r.Hub.Store.HubGeneration(ctx)
 	if err != nil {
 		return 0, err
 	}
-	if reg := st.regions[region]; reg != nil {
+	rs, err := r.regionsAt(ctx, gen)
+	if err != nil {
+		return 0, err
+	}
+	if reg := rs.byID[region]; reg != nil {
 		return reg.ColourMap.Map(local), nil
 	}
 	return local, nil
