@@ -47,22 +47,15 @@ func (db *DB) identitiesBySubject(ctx context.Context, args []any, out map[strin
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var p healthcode.Identity
-		var subject, idNumber, name []byte
-		var idType string
-		if err := rows.Scan(&subject, &p.PersonID, &idType, &idNumber, &name); err != nil {
+		var subject []byte
+		var s sealedIdentity
+		if err := rows.Scan(&subject, &s.PersonID, &s.idType, &s.idNumber, &s.name); err != nil {
 			return db.wrap(err, "read identities by subject")
 		}
-		p.IDType = healthcode.IDType(idType)
-		plain, err := db.box.Open(idNumber)
+		p, err := db.openIdentity(&s)
 		if err != nil {
 			return err
 		}
-		p.IDNumber = string(plain)
-		if plain, err = db.box.Open(name); err != nil {
-			return err
-		}
-		p.Name = string(plain)
 		out[string(subject)] = p
 	}
 	return db.wrap(rows.Err(), "read identities by subject")

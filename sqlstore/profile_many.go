@@ -33,23 +33,37 @@ func (db *DB) identities(ctx context.Context, ids []int64, out map[int64]healthc
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var p healthcode.Identity
-		var idType string
-		var idNumber, name []byte
-		if err := rows.Scan(&p.PersonID, &idType, &idNumber, &name); err != nil {
+		var s sealedIdentity
+		if err := rows.Scan(&s.PersonID, &s.idType, &s.idNumber, &s.name); err != nil {
 			return db.wrap(err, "read identities")
 		}
-		p.IDType = healthcode.IDType(idType)
-		plain, err := db.box.Open(idNumber)
+		p, err := db.openIdentity(&s)
 		if err != nil {
 			return err
 		}
-		p.IDNumber = string(plain)
-		if plain, err = db.box.Open(name); err != nil {
-			return err
-		}
-		p.Name = string(plain)
 		out[p.PersonID] = p
 	}
 	return db.wrap(rows.Err(), "read identities")
+}
+
+// sealedIdentity is an identity as a profile row keeps it.
+type sealedIdentity struct {
+	PersonID       int64
+	idType         string
+	idNumber, name []byte // sealed
+}
+
+// openIdentity opens the sealed document number and name of s.
+func (db *DB) openIdentity(s *sealedIdentity) (healthcode.Identity, error) {
+	p := healthcode.Identity{PersonID: s.PersonID, IDType: healthcode.IDType(s.idType)}
+	plain, err := db.box.Open(s.idNumber)
+	if err != nil {
+		return p, err
+	}
+	p.IDNumber = string(plain)
+	if plain, err = db.box.Open(s.name); err != nil {
+		return p, err
+	}
+	p.Name = string(plain)
+	return p, nil
 }
