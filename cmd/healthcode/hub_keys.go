@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/healthcode/healthcode"
@@ -55,25 +54,9 @@ func runHubKeys(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err != nil {
 		return 2
 	}
-	var id int64
-	switch action {
-	case "list", "rotate":
-		if len(pos) != 0 {
-			fmt.Fprint(stderr, hubKeysUsage)
-			return 2
-		}
-	case "revoke":
-		if len(pos) != 1 {
-			fmt.Fprint(stderr, hubKeysUsage)
-			return 2
-		}
-		if id, err = strconv.ParseInt(pos[0], 10, 64); err != nil {
-			fmt.Fprintf(stderr, "hub keys revoke: ID must be a number as `hub keys list` shows it, got %q\n", pos[0])
-			return 2
-		}
-	default:
-		fmt.Fprintf(stderr, "hub keys: unknown action %q\n%s", action, hubKeysUsage)
-		return 2
+	id, code := parseKeysAction("hub keys", hubKeysUsage, action, pos, stderr)
+	if code != 0 {
+		return code
 	}
 	if lead != nil && *lead < 0 {
 		fmt.Fprintln(stderr, "hub keys rotate: --lead must not be negative")

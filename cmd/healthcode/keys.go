@@ -32,25 +32,9 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
-	var id int64
-	switch args[0] {
-	case "rotate", "list":
-		if len(pos) != 0 {
-			fmt.Fprint(stderr, keysUsage)
-			return 2
-		}
-	case "revoke":
-		if len(pos) != 1 {
-			fmt.Fprint(stderr, keysUsage)
-			return 2
-		}
-		if id, err = strconv.ParseInt(pos[0], 10, 64); err != nil {
-			fmt.Fprintf(stderr, "keys revoke: ID must be a number, got %q\n", pos[0])
-			return 2
-		}
-	default:
-		fmt.Fprintf(stderr, "keys: unknown action %q\n%s", args[0], keysUsage)
-		return 2
+	id, code := parseKeysAction("keys", keysUsage, args[0], pos, stderr)
+	if code != 0 {
+		return code
 	}
 	db, _, err := openStore(ctx, sf)
 	if err != nil {
@@ -88,4 +72,32 @@ func runKeys(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return 0
+}
+
+// parseKeysAction checks the arguments of a `list | rotate | revoke ID`
+// command (keys, hub keys) and returns the id revoke names; a non-zero
+// code is the exit status of a usage error, already explained on stderr.
+func parseKeysAction(cmd, usage, action string, pos []string, stderr io.Writer) (id int64, code int) {
+	switch action {
+	case "list", "rotate":
+		if len(pos) != 0 {
+			fmt.Fprint(stderr, usage)
+			return 0, 2
+		}
+	case "revoke":
+		if len(pos) != 1 {
+			fmt.Fprint(stderr, usage)
+			return 0, 2
+		}
+		id, err := strconv.ParseInt(pos[0], 10, 64)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s revoke: ID must be a number as `%s list` shows it, got %q\n", cmd, cmd, pos[0])
+			return 0, 2
+		}
+		return id, 0
+	default:
+		fmt.Fprintf(stderr, "%s: unknown action %q\n%s", cmd, action, usage)
+		return 0, 2
+	}
+	return 0, 0
 }
