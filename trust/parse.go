@@ -59,8 +59,8 @@ func (rd *Reader) Parse(data []byte, hubKey ed25519.PublicKey) (*List, error) {
 			return nil, healthcode.Errorf(healthcode.EINVALID, "trust list signature does not verify under the hub key")
 		}
 	}
-	var w wireList
-	if err := json.Unmarshal(payload, &w); err != nil {
+	w, err := splitList(payload)
+	if err != nil {
 		return nil, &healthcode.Error{Code: healthcode.EINVALID, Message: "trust list is not valid JSON: " + err.Error(), Err: err}
 	}
 	rd.mu.Lock()
