@@ -35,6 +35,8 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	format := fs.String("format", "", "csv or ndjson; by the file's extension when empty")
 	report := fs.String("report", "", "write the summary and every rejected row as JSON to this file")
 	policyFile := envString(fs, "policy", "HEALTHCODE_POLICY", "", "region policy JSON file for the recompute; the embedded national default when empty")
+	region := envString(fs, "region", "HEALTHCODE_REGION", "CN-330100",
+		"this region's id: rows whose home_region names another are queued for it (sent by serve --hub)")
 	sf := addStoreFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: healthcode import KIND FILE [--format csv|ndjson] [--report FILE] [--data DIR|--db URL]\n  KIND: %s\n", strings.Join(healthcode.RecordKinds, ", "))
@@ -84,7 +86,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	defer db.Close()
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	imports := &node.ImportService{Store: db, PersonKey: box.PersonKey, Now: time.Now, Logger: logger}
+	imports := &node.ImportService{Store: db, PersonKey: box.PersonKey, Region: *region, Now: time.Now, Logger: logger}
 
 	bar := progressbar.NewOptions64(info.Size(), progressbar.OptionSetWriter(stderr),
 		progressbar.OptionSetDescription("reading "+filepath.Base(path)), progressbar.OptionShowBytes(true),
@@ -101,8 +103,8 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	elapsed := time.Since(start)
-	fmt.Fprintf(stdout, "%s: %d accepted, %d duplicate, %d corrected, %d rejected, %d pending (not registered yet) in %s\n",
-		kind, sum.Accepted, sum.Duplicate, sum.Corrected, sum.Rejected, sum.Pending, elapsed.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "%s: %d accepted, %d duplicate, %d corrected, %d rejected, %d pending (not registered yet), %d forwarded to other regions in %s\n",
+		kind, sum.Accepted, sum.Duplicate, sum.Corrected, sum.Rejected, sum.Pending, sum.Forwarded, elapsed.Round(time.Millisecond))
 	for i, e := range sum.Errors {
 		if i == 10 {
 			fmt.Fprintf(stdout, "  … %d more rejected rows (see --report)\n", len(sum.Errors)-10)

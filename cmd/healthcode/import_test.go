@@ -58,3 +58,17 @@ func TestImportCommand(t *testing.T) {
 		}
 	}
 }
+
+// A row naming another home region is queued for it, not stored here,
+// and the summary says so; one naming this region is imported.
+func TestImportCommandForwards(t *testing.T) {
+	st := storeArgs(t)
+	file := filepath.Join(t.TempDir(), "tests.csv")
+	os.WriteFile(file, []byte("id,id_number,sampled_at,result,home_region\n"+
+		"t1,11010519491231002X,2026-01-19,positive,CN-440100\n"+
+		"t2,11010519491231002X,2026-01-19,negative,CN-330100\n"), 0o600)
+	stdout, stderr, exit := runCmd(append([]string{"import", "tests", file, "--region", "CN-330100"}, st...)...)
+	if exit != 0 || !strings.Contains(stdout, "tests: 1 accepted, 0 duplicate, 0 corrected, 0 rejected, 1 pending (not registered yet), 1 forwarded to other regions") {
+		t.Fatalf("exit %d: %s%s", exit, stdout, stderr)
+	}
+}
