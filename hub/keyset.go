@@ -2,13 +2,13 @@ package hub
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/hcode"
+	"github.com/healthcode/healthcode/trust"
 )
 
 // signedKeySet is an uploaded key set whose JWS parsed, before its
@@ -22,18 +22,9 @@ type signedKeySet struct {
 // keySetPayload is the JWS payload of docs/federation.md. The key fields
 // are text so that a bad one is named with its place.
 type keySetPayload struct {
-	Region   string    `json:"region"`
-	IssuedAt time.Time `json:"issued_at"`
-	Keys     []wireKey `json:"keys"`
-}
-
-type wireKey struct {
-	KID       string    `json:"kid"`
-	Alg       string    `json:"alg"`
-	PublicKey string    `json:"public_key"`
-	NotBefore time.Time `json:"not_before"`
-	NotAfter  time.Time `json:"not_after"`
-	Revoked   bool      `json:"revoked"`
+	Region   string          `json:"region"`
+	IssuedAt time.Time       `json:"issued_at"`
+	Keys     []trust.WireKey `json:"keys"`
 }
 
 // parseKeySet reads the JWS compact serialization signed and its payload,
@@ -71,24 +62,12 @@ func (p *keySetPayload) keySet(now time.Time) (*healthcode.KeySet, error) {
 	seen := map[string]bool{}
 	for i, w := range p.Keys {
 		at := fmt.Sprintf("keys[%d]", i)
-		k := &healthcode.RegionKey{Region: p.Region, Alg: w.Alg, NotBefore: w.NotBefore, NotAfter: w.NotAfter, Revoked: w.Revoked, AddedAt: now}
-		var err error
-		if k.KID, err = base64.StdEncoding.DecodeString(w.KID); err != nil || len(k.KID) == 0 {
-			fe.Add(at+".kid", "must be non-empty standard base64")
+		tk, ok := w.Key(&fe, at)
+		if !ok {
 			continue
 		}
-		if w.Alg != healthcode.AlgEdDSA && w.Alg != healthcode.AlgES256 {
-			fe.Add(at+".alg", "must be EdDSA or ES256")
-			continue
-		}
-		if k.PublicKey, err = base64.StdEncoding.DecodeString(w.PublicKey); err != nil || len(k.PublicKey) == 0 {
-			fe.Add(at+".public_key", "must be non-empty standard base64")
-			continue
-		}
-		if _, err := hcode.ParsePublicKey(w.Alg, k.PublicKey); err != nil {
-			fe.Add(at+".public_key", healthcode.ErrorMessage(err))
-			continue
-		}
+		k := &healthcode.RegionKey{Region: p.Region, KID: tk.KID, Alg: tk.Alg, PublicKey: tk.PublicKey, NotBefore: tk.NotBefore,
+			NotAfter: tk.NotAfter, Revoked: tk.Revoked, AddedAt: now}
 		// A verifier finds a code's key by kid: one under another kid
 		// would never verify anything.
 		if !bytes.Equal(k.KID, hcode.KID(w.Alg, k.PublicKey)) {
@@ -98,9 +77,6 @@ func (p *keySetPayload) keySet(now time.Time) (*healthcode.KeySet, error) {
 			fe.Add(at+".kid", "appears twice")
 		}
 		seen[string(k.KID)] = true
-		if !k.NotBefore.IsZero() && !k.NotAfter.IsZero() && k.NotAfter.Before(k.NotBefore) {
-			fe.Add(at+".not_after", "is before not_before")
-		}
 		set.Keys = append(set.Keys, k)
 	}
 	if err := fe.Err(); err != nil {

@@ -101,10 +101,14 @@ type wireRegion struct {
 	Name     string    `json:"name"`
 	Mode     string    `json:"mode"`
 	Endpoint string    `json:"endpoint"`
-	Keys     []wireKey `json:"keys"`
+	Keys     []WireKey `json:"keys"`
 }
 
-type wireKey struct {
+// WireKey is a key as the trust list writes it, its base64 fields as text
+// so that a bad one is named with its place. Other messages that carry
+// keys in the same form (a region's key set for the hub) read them with
+// it, so what they take a trust list can always hold.
+type WireKey struct {
 	KID       string    `json:"kid"`
 	Alg       string    `json:"alg"`
 	PublicKey string    `json:"public_key"`
@@ -170,7 +174,7 @@ func (wr *wireRegion) region(fe *healthcode.FieldErrors, at string) (Region, boo
 	}
 	r := Region{ID: wr.ID, Name: wr.Name, Mode: wr.Mode, Endpoint: wr.Endpoint, Keys: make([]Key, 0, len(wr.Keys))}
 	for j, wk := range wr.Keys {
-		k, ok := wk.key(fe, at+".keys["+strconv.Itoa(j)+"]")
+		k, ok := wk.Key(fe, at+".keys["+strconv.Itoa(j)+"]")
 		if ok {
 			r.Keys = append(r.Keys, k)
 		}
@@ -178,7 +182,9 @@ func (wr *wireRegion) region(fe *healthcode.FieldErrors, at string) (Region, boo
 	return r, len(*fe) == bad
 }
 
-func (wk *wireKey) key(fe *healthcode.FieldErrors, at string) (Key, bool) {
+// Key checks wk and makes the key; false when anything is wrong, each
+// problem named in fe under at (e.g. "regions[0].keys[1]").
+func (wk *WireKey) Key(fe *healthcode.FieldErrors, at string) (Key, bool) {
 	k := Key{Alg: wk.Alg, NotBefore: wk.NotBefore, NotAfter: wk.NotAfter, Revoked: wk.Revoked}
 	ok := true
 	var err error
