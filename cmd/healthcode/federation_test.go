@@ -69,7 +69,8 @@ func (f *federation) startHub(t *testing.T) {
 }
 
 // startProcess starts `healthcode ARGS…` as a process and waits until
-// health answers 200.
+// health answers 200 (15 s at most: a node restarted after a kill first
+// recovers its store).
 func startProcess(t *testing.T, health string, args ...string) *nodeProcess {
 	t.Helper()
 	p := &nodeProcess{log: &lockedWriter{w: &bytes.Buffer{}}, exited: make(chan struct{})}
@@ -82,20 +83,23 @@ func startProcess(t *testing.T, health string, args ...string) *nodeProcess {
 		p.err = p.cmd.Wait()
 		close(p.exited)
 	}()
-	waitFor(t, args[0]+" healthy", func() bool {
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		select {
 		case <-p.exited:
-			t.Fatalf("%s exited (%v):\n%s", args[0], p.err, p.logText())
+			t.Fatalf("%s exited (%v) before it was healthy:\n%s", args[0], p.err, p.logText())
 		default:
 		}
-		resp, err := http.Get(health)
-		if err != nil {
-			return false
+		if resp, err := http.Get(health); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p
+			}
 		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
-	return p
+		if time.Now().After(deadline) {
+			p.cmd.Process.Kill()
+			t.Fatalf("%s not healthy after 15 s:\n%s", args[0], p.logText())
+		}
+	}
 }
 
 // stop ends the process (SIGKILL; a no-op when it has ended) and shows

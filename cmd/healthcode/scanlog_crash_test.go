@@ -65,34 +65,7 @@ type nodeProcess struct {
 
 func startNodeProcess(t *testing.T, addr string, store []string) *nodeProcess {
 	t.Helper()
-	p := &nodeProcess{log: &lockedWriter{w: &bytes.Buffer{}}, exited: make(chan struct{})}
-	p.cmd = helperCommand(append([]string{"serve", "--dev", "--addr", addr, "--log-level", "warn"}, store...)...)
-	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		p.err = p.cmd.Wait()
-		close(p.exited)
-	}()
-	for i := 0; ; i++ {
-		select {
-		case <-p.exited:
-			t.Fatalf("serve exited (%v) before it was healthy:\n%s", p.err, p.logText())
-		default:
-		}
-		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return p
-			}
-		}
-		if i == 300 {
-			p.cmd.Process.Kill()
-			t.Fatalf("serve not healthy after 15 s:\n%s", p.logText())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return startProcess(t, "http://"+addr+"/healthz", append([]string{"serve", "--dev", "--addr", addr, "--log-level", "warn"}, store...)...)
 }
 
 func (p *nodeProcess) logText() string {
