@@ -33,6 +33,10 @@ type Region struct {
 	// ColourMap maps the region's colours to the national ones when the
 	// hub resolves its codes; nil is the identity.
 	ColourMap ColourMap
+	// Policy is the status policy (the JSON `serve --policy` takes) the
+	// hub judges a region of mode national by (way 3); "" is the national
+	// default. A region with a node judges by its node's own.
+	Policy string
 	// KeysIssuedAt is the issued_at of the last key set accepted from the
 	// region, zero before the first: a later set must be issued after it,
 	// so a replayed upload cannot bring back bounds it changed.
@@ -86,6 +90,9 @@ func (r *Region) Validate() error {
 	if err := r.ColourMap.Validate(); err != nil {
 		fe.Add("colour_map", ErrorMessage(err))
 	}
+	if r.Policy != "" && r.Mode != ModeNational {
+		fe.Add("policy", "only a region of mode national is judged by the hub; a region with a node judges by its node's policy")
+	}
 	return fe.Err()
 }
 
@@ -95,6 +102,7 @@ type RegionUpdate struct {
 	Endpoint      *string
 	EndpointToken *string
 	ColourMap     *ColourMap
+	Policy        *string
 }
 
 // RegionKey is a code-signing public key a region holds at the hub. The

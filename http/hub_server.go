@@ -20,6 +20,9 @@ type HubServer struct {
 	// Resolver resolves codes for the nodes (way 2); nil: POST
 	// /hub/v1/resolve is 503.
 	Resolver healthcode.ResolveService
+	// Hosted returns the API handler of a region of mode national the hub
+	// hosts (way 3), served under /regions/{id}/; nil when it hosts none.
+	Hosted func(id string) http.Handler
 	// Auth resolves peer and admin tokens (Authenticate only is called).
 	Auth healthcode.AuthService
 	// Ready reports whether the hub can serve, e.g. by pinging the database.
@@ -62,6 +65,8 @@ func (h *HubServer) hubRoutes() []route {
 		// No token: a citizen's app presents a fresh local code, which is
 		// the credential; the service limits by address and person.
 		{"POST /hub/v1/exchange", http.HandlerFunc(h.handleHubExchange)},
+		// Way 3: each hosted region's API checks its own callers.
+		{"/regions/{id}/", http.HandlerFunc(h.handleHosted)},
 	}
 }
 

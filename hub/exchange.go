@@ -53,7 +53,7 @@ func (g *Registry) Exchange(ctx context.Context, code, clientAddr string) (*heal
 	if err != nil {
 		return nil, err
 	}
-	signer, err := g.nationalSigner(ctx, now)
+	signer, err := g.NationalSigner(ctx, now)
 	if err != nil {
 		return nil, err
 	}

@@ -61,9 +61,10 @@ func (g *Registry) RevokeNationalKey(ctx context.Context, id int64) error {
 	return g.national.Revoke(ctx, id)
 }
 
-// nationalSigner returns the signer of region CN's newest key that may
-// sign at now.
-func (g *Registry) nationalSigner(ctx context.Context, now time.Time) (*hcode.Signer, error) {
+// NationalSigner returns the signer of region CN's newest key that may
+// sign at now: national codes, exchanged (way 2) or issued to the people
+// of a region the hub hosts (way 3), are signed with it.
+func (g *Registry) NationalSigner(ctx context.Context, now time.Time) (*hcode.Signer, error) {
 	if _, err := g.NationalKeys(ctx); err != nil {
 		return nil, err
 	}

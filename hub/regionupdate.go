@@ -6,9 +6,10 @@ import (
 	"github.com/healthcode/healthcode"
 )
 
-// UpdateRegion changes what way 2 reads of a region: the URL of its node,
-// the token the hub asks that node with, and how its colours map to the
-// national ones (an empty map is the identity). A nil field is left as it
+// UpdateRegion changes what ways 2 and 3 read of a region: the URL of its
+// node, the token the hub asks that node with, how its colours map to the
+// national ones (an empty map is the identity), and the policy a region of
+// mode national is judged by ("" the national default). A nil field is left as it
 // is; the region as it will be is validated as AddRegion validates one.
 func (g *Registry) UpdateRegion(ctx context.Context, id string, u healthcode.RegionUpdate) (*healthcode.Region, error) {
 	r, err := g.Store.FindRegion(ctx, id)
@@ -24,7 +25,17 @@ func (g *Registry) UpdateRegion(ctx context.Context, id string, u healthcode.Reg
 	if u.ColourMap != nil {
 		r.ColourMap = *u.ColourMap
 	}
+	if u.Policy != nil {
+		r.Policy = *u.Policy
+	}
+	var fe healthcode.FieldErrors
 	if err := r.Validate(); err != nil {
+		for f, reason := range healthcode.ErrorFields(err) {
+			fe.Add(f, reason)
+		}
+	}
+	checkPolicy(r, &fe)
+	if err := fe.Err(); err != nil {
 		return nil, err
 	}
 	if u.ColourMap != nil {

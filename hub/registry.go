@@ -66,6 +66,7 @@ func (g *Registry) AddRegion(ctx context.Context, r *healthcode.Region, keys []*
 			fe.Add(f, reason)
 		}
 	}
+	checkPolicy(r, &fe)
 	if r.ID == healthcode.NationalRegion {
 		fe.Add("id", "CN is the hub's own region: its keys are the hub's (`healthcode hub keys`)")
 	}

@@ -24,6 +24,10 @@ type CitizenService struct {
 	// Issued remembers the codes issued, for this node's checkpoints; nil
 	// remembers nothing.
 	Issued *IssuedCodes
+	// NationalSigner, when set, makes this a region the hub hosts (way 3,
+	// mode national): its codes are national codes, iss CN and "h" Region,
+	// signed by the key it returns instead of one of Keys.
+	NationalSigner func(ctx context.Context, now time.Time) (*hcode.Signer, error)
 }
 
 var _ healthcode.CitizenService = (*CitizenService)(nil)
@@ -179,13 +183,14 @@ func (s *CitizenService) Code(ctx context.Context, personID int64) (*healthcode.
 	case !st.Declared:
 		return nil, errNoDeclaration
 	}
-	signer, err := s.Keys.Signer(ctx, now)
+	signer, issuer, home, err := s.signer(ctx, now)
 	if err != nil {
 		return nil, err
 	}
 	iat := now.Truncate(time.Second)
 	c := &hcode.HealthClaims{
-		Issuer:    s.Region,
+		Issuer:    issuer,
+		Home:      home,
 		IssuedAt:  iat,
 		ExpiresAt: iat.Add(s.Policy.CodeLifetime()),
 		CTI:       make([]byte, 16),
@@ -208,4 +213,16 @@ func (s *CitizenService) Code(ctx context.Context, personID int64) (*healthcode.
 		IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt}, c.ExpiresAt.Sub(c.IssuedAt))
 	s.Metrics.issued(st.Colour)
 	return &healthcode.IssuedCode{Code: text, Colour: st.Colour, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt}, nil
+}
+
+// signer returns the key a code is signed with now, its iss and its "h":
+// the region's own key and iss, or for a region the hub hosts the national
+// key, iss CN and the region as home.
+func (s *CitizenService) signer(ctx context.Context, now time.Time) (signer *hcode.Signer, issuer, home string, err error) {
+	if s.NationalSigner != nil {
+		signer, err = s.NationalSigner(ctx, now)
+		return signer, healthcode.NationalRegion, s.Region, err
+	}
+	signer, err = s.Keys.Signer(ctx, now)
+	return signer, s.Region, "", err
 }

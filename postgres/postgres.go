@@ -37,6 +37,10 @@ func Open(ctx context.Context, dsn string, box *secret.Box) (*sqlstore.DB, error
 	if err != nil {
 		return nil, healthcode.Errorf(healthcode.EINVALID, "postgres: bad connection string: %v", err)
 	}
+	return openConfig(ctx, config, box)
+}
+
+func openConfig(ctx context.Context, config *pgx.ConnConfig, box *secret.Box) (*sqlstore.DB, error) {
 	db := stdlib.OpenDB(*config)
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(10)

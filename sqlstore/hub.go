@@ -10,7 +10,7 @@ import (
 
 var _ healthcode.HubStore = (*DB)(nil)
 
-const hubRegionColumns = `id, name, mode, endpoint, keys_issued_at, created_at, colour_map, endpoint_token`
+const hubRegionColumns = `id, name, mode, endpoint, keys_issued_at, created_at, colour_map, endpoint_token, policy`
 
 // CreateRegion stores r and its first keys in one transaction.
 func (db *DB) CreateRegion(ctx context.Context, r *healthcode.Region, keys []*healthcode.RegionKey) error {
@@ -23,8 +23,8 @@ func (db *DB) CreateRegion(ctx context.Context, r *healthcode.Region, keys []*he
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO hub_regions (`+hubRegionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		r.ID, r.Name, r.Mode, r.Endpoint, micros(r.KeysIssuedAt), micros(r.CreatedAt), colourMap, token); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO hub_regions (`+hubRegionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		r.ID, r.Name, r.Mode, r.Endpoint, micros(r.KeysIssuedAt), micros(r.CreatedAt), colourMap, token, r.Policy); err != nil {
 		return db.wrap(err, "region "+r.ID)
 	}
 	for _, k := range keys {
@@ -228,7 +228,7 @@ func (db *DB) scanRegion(row rowScanner) (*healthcode.Region, error) {
 	var issued, created int64
 	var colourMap string
 	var token []byte
-	if err := row.Scan(&r.ID, &r.Name, &r.Mode, &r.Endpoint, &issued, &created, &colourMap, &token); err != nil {
+	if err := row.Scan(&r.ID, &r.Name, &r.Mode, &r.Endpoint, &issued, &created, &colourMap, &token, &r.Policy); err != nil {
 		return nil, err
 	}
 	r.KeysIssuedAt, r.CreatedAt = fromMicros(issued), fromMicros(created)

@@ -8,7 +8,7 @@ import (
 	"github.com/healthcode/healthcode"
 )
 
-// UpdateRegion changes a region's endpoint, endpoint token or colour map
+// UpdateRegion changes a region's endpoint, endpoint token, colour map or policy
 // under the region's lock, and bumps the hub generation: the endpoint is in
 // the trust list, and the hub's resolve cache reads all three.
 func (db *DB) UpdateRegion(ctx context.Context, id string, u healthcode.RegionUpdate) (*healthcode.Region, error) {
@@ -32,12 +32,15 @@ func (db *DB) UpdateRegion(ctx context.Context, id string, u healthcode.RegionUp
 	if u.ColourMap != nil {
 		r.ColourMap = u.ColourMap.Normal()
 	}
+	if u.Policy != nil {
+		r.Policy = *u.Policy
+	}
 	colourMap, token, err := db.regionSettings(r.ColourMap, r.EndpointToken)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE hub_regions SET endpoint = $2, endpoint_token = $3, colour_map = $4 WHERE id = $1`,
-		id, r.Endpoint, token, colourMap); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE hub_regions SET endpoint = $2, endpoint_token = $3, colour_map = $4, policy = $5 WHERE id = $1`,
+		id, r.Endpoint, token, colourMap, r.Policy); err != nil {
 		return nil, db.wrap(err, "update region")
 	}
 	if err := bumpHubGeneration(ctx, tx); err != nil {

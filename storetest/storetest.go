@@ -128,8 +128,25 @@ func freshSchema(tb testing.TB, dsn string) string {
 			return
 		}
 		defer admin.Close()
-		if _, err := admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			tb.Errorf("drop schema %s: %v", schema, err)
+		// With it go the schemas named after it: the stores of the regions
+		// a hub on it hosts (postgres.OpenSchema).
+		drop := []string{schema}
+		rows, err := admin.QueryContext(context.Background(), `SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, schema+`\_%`)
+		if err != nil {
+			tb.Errorf("list schemas of %s: %v", schema, err)
+			return
+		}
+		for rows.Next() {
+			var name string
+			if rows.Scan(&name) == nil {
+				drop = append(drop, name)
+			}
+		}
+		rows.Close()
+		for _, name := range drop {
+			if _, err := admin.ExecContext(context.Background(), `DROP SCHEMA `+name+` CASCADE`); err != nil {
+				tb.Errorf("drop schema %s: %v", name, err)
+			}
 		}
 	})
 	return schema

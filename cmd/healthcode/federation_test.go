@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,17 +15,23 @@ import (
 	"testing"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
+
 	"github.com/healthcode/healthcode/storetest"
 )
 
 // federation is a hub and two region nodes, each a process of its own on
 // 127.0.0.1: A (Hangzhou) on SQLite, B (Guangzhou) on the backend under
-// test, so on PostgreSQL in CI.
+// test, so on PostgreSQL in CI; and C (Ürümqi), of mode national, with no
+// node: the hub hosts it (way 3).
 type federation struct {
 	hubDir, hubAddr string
 	hubKey          string
 	hub             *nodeProcess
 	a, b            *federatedNode
+	c               *federatedNode // its API at the hub; no process of its own
+	tokens          map[string]string
+	hubDB           []string // --db of the hub, when on PostgreSQL
 }
 
 // federatedNode is a node process with what the test drives it by.
@@ -37,14 +46,21 @@ type federatedNode struct {
 func startFederation(t *testing.T) *federation {
 	t.Helper()
 	dir := t.TempDir()
-	f := &federation{hubDir: filepath.Join(dir, "hub"), hubAddr: freeAddr(t)}
-	f.hubKey = lastLine(t, runCommand(t, "hub", "key", "--data", f.hubDir))
-	tokens := map[string]string{}
-	for region, name := range map[string]string{"CN-330100": "杭州市", "CN-440100": "广州市"} {
-		tokens[region] = lastLine(t, runCommand(t, "hub", "region", "add", "--id", region, "--name", name, "--mode", "local",
-			"--data", f.hubDir))
+	f := &federation{hubDir: filepath.Join(dir, "hub"), hubAddr: freeAddr(t), tokens: map[string]string{}}
+	// The hub on the backend under test too: with PostgreSQL, a region it
+	// hosts has a schema of its own beside the hub's.
+	if dsn := storetest.MustDSN(t); dsn != "" {
+		f.hubDB = []string{"--db", dsn}
 	}
+	f.hubKey = lastLine(t, f.hubCommand(t, "key"))
+	tokens := f.tokens
+	for region, name := range map[string]string{"CN-330100": "杭州市", "CN-440100": "广州市"} {
+		tokens[region] = lastLine(t, f.hubCommand(t, "region", "add", "--id", region, "--name", name, "--mode", "local"))
+	}
+	const national = "CN-650100"
+	tokens[national] = lastLine(t, f.hubCommand(t, "region", "add", "--id", national, "--name", "乌鲁木齐市", "--mode", "national"))
 	f.startHub(t)
+	f.c = &federatedNode{region: national, api: "http://" + f.hubAddr + "/regions/" + national + "/api/v1"}
 	node := func(region string, store []string) *federatedNode {
 		addr := freeAddr(t)
 		p := startNodeProcess(t, addr, append(store, "--region", region, "--hub", "http://"+f.hubAddr,
@@ -63,9 +79,16 @@ func startFederation(t *testing.T) *federation {
 
 func (f *federation) startHub(t *testing.T) {
 	t.Helper()
-	f.hub = startProcess(t, "http://"+f.hubAddr+"/healthz", "hub", "--addr", f.hubAddr, "--data", f.hubDir, "--log-level", "warn")
+	f.hub = startProcess(t, "http://"+f.hubAddr+"/healthz", append([]string{"hub", "--addr", f.hubAddr, "--data", f.hubDir,
+		"--log-level", "warn", "--dev", "--exchange", "300ms"}, f.hubDB...)...)
 	hub := f.hub
 	t.Cleanup(func() { hub.stop(t) })
+}
+
+// hubCommand runs `healthcode hub ARGS…` on the hub's store.
+func (f *federation) hubCommand(t *testing.T, args ...string) string {
+	t.Helper()
+	return runCommand(t, append(append(append([]string{"hub"}, args...), "--data", f.hubDir), f.hubDB...)...)
 }
 
 // startProcess starts `healthcode ARGS…` as a process and waits until
@@ -256,6 +279,38 @@ func TestFederationAcrossProcesses(t *testing.T) {
 		t.Fatalf("A's code offline from B's list: %v (%v)", verdict, err)
 	}
 
+	// B asks the hub about A's code (way 2): a national status the hub
+	// signs, bound to the code.
+	if st := f.resolve(t, f.b.region, code); st["valid"] != true || st["region"] != f.a.region || st["colour"] != "green" {
+		t.Fatalf("A's code resolved by B at the hub: %v", st)
+	}
+
+	// C has no node (way 3): its people sign in at the hub and get national
+	// codes, judged by C's policy, which pass at A's checkpoint.
+	const cResident = "650102199001011239"
+	cCitizen := f.c.citizen(t, "13900139000", cResident)
+	cCode := f.c.code(t, cCitizen)
+	waitFor(t, "A's trust list naming region CN", func() bool { return f.a.kidOf(t, "CN") != "" })
+	if out := f.a.scan(t, aGate, cCode); out["verdict"] != "pass" || out["colour"] != "green" {
+		t.Fatalf("C's national code at A: %v", out)
+	}
+	if err := json.Unmarshal([]byte(runCommand(t, "verify", "--trust", trustFile, cCode)), &verdict); err != nil ||
+		verdict["valid"] != true || verdict["region"] != "CN" || verdict["home"] != f.c.region {
+		t.Fatalf("C's code offline from B's list: %v (%v)", verdict, err)
+	}
+	// C pushes its own records to the hub with its peer token.
+	vaccC := "id,id_number,product,dose,date\nvc-1," + cResident + ",BBIBP-CorV,1,2026-10-01\n"
+	if status, out := request(t, "POST", f.c.api+"/records/vaccinations", f.tokens[f.c.region], "text/csv", []byte(vaccC)); status != http.StatusOK ||
+		out["accepted"] != float64(1) {
+		t.Fatalf("C's push: %d %v", status, out)
+	}
+	if st := f.c.status(t, cCitizen); st["doses"] != float64(1) {
+		t.Fatalf("C's resident after C's push: %v", st)
+	}
+	if status, out := request(t, "POST", f.c.api+"/records/vaccinations", f.tokens[f.a.region], "text/csv", []byte(vaccC)); status != http.StatusUnauthorized {
+		t.Fatalf("A's peer token pushing C's data: %d %v", status, out)
+	}
+
 	// A test taken in B by A's resident reaches A.
 	sampled := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 	csv := "id,id_number,sampled_at,reported_at,result,lab,home_region\nt-1," + resident + "," + sampled + "," + sampled +
@@ -267,6 +322,19 @@ func TestFederationAcrossProcesses(t *testing.T) {
 	start := time.Now()
 	waitFor(t, "A's resident red after B's test", func() bool { return f.a.status(t, citizen)["colour"] == "red" })
 	t.Logf("B's test reached A's status in %s", time.Since(start).Round(10*time.Millisecond))
+
+	// A test taken in B by C's resident reaches C at the hub (way 1), and
+	// C's next code is denied at A.
+	csv = "id,id_number,sampled_at,reported_at,result,lab,home_region\nt-2," + cResident + "," + sampled + "," + sampled +
+		",positive,Canton Lab," + f.c.region + "\n"
+	if status, out := request(t, "POST", f.b.api+"/records/tests", bHealth, "text/csv", []byte(csv)); status != http.StatusOK ||
+		out["forwarded"] != float64(1) {
+		t.Fatalf("B's import for C: %d %v", status, out)
+	}
+	waitFor(t, "C's resident red after B's test", func() bool { return f.c.status(t, cCitizen)["colour"] == "red" })
+	if out := f.a.scan(t, aGate, f.c.code(t, cCitizen)); out["verdict"] != "deny" || out["colour"] != "red" {
+		t.Fatalf("C's red code at A: %v", out)
+	}
 
 	// The hub goes down: scans go on, and B's next record waits for it.
 	f.hub.stop(t)
@@ -291,7 +359,37 @@ func TestFederationAcrossProcesses(t *testing.T) {
 
 	// A key of A revoked at the hub stops verifying at B.
 	kid := f.b.kidOf(t, f.a.region)
-	runCommand(t, "hub", "region", "revoke-key", "--id", f.a.region, "--kid", kid, "--data", f.hubDir)
+	f.hubCommand(t, "region", "revoke-key", "--id", f.a.region, "--kid", kid)
 	code = f.a.code(t, other)
 	waitFor(t, "A's revoked key refused at B", func() bool { return f.b.scan(t, bGate, code)["verdict"] == "deny" })
+}
+
+// resolve asks the hub about code with region's peer token (way 2) and
+// returns the status it signed, checked with the hub's key and bound to
+// code.
+func (f *federation) resolve(t *testing.T, region, code string) map[string]any {
+	t.Helper()
+	status, out := request(t, "POST", "http://"+f.hubAddr+"/hub/v1/resolve", f.tokens[region], "", fmt.Appendf(nil, `{"code":%q}`, code))
+	signed, _ := out["signed"].(string)
+	if status != http.StatusOK || signed == "" {
+		t.Fatalf("resolve at the hub: %d %v", status, out)
+	}
+	jws, err := jose.ParseSigned(signed, []jose.SignatureAlgorithm{jose.EdDSA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := base64.StdEncoding.DecodeString(f.hubKey)
+	payload, err := jws.Verify(ed25519.PublicKey(key))
+	if err != nil {
+		t.Fatalf("the hub's answer does not verify with its key: %v", err)
+	}
+	var st map[string]any
+	if err := json.Unmarshal(payload, &st); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(code))
+	if st["iss"] != "CN" || st["code_sha256"] != base64.RawURLEncoding.EncodeToString(sum[:]) {
+		t.Fatalf("the hub's answer is not about this code: %v", st)
+	}
+	return st
 }

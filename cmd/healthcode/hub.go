@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -26,7 +27,8 @@ func init() { commands["hub"] = runHub }
 var hubStdin io.Reader = os.Stdin
 
 const hubUsage = `Usage:
-  healthcode hub [--addr :8090] [--data DIR|--db URL]       serves /hub/v1/… (docs/federation.md)
+  healthcode hub [--addr :8090] [--data DIR|--db URL]       serves /hub/v1/… (docs/federation.md), and the API of
+           [--dev|--otp-webhook URL] [--exchange 5s]       each region of mode national under /regions/{id}/api/v1/…
   healthcode hub key [--data DIR|--db URL]                 prints the hub's public key (base64, raw Ed25519)
   healthcode hub region add --id CN-440100 --name NAME --mode local|national [--endpoint URL] [--key ALG:BASE64 …]
                            [--endpoint-token TOKEN|-] [--map LOCAL=NATIONAL …]
@@ -36,6 +38,9 @@ const hubUsage = `Usage:
   healthcode hub region set-endpoint --id CN-440100 [--endpoint URL] [--endpoint-token TOKEN|-]
                                                            the region's node and the peer token (made there) the hub asks live
                                                            statuses with; a flag not given is kept, "" clears, - reads stdin
+  healthcode hub region set-policy --id CN-650100 [--policy FILE]
+                                                           the policy the hub judges a region of mode national by (none: the
+                                                           national default); a running hub applies it when it starts again
   healthcode hub region list                               regions, modes and keys (JSON lines)
   healthcode hub region revoke-key --id CN-440100 --kid BASE64
   healthcode hub region token --id CN-440100               another peer token for the region
@@ -88,6 +93,12 @@ func runHubServe(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	trustProxy := envBool(fs, "trust-proxy", "HEALTHCODE_TRUST_PROXY", false, "take the client address exchanges are limited by from X-Forwarded-For (behind a reverse proxy only)")
 	liveTimeout := envDuration(fs, "live-timeout", "HEALTHCODE_HUB_LIVE_TIMEOUT", hub.DefaultLiveTimeout,
 		"how long a resolve waits for the issuing region's node before the code's own claims count")
+	// Way 3: the regions of mode national the hub hosts.
+	dev := envBool(fs, "dev", "HEALTHCODE_DEV", false, "development mode for hosted regions: one-time passwords are logged and returned as dev_otp; never in production")
+	webhook := envString(fs, "otp-webhook", "HEALTHCODE_OTP_WEBHOOK", "", "SMS gateway URL the one-time passwords of hosted regions' people are POSTed to")
+	webhookToken := envString(fs, "otp-webhook-token", "HEALTHCODE_OTP_WEBHOOK_TOKEN", "", "bearer token for the SMS gateway")
+	exchange := envDuration(fs, "exchange", "HEALTHCODE_HUB_EXCHANGE", 5*time.Second, "how often hosted regions send and fetch their records (way 1)")
+	sweepEvery := envDuration(fs, "sweep-interval", "HEALTHCODE_SWEEP_INTERVAL", time.Minute, "how often hosted regions' statuses whose time has come are evaluated again")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -100,6 +111,11 @@ func runHubServe(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, "hub:", err)
 		return 2
 	}
+	if *exchange <= 0 || *sweepEvery <= 0 {
+		fmt.Fprintln(stderr, "hub: --exchange and --sweep-interval must be positive")
+		return 2
+	}
+	sender := hostedOTPSender(*webhook, *webhookToken, *dev, logger)
 	db, box, err := openStore(ctx, sf)
 	if err != nil {
 		logger.Error("cannot open the store", "err", err)
@@ -133,9 +149,25 @@ func runHubServe(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	srv.Resolver, g.NationalColour = resolver, resolver.NationalColour
 	srv.Logger, srv.Metrics = logger, hchttp.NewMetrics(reg)
 
-	logger.Info("hub serving", "addr", *addr, "backend", db.Backend(), "kid", kid, "hub_key", base64.StdEncoding.EncodeToString(pub),
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		logger.Error("cannot listen", "addr", *addr, "err", err)
+		return 1
+	}
+	// Way 3: regions of mode national, hosted here; they reach the hub
+	// over loopback as a node would, once it serves.
+	hosted := &hostedRegions{Hub: g, HubAuth: srv.Auth, Box: box, DataDir: *sf.data, DBURL: *sf.db, Sender: sender,
+		Dev: *dev, Logger: logger, Registry: reg, HubURL: loopbackURL(ln.Addr()), HubKey: pub,
+		Exchange: *exchange, Refresh: 5 * time.Minute, SweepEvery: *sweepEvery}
+	srv.Hosted = hosted.Handler
+	if err := hosted.Sync(ctx); err != nil {
+		logger.Error("hosted regions not all started", "err", err)
+	}
+	go hosted.Run(ctx, DefaultHostedSync)
+
+	logger.Info("hub serving", "addr", ln.Addr().String(), "backend", db.Backend(), "kid", kid, "hub_key", base64.StdEncoding.EncodeToString(pub),
 		"national_keys", len(national))
-	if err := srv.ListenAndServe(ctx, *addr); err != nil {
+	if err := srv.Serve(ctx, ln); err != nil {
 		logger.Error("hub stopped", "err", err)
 		return 1
 	}
@@ -179,6 +211,22 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var id, name, mode, endpoint, endpointToken, kid *string
 	var keys []*healthcode.RegionKey
 	var colourMap healthcode.ColourMap
+	var policyText *string
+	policyFlag := func() {
+		policyText = new(string)
+		fs.Func("policy", "FILE: the status policy (JSON, as serve --policy takes) the hub judges a region of mode national by; \"\" the national default", func(v string) error {
+			if v == "" {
+				*policyText = ""
+				return nil
+			}
+			data, err := os.ReadFile(v)
+			if err != nil {
+				return err
+			}
+			*policyText = string(data)
+			return nil
+		})
+	}
 	mapFlag := func() {
 		fs.Func("map", "LOCAL=NATIONAL: the region's colour LOCAL counts as the national colour NATIONAL (green, yellow or red), e.g. yellow=red; repeatable, identity when none", func(v string) error {
 			from, to, err := healthcode.ParseColourMapping(v)
@@ -206,6 +254,7 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		mode = fs.String("mode", "", "local (runs a node) or national (the hub issues its codes)")
 		endpointFlags()
 		mapFlag()
+		policyFlag()
 		fs.Func("key", "a code-signing public key the region starts with, ALG:BASE64 (EdDSA raw 32 bytes, ES256 DER SPKI); repeatable", func(v string) error {
 			alg, b64, ok := strings.Cut(v, ":")
 			if !ok {
@@ -229,6 +278,9 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	case "set-endpoint":
 		id = fs.String("id", "", "the region's id")
 		endpointFlags()
+	case "set-policy":
+		id = fs.String("id", "", "the region's id")
+		policyFlag()
 	case "list":
 	default:
 		fmt.Fprintf(stderr, "hub region: unknown action %q\n%s", action, hubUsage)
@@ -268,7 +320,8 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	g := hub.New(db)
 	switch action {
 	case "add":
-		r := &healthcode.Region{ID: *id, Name: *name, Mode: *mode, Endpoint: *endpoint, EndpointToken: *endpointToken, ColourMap: colourMap}
+		r := &healthcode.Region{ID: *id, Name: *name, Mode: *mode, Endpoint: *endpoint, EndpointToken: *endpointToken, ColourMap: colourMap,
+			Policy: *policyText}
 		token, err := g.AddRegion(ctx, r, keys)
 		if err != nil {
 			return fail(stderr, "hub region add", err)
@@ -310,6 +363,12 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			asked = "asked for live statuses at " + r.Endpoint
 		}
 		fmt.Fprintf(stderr, "%s: %s\n", r.ID, asked)
+	case "set-policy":
+		r, err := g.UpdateRegion(ctx, *id, healthcode.RegionUpdate{Policy: policyText})
+		if err != nil {
+			return fail(stderr, "hub region set-policy", err)
+		}
+		fmt.Fprintf(stderr, "%s is judged by %s; a running hub applies it when it starts again\n", r.ID, policyName(r))
 	case "revoke-key":
 		if err := g.RevokeKey(ctx, *id, kidBytes); err != nil {
 			return fail(stderr, "hub region revoke-key", err)
@@ -347,9 +406,12 @@ type regionListRow struct {
 	// endpoint with; the token itself is never shown.
 	EndpointToken bool                 `json:"endpoint_token"`
 	ColourMap     healthcode.ColourMap `json:"colour_map"`
-	CreatedAt     time.Time            `json:"created_at"`
-	KeysIssuedAt  time.Time            `json:"keys_issued_at,omitzero"`
-	Keys          []regionKeyRow       `json:"keys"`
+	// Policy is the version of the policy a region of mode national is
+	// judged by at the hub.
+	Policy       string         `json:"policy,omitempty"`
+	CreatedAt    time.Time      `json:"created_at"`
+	KeysIssuedAt time.Time      `json:"keys_issued_at,omitzero"`
+	Keys         []regionKeyRow `json:"keys"`
 }
 
 func regionRow(e hub.Entry) regionListRow {
@@ -360,10 +422,22 @@ func regionRow(e hub.Entry) regionListRow {
 	row := regionListRow{ID: e.Region.ID, Name: e.Region.Name, Mode: e.Region.Mode, Endpoint: e.Region.Endpoint,
 		EndpointToken: e.Region.EndpointToken != "", ColourMap: colourMap,
 		CreatedAt: e.Region.CreatedAt, KeysIssuedAt: e.Region.KeysIssuedAt, Keys: []regionKeyRow{}}
+	if e.Region.Mode == healthcode.ModeNational {
+		row.Policy = policyName(e.Region)
+	}
 	for _, k := range e.Keys {
 		row.Keys = append(row.Keys, regionKeyRow{KID: base64.StdEncoding.EncodeToString(k.KID), Alg: k.Alg,
 			PublicKey: base64.StdEncoding.EncodeToString(k.PublicKey), NotBefore: k.NotBefore, NotAfter: k.NotAfter,
 			Revoked: k.Revoked, AddedAt: k.AddedAt})
 	}
 	return row
+}
+
+// policyName names the policy the hub judges r by: its version.
+func policyName(r *healthcode.Region) string {
+	p, err := hub.RegionPolicy(r)
+	if err != nil {
+		return "an unreadable policy"
+	}
+	return "policy " + p.Version
 }

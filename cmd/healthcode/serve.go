@@ -114,60 +114,26 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := node.NewMetrics(reg)
-
-	keys := node.NewKeyRing(db)
-	if err := keys.Ensure(ctx, *alg); err != nil {
-		logger.Error("cannot make a signing key", "err", err)
+	stack, err := newRegionStack(ctx, db, box, regionConfig{Region: *region, Policy: policy, Alg: *alg, Sender: sender,
+		Dev: *dev, IssuedMemory: *issuedMemory, Logger: logger, Registry: reg, HTTPMetrics: hchttp.NewMetrics(reg)})
+	if err != nil {
+		logger.Error("cannot set the region up", "err", err)
 		return 1
 	}
-	auth := node.NewAuthService(db, box, sender)
-	auth.Dev, auth.Logger = *dev, logger
-	issued := node.NewIssuedCodes(*issuedMemory)
-	citizens := &node.CitizenService{Store: db, Policy: policy, Keys: keys, Region: *region,
-		Now: time.Now, Logger: logger, Metrics: metrics, Issued: issued}
+	keys, citizens, audit, recompute, srv := stack.Keys, stack.Citizens, stack.Audit, stack.Recompute, stack.Server
+	metrics := citizens.Metrics
 	trustDoc := &node.TrustDocument{Keys: keys, Region: *region, RegionName: *regionName,
 		Endpoint: *publicURL, CodeLifetime: policy.CodeLifetime(), Now: time.Now}
-	var hub *node.HubClient
 	if hubKey != nil {
-		hub = &node.HubClient{URL: *hf.url, Token: *hf.token, HubKey: hubKey, Region: *region, Keys: keys,
-			CodeLifetime: policy.CodeLifetime(), DataDir: *sf.data, HTTP: &http.Client{Timeout: node.DefaultHubTimeout},
-			Now: time.Now, Logger: logger, Metrics: node.NewHubMetrics(reg)}
-		// Before serving: visitors verify against the last list even while
-		// the hub is down.
-		if err := hub.LoadCache(); err != nil {
-			logger.Warn("hub: cached trust list not used", "err", err)
-		}
-		trustDoc.Hub = hub
+		// Way 1 of federation too: records about other regions' people go
+		// out through the hub, and theirs about this region's people come in.
+		trustDoc.Hub = stack.joinHub(ctx, hubLink{URL: *hf.url, Token: *hf.token, HubKey: hubKey, DataDir: *sf.data,
+			Refresh: *hf.refresh, Exchange: *hf.exchange}, policy.CodeLifetime(), reg, logger)
 		logger.Info("following hub", "hub", *hf.url, "hub_kid", trust.HubKID(hubKey), "refresh", hf.refresh.String())
-		go hub.Run(ctx, *hf.refresh)
 	}
-
-	srv := hchttp.NewServer()
-	srv.Auth, srv.Citizens = auth, citizens
-	audit := &node.Audit{Store: db, Now: time.Now, Logger: logger, Metrics: node.NewAuditMetrics(reg)}
-	srv.Audit, srv.Persons = audit, &node.PersonReads{Store: db, Citizens: citizens, Audit: audit}
-	srv.Appeals = &node.AppealService{Store: db, Citizens: citizens, Audit: audit, Now: time.Now}
 	srv.TrustJSON = trustDoc.JSON
-	srv.Ready = db.Ping
-	srv.Logger, srv.Metrics = logger, hchttp.NewMetrics(reg)
-	srv.Dev, srv.TrustProxy, srv.SecureCookies = *dev, *trustProxy, *secureCookies
-
-	recompute := &node.Recompute{Store: db, Citizens: citizens}
-	srv.Jobs, srv.RiskAreas = recompute, recompute
-	imports := &node.ImportService{Store: db, PersonKey: box.PersonKey, Recomputer: recompute, Region: *region,
-		Now: time.Now, Logger: logger, Metrics: node.NewImportMetrics(reg)}
-	srv.Imports = imports
+	srv.TrustProxy, srv.SecureCookies = *trustProxy, *secureCookies
 	go recompute.RunScheduler(ctx, *sweepEvery)
-	if hub != nil {
-		// Way 1 of federation: records about other regions' people go out
-		// through the hub, and theirs about this region's people come in.
-		sender := &node.HubSender{Client: hub, Store: db, Now: time.Now, Logger: logger, Metrics: node.NewHubSendMetrics(reg)}
-		receiver := &node.HubReceiver{Client: hub, Store: db, Import: imports, Region: *region, Now: time.Now, Logger: logger,
-			Metrics: node.NewHubReceiveMetrics(reg)}
-		go sender.Run(ctx, *hf.exchange)
-		go receiver.Run(ctx, *hf.exchange)
-	}
 
 	// The scan log writes on until the server has answered its last
 	// request: it stops after ListenAndServe returns, not with ctx.
@@ -178,7 +144,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		writers = 4
 	}
 	venues := &node.VenueService{Store: db, Keys: keys, Region: *region, Now: time.Now, Audit: audit}
-	checkpoints := &node.ScanService{Store: db, Venues: venues, Citizens: citizens, Trust: trustDoc, Issued: issued,
+	checkpoints := &node.ScanService{Store: db, Venues: venues, Citizens: citizens, Trust: trustDoc, Issued: citizens.Issued,
 		Log: node.NewScanLog(logCtx, db, time.Now, writers), Holders: node.NewHolderReader(logCtx, db, time.Now, 1), Region: *region, Now: time.Now, Audit: audit,
 		Logger: logger, Metrics: metrics, Retention: *scanRetention}
 	if viaHub != nil {

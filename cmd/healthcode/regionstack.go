@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"log/slog"
+	"net/http"
+	"time"
+
+	hchttp "github.com/healthcode/healthcode/http"
+	"github.com/healthcode/healthcode/node"
+	"github.com/healthcode/healthcode/secret"
+	"github.com/healthcode/healthcode/sqlstore"
+	"github.com/healthcode/healthcode/status"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// regionStack is what serves a region's citizens, health staff and data
+// providers: the services over its store and the HTTP server over them.
+// `serve` adds a node's checkpoints, venues, traces and hub connection;
+// the hub runs one for each region of mode national it hosts (way 3).
+type regionStack struct {
+	DB        *sqlstore.DB
+	Keys      *node.KeyRing
+	Auth      *node.AuthService
+	Citizens  *node.CitizenService
+	Audit     *node.Audit
+	Recompute *node.Recompute
+	Imports   *node.ImportService
+	Server    *hchttp.Server
+}
+
+// regionConfig is what a regionStack is built with.
+type regionConfig struct {
+	Region string
+	Policy *status.Policy
+	Alg    string // of the first signing key
+	Sender node.OTPSender
+	Dev    bool
+	// IssuedMemory is how many issued codes are remembered for the
+	// region's own checkpoints; 0 remembers none (no checkpoints).
+	IssuedMemory int
+	Logger       *slog.Logger
+	Registry     prometheus.Registerer
+	HTTPMetrics  *hchttp.Metrics
+}
+
+func newRegionStack(ctx context.Context, db *sqlstore.DB, box *secret.Box, cfg regionConfig) (*regionStack, error) {
+	metrics := node.NewMetrics(cfg.Registry)
+	keys := node.NewKeyRing(db)
+	if err := keys.Ensure(ctx, cfg.Alg); err != nil {
+		return nil, err
+	}
+	auth := node.NewAuthService(db, box, cfg.Sender)
+	auth.Dev, auth.Logger = cfg.Dev, cfg.Logger
+	var issued *node.IssuedCodes
+	if cfg.IssuedMemory > 0 {
+		issued = node.NewIssuedCodes(cfg.IssuedMemory)
+	}
+	citizens := &node.CitizenService{Store: db, Policy: cfg.Policy, Keys: keys, Region: cfg.Region,
+		Now: time.Now, Logger: cfg.Logger, Metrics: metrics, Issued: issued}
+	audit := &node.Audit{Store: db, Now: time.Now, Logger: cfg.Logger, Metrics: node.NewAuditMetrics(cfg.Registry)}
+	recompute := &node.Recompute{Store: db, Citizens: citizens}
+	imports := &node.ImportService{Store: db, PersonKey: box.PersonKey, Recomputer: recompute, Region: cfg.Region,
+		Now: time.Now, Logger: cfg.Logger, Metrics: node.NewImportMetrics(cfg.Registry)}
+
+	srv := hchttp.NewServer()
+	srv.Auth, srv.Citizens, srv.Audit = auth, citizens, audit
+	srv.Persons = &node.PersonReads{Store: db, Citizens: citizens, Audit: audit}
+	srv.Appeals = &node.AppealService{Store: db, Citizens: citizens, Audit: audit, Now: time.Now}
+	srv.Jobs, srv.RiskAreas, srv.Imports = recompute, recompute, imports
+	srv.Region, srv.Ready = cfg.Region, db.Ping
+	srv.Logger, srv.Metrics, srv.Dev = cfg.Logger, cfg.HTTPMetrics, cfg.Dev
+	return &regionStack{DB: db, Keys: keys, Auth: auth, Citizens: citizens, Audit: audit, Recompute: recompute,
+		Imports: imports, Server: srv}, nil
+}
+
+// hubLink is how a region reaches the hub it follows.
+type hubLink struct {
+	URL, Token string
+	HubKey     ed25519.PublicKey
+	DataDir    string // where the last good trust list is kept
+	Refresh    time.Duration
+	Exchange   time.Duration
+}
+
+// joinHub follows the hub: publishes the region's keys and keeps its trust
+// list (loaded from the cache first, so visitors verify while the hub is
+// down), and runs way 1: records about other regions' people go out
+// through the hub, and theirs about this region's people come in.
+func (st *regionStack) joinHub(ctx context.Context, l hubLink, codeLifetime time.Duration, reg prometheus.Registerer, logger *slog.Logger) *node.HubClient {
+	region := st.Citizens.Region
+	hub := &node.HubClient{URL: l.URL, Token: l.Token, HubKey: l.HubKey, Region: region, Keys: st.Keys,
+		CodeLifetime: codeLifetime, DataDir: l.DataDir, HTTP: &http.Client{Timeout: node.DefaultHubTimeout},
+		Now: time.Now, Logger: logger, Metrics: node.NewHubMetrics(reg)}
+	if err := hub.LoadCache(); err != nil {
+		logger.Warn("hub: cached trust list not used", "err", err)
+	}
+	go hub.Run(ctx, l.Refresh)
+	sender := &node.HubSender{Client: hub, Store: st.DB, Now: time.Now, Logger: logger,
+		Metrics: node.NewHubSendMetrics(reg)}
+	receiver := &node.HubReceiver{Client: hub, Store: st.DB, Import: st.Imports, Region: region,
+		Now: time.Now, Logger: logger, Metrics: node.NewHubReceiveMetrics(reg)}
+	go sender.Run(ctx, l.Exchange)
+	go receiver.Run(ctx, l.Exchange)
+	return hub
+}
