@@ -160,6 +160,7 @@ func runHubServe(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		Dev: *dev, Logger: logger, Registry: reg, HubURL: loopbackURL(ln.Addr()), HubKey: pub,
 		Exchange: *exchange, Refresh: 5 * time.Minute, SweepEvery: *sweepEvery}
 	srv.Hosted = hosted.Handler
+	defer hosted.Close()
 	if err := hosted.Sync(ctx); err != nil {
 		logger.Error("hosted regions not all started", "err", err)
 	}

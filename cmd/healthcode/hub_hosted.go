@@ -68,10 +68,9 @@ type hostedRegion struct {
 // regions of mode national.
 const DefaultHostedSync = 30 * time.Second
 
-// Run hosts every region of mode national now, then looks for new ones
-// every interval until ctx ends, and closes the stores.
+// Run looks for regions of mode national to host every interval, until
+// ctx ends.
 func (h *hostedRegions) Run(ctx context.Context, every time.Duration) {
-	defer h.close()
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -221,7 +220,9 @@ func (h *hostedRegions) Handler(id string) http.Handler {
 	return nil
 }
 
-func (h *hostedRegions) close() {
+// Close closes the hosted regions' stores, once the server has answered
+// its last request.
+func (h *hostedRegions) Close() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, hr := range h.regions {
