@@ -39,6 +39,8 @@ type Caller struct {
 	VenueID  string // venue and checkpoint tokens
 	DataKind string // provider tokens: the one record kind they may send
 	Region   string // peer tokens bound to a region: the one they act for
+	OrgID    string // org tokens: the one organisation they manage
+	OrgUnit  string // org tokens of one unit (a class's teacher): "" for the whole organisation
 }
 
 // Is reports whether the caller holds one of roles.

@@ -11,6 +11,8 @@ type StaffToken struct {
 	VenueID   string // venue and checkpoint tokens
 	DataKind  string // provider tokens
 	Region    string // peer tokens at the hub: the one region they act for
+	OrgID     string // org tokens: the organisation they manage
+	OrgUnit   string // org tokens of one unit only; "" for the whole organisation
 	TokenHash []byte
 	CreatedAt time.Time
 	RevokedAt time.Time // zero while valid
