@@ -1,11 +1,13 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/healthcode/healthcode"
@@ -23,14 +25,22 @@ type HubSender struct {
 	Client    *HubClient // the hub, the peer token and the signing keys
 	Store     healthcode.OutboxStore
 	BatchSize int // records a batch at most; 0 or more than DefaultHubBatchSize: DefaultHubBatchSize
-	Now       func() time.Time
-	Logger    *slog.Logger
-	Metrics   *HubSendMetrics
+	// InFlight is the most batches posted at once while the next is
+	// packed; 0: DefaultHubInFlight, 1: one after the other.
+	InFlight int
+	Now      func() time.Time
+	Logger   *slog.Logger
+	Metrics  *HubSendMetrics
 }
 
 // DefaultHubBatchSize is the most records a batch carries, the contract's
 // limit.
 const DefaultHubBatchSize = 5000
+
+// DefaultHubInFlight is the batches a sender has posted and not yet
+// answered, by default: the hub checks and stores one while the node
+// packs and signs the next.
+const DefaultHubInFlight = 3
 
 // maxBatchPayload bounds the JSON of a batch's records, so that its JWS
 // (base64, a third larger) stays under the hub's 16 MiB.
@@ -65,16 +75,32 @@ func (s *HubSender) Run(ctx context.Context, every time.Duration) {
 // Send posts the batches packed earlier and not sent, then packs and posts
 // each region's queued records. A batch the hub refuses is logged and left
 // (it goes again next round); when the hub cannot be reached, Send stops
-// and returns the error.
+// packing and returns the error once the posts in flight are answered.
+//
+// Up to InFlight batches are posted at once while the next is packed.
+// Each is stored on its records before its first post and marked sent on
+// its own 2xx, so the order the hub answers in changes nothing: a batch
+// whose post failed stays packed and goes again, the same, next round.
 func (s *HubSender) Send(ctx context.Context) error {
 	defer s.count(ctx)
+	p := s.newPoster(ctx)
+	err := s.queueAll(ctx, p)
+	if perr := p.wait(); perr != nil {
+		return perr
+	}
+	return err
+}
+
+// queueAll hands the batches packed earlier to p, then packs each region's
+// queued records.
+func (s *HubSender) queueAll(ctx context.Context, p *poster) error {
 	unsent, err := s.Store.UnsentOutboxBatches(ctx)
 	if err != nil {
 		return err
 	}
 	for _, b := range unsent {
-		if err := s.post(ctx, b); err != nil {
-			return err
+		if !p.post(b) {
+			return nil
 		}
 	}
 	regions, err := s.Store.OutboxRegions(ctx)
@@ -82,18 +108,21 @@ func (s *HubSender) Send(ctx context.Context) error {
 		return err
 	}
 	for _, to := range regions {
-		if err := s.sendRegion(ctx, to); err != nil {
+		if err := s.sendRegion(ctx, p, to); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// sendRegion packs and posts the queued records of one region, a batch at
-// a time.
-func (s *HubSender) sendRegion(ctx context.Context, to string) error {
+// sendRegion packs the queued records of one region, a batch at a time,
+// and hands each to p.
+func (s *HubSender) sendRegion(ctx context.Context, p *poster, to string) error {
 	size := s.batchSize()
 	for {
+		if p.failed() {
+			return nil
+		}
 		recs, err := s.Store.UnpackedOutbox(ctx, to, size)
 		if err != nil || len(recs) == 0 {
 			return err
@@ -108,8 +137,8 @@ func (s *HubSender) sendRegion(ctx context.Context, to string) error {
 			s.Metrics.sent(BatchFailed)
 			return err
 		}
-		if err := s.post(ctx, b); err != nil {
-			return err
+		if !p.post(b) {
+			return nil
 		}
 		if len(recs) < size && b.Records == len(recs) {
 			return nil
@@ -117,29 +146,113 @@ func (s *HubSender) sendRegion(ctx context.Context, to string) error {
 	}
 }
 
+// poster posts batches with up to InFlight posts at once. After the first
+// post that fails it posts no more: the batches handed to it then stay
+// packed for the next round.
+type poster struct {
+	s     *HubSender
+	ctx   context.Context
+	queue chan *healthcode.OutboxBatch
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	err   error
+	stop  chan struct{} // closed on the first failure
+}
+
+func (s *HubSender) newPoster(ctx context.Context) *poster {
+	p := &poster{s: s, ctx: ctx, stop: make(chan struct{})}
+	n := s.inFlight()
+	if n == 1 {
+		return p // posts in the caller: nothing is packed while a post is out
+	}
+	p.queue = make(chan *healthcode.OutboxBatch)
+	for range n {
+		p.wg.Go(func() {
+			for b := range p.queue {
+				if p.failed() {
+					continue
+				}
+				if err := s.post(ctx, b); err != nil {
+					p.fail(err)
+				}
+			}
+		})
+	}
+	return p
+}
+
+// post hands b to a free poster and reports true, or false when a post
+// failed and the round is over.
+func (p *poster) post(b *healthcode.OutboxBatch) bool {
+	if p.queue == nil {
+		if p.failed() {
+			return false
+		}
+		if err := p.s.post(p.ctx, b); err != nil {
+			p.fail(err)
+			return false
+		}
+		return true
+	}
+	select {
+	case p.queue <- b:
+		return true
+	case <-p.stop:
+		return false
+	}
+}
+
+func (p *poster) failed() bool {
+	select {
+	case <-p.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+func (p *poster) fail(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err == nil {
+		p.err = err
+		close(p.stop)
+	}
+}
+
+// wait waits for the posts in flight and returns the first failure.
+func (p *poster) wait() error {
+	if p.queue != nil {
+		close(p.queue)
+	}
+	p.wg.Wait()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.err
+}
+
 // pack signs a batch of the first of recs (at most maxBatchPayload of
 // them) and stores it on them before it is posted.
 func (s *HubSender) pack(ctx context.Context, to string, recs []*healthcode.OutboxRecord) (*healthcode.OutboxBatch, error) {
 	now := s.now()
-	p := hubBatch{ID: newBatchID(), From: s.Client.Region, To: to, IssuedAt: now.UTC()}
+	id := newBatchID()
 	seqs := make([]int64, 0, len(recs))
 	total := 0
 	for _, r := range recs {
 		if total += len(r.Row) + 1; total > maxBatchPayload && len(seqs) > 0 {
 			break
 		}
-		p.Records = append(p.Records, r.Row)
 		seqs = append(seqs, r.Seq)
 	}
-	payload, err := json.Marshal(&p)
+	payload, err := batchPayload(id, s.Client.Region, to, now, recs[:len(seqs)], total)
 	if err != nil {
-		return nil, healthcode.Internal(err, "marshal batch")
+		return nil, err
 	}
 	signed, err := s.Client.signForHub(ctx, payload)
 	if err != nil {
 		return nil, err
 	}
-	b := &healthcode.OutboxBatch{ID: p.ID, To: to, Signed: signed, Records: len(seqs), CreatedAt: now}
+	b := &healthcode.OutboxBatch{ID: id, To: to, Signed: signed, Records: len(seqs), CreatedAt: now}
 	if err := s.Store.PackOutbox(ctx, b, seqs); err != nil {
 		return nil, err
 	}
@@ -167,6 +280,40 @@ func newBatchID() string {
 	b := make([]byte, 16)
 	rand.Read(b) // never fails (crypto/rand)
 	return hex.EncodeToString(b)
+}
+
+// batchPayload writes the signed payload of a batch: the header fields
+// as encoding/json writes them, then each record's row as it was queued,
+// not decoded and encoded again. A row is compact JSON written by the
+// store's callers; one that is not valid JSON is refused here, not by the
+// hub.
+func batchPayload(id, from, to string, issued time.Time, recs []*healthcode.OutboxRecord, size int) ([]byte, error) {
+	head, err := json.Marshal(&hubBatch{ID: id, From: from, To: to, IssuedAt: issued.UTC()})
+	if err != nil {
+		return nil, healthcode.Internal(err, "marshal batch")
+	}
+	// head ends in "records":null}.
+	head = bytes.TrimSuffix(head, []byte("null}"))
+	out := make([]byte, 0, len(head)+size+2)
+	out = append(out, head...)
+	out = append(out, '[')
+	for i, r := range recs {
+		if !json.Valid(r.Row) {
+			return nil, healthcode.Errorf(healthcode.EINTERNAL, "outbox record %s is not JSON", r.ID)
+		}
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, r.Row...)
+	}
+	return append(out, ']', '}'), nil
+}
+
+func (s *HubSender) inFlight() int {
+	if s.InFlight <= 0 {
+		return DefaultHubInFlight
+	}
+	return s.InFlight
 }
 
 func (s *HubSender) batchSize() int {

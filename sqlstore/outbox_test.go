@@ -138,7 +138,7 @@ func TestOutboxPack(t *testing.T) {
 		t.Errorf("unsent %d, want 3", n)
 	}
 	var sent, batchSent int64
-	if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE batch_id = $1 AND sent_at = $2`, b.ID, sentAt.UnixMicro()).Scan(&sent); err != nil {
+	if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM outbox o JOIN outbox_batches b ON b.id = o.batch_id WHERE o.batch_id = $1 AND b.sent_at = $2`, b.ID, sentAt.UnixMicro()).Scan(&sent); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.SQL().QueryRowContext(ctx, `SELECT sent_at FROM outbox_batches WHERE id = $1`, b.ID).Scan(&batchSent); err != nil {
