@@ -27,6 +27,9 @@ type Store interface {
 	VenueStore
 	ScanStore
 	ScanHolderStore
+	OrgStore
+	HealthCheckStore
+	ResumptionStore
 	Close() error
 }
 

@@ -21,7 +21,7 @@ func (s *Server) routes() []route {
 	health := s.requireRole(healthcode.RoleHealth, healthcode.RoleAdmin)
 	venueStaff := s.requireRole(healthcode.RoleHealth, healthcode.RoleAdmin, healthcode.RoleVenue)
 	checkpoint := s.requireRole(healthcode.RoleCheckpoint)
-	return []route{
+	routes := []route{
 		{"GET /healthz", http.HandlerFunc(s.handleHealthz)},
 		// Scrape with an admin token (Prometheus: authorization.credentials).
 		{"GET /metrics", admin(s.Metrics.ServeHTTP)},
@@ -85,4 +85,10 @@ func (s *Server) routes() []route {
 		// node's admin made for it (way 2).
 		{"POST /api/v1/peer/status", s.requireRole(healthcode.RolePeer)(s.handlePeerStatus)},
 	}
+	// Communities, employers and schools (issue 7), each area in a file of
+	// its own.
+	routes = append(routes, s.orgRoutes()...)
+	routes = append(routes, s.healthCheckRoutes()...)
+	routes = append(routes, s.resumptionRoutes()...)
+	return routes
 }

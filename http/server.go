@@ -48,6 +48,14 @@ type Server struct {
 	Traces healthcode.TraceService
 	// Peers answers the hub about this region's codes (way 2).
 	Peers healthcode.PeerService
+	// Orgs runs communities, employers and schools: rosters, what their
+	// managers see and the daily report. HealthChecks keeps schools'
+	// morning and noon checks and the daily check-ins of people in home
+	// quarantine; Resumptions the returnees and employers' applications to
+	// resume work.
+	Orgs         healthcode.OrgService
+	HealthChecks healthcode.HealthCheckService
+	Resumptions  healthcode.ResumptionService
 	// Region is the node's region id, printed on posters.
 	Region string
 	// TrustJSON returns the node's trust list document, served as is.
