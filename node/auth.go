@@ -241,7 +241,8 @@ func (s *AuthService) Authenticate(ctx context.Context, token string) (*healthco
 		if err != nil {
 			return nil, notFoundAs(err, errUnknownToken)
 		}
-		c := &healthcode.Caller{Role: t.Role, TokenID: t.ID, Name: t.Name, VenueID: t.VenueID, DataKind: t.DataKind, Region: t.Region}
+		c := &healthcode.Caller{Role: t.Role, TokenID: t.ID, Name: t.Name, VenueID: t.VenueID, DataKind: t.DataKind, Region: t.Region,
+			OrgID: t.OrgID, OrgUnit: t.OrgUnit}
 		s.staffTokens.put(hash, c, now)
 		return c, nil
 	}

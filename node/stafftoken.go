@@ -18,6 +18,10 @@ type StaffTokenRequest struct {
 	DataKind string
 	// Region binds a peer token to the one region it acts for at the hub.
 	Region string
+	// OrgID binds an org token to the organisation it manages; OrgUnit, when
+	// set, to one unit of it (a class's teacher).
+	OrgID   string
+	OrgUnit string
 }
 
 // CreateStaffToken validates r, stores the token's hash and returns the
@@ -46,6 +50,16 @@ func CreateStaffToken(ctx context.Context, store healthcode.TokenStore, r StaffT
 	case r.Region != "" && !healthcode.ValidRegionID(r.Region):
 		fe.Add("region", "must be CN or CN- and a six-digit division code")
 	}
+	switch {
+	case r.Role == healthcode.RoleOrg && r.OrgID == "":
+		fe.Add("org", "required for the org role: the organisation the token manages")
+	case r.Role != healthcode.RoleOrg && r.OrgID != "":
+		fe.Add("org", "only org tokens are bound to an organisation")
+	case r.OrgUnit != "" && r.OrgID == "":
+		fe.Add("unit", "only an org token is bound to a unit of its organisation")
+	case len([]rune(r.OrgUnit)) > 100:
+		fe.Add("unit", "at most 100 characters")
+	}
 	if len([]rune(r.Name)) > 100 {
 		fe.Add("name", "at most 100 characters")
 	}
@@ -54,7 +68,7 @@ func CreateStaffToken(ctx context.Context, store healthcode.TokenStore, r StaffT
 	}
 	token := newToken(staffPrefix)
 	t := &healthcode.StaffToken{Role: r.Role, Name: r.Name, VenueID: r.VenueID, DataKind: r.DataKind,
-		Region: r.Region, TokenHash: hashToken(token), CreatedAt: now}
+		Region: r.Region, OrgID: r.OrgID, OrgUnit: r.OrgUnit, TokenHash: hashToken(token), CreatedAt: now}
 	if err := store.CreateStaffToken(ctx, t); err != nil {
 		return "", nil, err
 	}

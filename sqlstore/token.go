@@ -8,13 +8,13 @@ import (
 	"github.com/healthcode/healthcode"
 )
 
-const staffTokenColumns = `id, role, name, venue_id, data_kind, region, token_hash, created_at, revoked_at`
+const staffTokenColumns = `id, role, name, venue_id, data_kind, region, token_hash, created_at, revoked_at, org_id, org_unit`
 
 // CreateStaffToken stores t and sets t.ID; ECONFLICT when the hash exists.
 func (db *DB) CreateStaffToken(ctx context.Context, t *healthcode.StaffToken) error {
-	err := db.db.QueryRowContext(ctx, `INSERT INTO staff_tokens (role, name, venue_id, data_kind, region, token_hash, created_at, revoked_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		string(t.Role), t.Name, t.VenueID, t.DataKind, t.Region, nonNil(t.TokenHash), micros(t.CreatedAt), micros(t.RevokedAt)).Scan(&t.ID)
+	err := db.db.QueryRowContext(ctx, `INSERT INTO staff_tokens (role, name, venue_id, data_kind, region, token_hash, created_at, revoked_at, org_id, org_unit)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		string(t.Role), t.Name, t.VenueID, t.DataKind, t.Region, nonNil(t.TokenHash), micros(t.CreatedAt), micros(t.RevokedAt), t.OrgID, t.OrgUnit).Scan(&t.ID)
 	return db.wrap(err, "create staff token")
 }
 
@@ -49,7 +49,7 @@ func (db *DB) scanStaffTokens(rows *sql.Rows) ([]*healthcode.StaffToken, error) 
 		var t healthcode.StaffToken
 		var role string
 		var created, revoked int64
-		if err := rows.Scan(&t.ID, &role, &t.Name, &t.VenueID, &t.DataKind, &t.Region, &t.TokenHash, &created, &revoked); err != nil {
+		if err := rows.Scan(&t.ID, &role, &t.Name, &t.VenueID, &t.DataKind, &t.Region, &t.TokenHash, &created, &revoked, &t.OrgID, &t.OrgUnit); err != nil {
 			return nil, db.wrap(err, "scan staff token")
 		}
 		t.Role, t.CreatedAt, t.RevokedAt = healthcode.Role(role), fromMicros(created), fromMicros(revoked)

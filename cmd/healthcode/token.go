@@ -15,7 +15,7 @@ import (
 func init() { commands["token"] = runToken }
 
 const tokenUsage = `Usage:
-  healthcode token create --role ROLE [--venue ID] [--kind KIND] [--name NAME] [--data DIR|--db URL]
+  healthcode token create --role ROLE [--venue ID] [--kind KIND] [--org ID [--unit U]] [--name NAME] [--data DIR|--db URL]
   healthcode token revoke [--data DIR|--db URL] ID
   healthcode token list   [--data DIR|--db URL]
 `
@@ -27,12 +27,14 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	fs := newFlagSet("token "+args[0], stderr)
 	sf := addStoreFlags(fs)
-	var role, venue, kind, name *string
+	var role, venue, kind, name, org, unit *string
 	if args[0] == "create" {
 		role = fs.String("role", "", "admin, health, provider, venue, checkpoint, org or peer")
 		venue = fs.String("venue", "", "venue id (venue and checkpoint tokens)")
 		kind = fs.String("kind", "", "data kind (provider tokens): tests, vaccinations, cases, contacts, quarantines or travel")
 		name = fs.String("name", "", "who or what holds the token")
+		org = fs.String("org", "", "organisation id (org tokens): the community, employer or school the token manages")
+		unit = fs.String("unit", "", "a unit of the organisation (org tokens of one class, building or department only)")
 	}
 	pos, err := parseAnywhere(fs, args[1:])
 	if err != nil {
@@ -69,7 +71,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	switch args[0] {
 	case "create":
 		token, t, err := node.CreateStaffToken(ctx, db, node.StaffTokenRequest{
-			Role: healthcode.Role(*role), Name: *name, VenueID: *venue, DataKind: *kind}, now)
+			Role: healthcode.Role(*role), Name: *name, VenueID: *venue, DataKind: *kind, OrgID: *org, OrgUnit: *unit}, now)
 		if err != nil {
 			return fail(stderr, "token create", err)
 		}
@@ -89,6 +91,9 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		for _, t := range ts {
 			row := map[string]any{"id": t.ID, "role": t.Role, "name": t.Name, "venue": t.VenueID,
 				"kind": t.DataKind, "created_at": t.CreatedAt, "revoked": !t.RevokedAt.IsZero()}
+			if t.OrgID != "" {
+				row["org"], row["unit"] = t.OrgID, t.OrgUnit
+			}
 			enc.Encode(row)
 		}
 	}
