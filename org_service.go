@@ -1,8 +1,38 @@
 package healthcode
 
+import "context"
+
 // OrgService runs organisations: their rosters, invitations, what their
 // managers see and the daily compliance report (issue 7).
 type OrgService interface{}
 
+// OrgFilter selects organisations in a listing.
+type OrgFilter struct {
+	Kind     string // "" for all
+	Division string // prefix of the division code, "" for all
+	Limit    int
+	Offset   int
+}
+
 // OrgStore keeps organisations, their members and invitations.
-type OrgStore interface{}
+type OrgStore interface {
+	// CreateOrg stores o and sets o.ID ("G000001") and CreatedAt.
+	CreateOrg(ctx context.Context, o *Org) error
+	// FindOrg returns the organisation with id, ENOTFOUND when none.
+	FindOrg(ctx context.Context, id string) (*Org, error)
+	// ListOrgs lists the organisations f selects in id order.
+	ListOrgs(ctx context.Context, f OrgFilter) ([]*Org, error)
+	// UpdateOrg replaces the name, test window and webhook of o.ID;
+	// ENOTFOUND when none.
+	UpdateOrg(ctx context.Context, o *Org) error
+	// AddOrgMembers adds ms to the roster of orgID in one transaction,
+	// named by (org_id, person_key) (PersonKey is computed from IDNumber
+	// when nil); a person already on the roster, or twice in ms, is
+	// counted as a duplicate and left as it was. The document number and
+	// name are stored sealed. ENOTFOUND when the organisation does not
+	// exist.
+	AddOrgMembers(ctx context.Context, orgID string, ms []*OrgMember) (added, duplicate int, err error)
+	// OrgMembersByPersonKey returns the memberships of the person with
+	// personKey, in every organisation, opened.
+	OrgMembersByPersonKey(ctx context.Context, personKey []byte) ([]*OrgMember, error)
+}
