@@ -67,6 +67,7 @@ const (
 	DenyVenueFull      = "venue_full"        // capacity reached
 	DenyUnknownPerson  = "unknown_person"    // a code of this region for nobody known
 	DenyWrongCodeKind  = "not_a_health_code" // e.g. a place code shown at a door
+	DenyNotEmployed    = "not_employed"      // not on the staff of the employer the venue admits
 	// Way 2: codes of a region this node resolves through the hub.
 	DenyHubUnavailable = "hub_unavailable"  // no answer from the hub (or none that verifies): the region is not trusted directly
 	DenyViaHub         = "resolved_via_hub" // follows the reasons of a deny judged on the hub's national status
@@ -97,6 +98,7 @@ var denyTexts = map[string][2]string{
 	DenyVenueFull:      {"场所已达限流人数，请稍候", "The venue is full: please wait"},
 	DenyUnknownPerson:  {"本地区无此人信息", "No such person in this region"},
 	DenyWrongCodeKind:  {"这不是健康码", "This is not a health code"},
+	DenyNotEmployed:    {"非本单位人员", "Not on this employer's staff"},
 	DenyHubUnavailable: {"无法连接国家枢纽，该地区健康码须经枢纽核验", "The national hub cannot be reached, and codes of this region are checked only through it"},
 	DenyViaHub:         {"依据国家枢纽核验的全国状态判定", "Judged on the national status from the hub"},
 }

@@ -38,6 +38,10 @@ type EntryPolicy struct {
 	MinDoses int `json:"min_doses"`
 	// ActionRequiredBlocks denies a code that shows an action required.
 	ActionRequiredBlocks bool `json:"action_required_blocks"`
+	// Employer, when set, admits only members of that organisation (of
+	// kind employer, e.g. "G000002"): a workplace that resumed work (issue
+	// 7). A visitor from another region is no member here.
+	Employer string `json:"employer,omitempty"`
 }
 
 // Allows reports whether c is among the policy's colours.
@@ -147,7 +151,24 @@ func (v *Venue) Check() FieldErrors {
 	if p.MinDoses < 0 || p.MinDoses > MaxDoses {
 		fe.Add("policy.min_doses", "must be between 0 and 10")
 	}
+	if p.Employer != "" && !looksLikeOrgID(p.Employer) {
+		fe.Add("policy.employer", `must be an organisation id such as "G000002"`)
+	}
 	return fe
+}
+
+// looksLikeOrgID reports whether id has the form of an organisation id:
+// "G" and at least six digits. Whether it exists is the node's to check.
+func looksLikeOrgID(id string) bool {
+	if len(id) < 7 || id[0] != 'G' {
+		return false
+	}
+	for i := 1; i < len(id); i++ {
+		if id[i] < '0' || id[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // VenueFilter selects venues in a listing.

@@ -16,6 +16,9 @@ type Holder struct {
 	// LatestTest is the person's latest test, nil when none.
 	LatestTest *healthcode.TestSummary
 	Doses      int
+	// Employee reports whether the holder is on the staff of the employer
+	// the policy names (EntryPolicy.Employer); read only for such a venue.
+	Employee bool
 }
 
 // Decision is a verdict with the codes of the reasons for a deny.
@@ -52,6 +55,9 @@ func Decide(p *healthcode.EntryPolicy, h *Holder, direction string, now time.Tim
 	}
 	if h.Doses < p.MinDoses {
 		reasons = append(reasons, healthcode.DenyDosesRequired)
+	}
+	if p.Employer != "" && !h.Employee {
+		reasons = append(reasons, healthcode.DenyNotEmployed)
 	}
 	if len(reasons) > 0 {
 		return Deny(reasons...)

@@ -14,6 +14,8 @@ func TestDecide(t *testing.T) {
 	green := healthcode.DefaultEntryPolicy(healthcode.VenueMall)
 	school := healthcode.DefaultEntryPolicy(healthcode.VenueSchool)
 	hospital := healthcode.DefaultEntryPolicy(healthcode.VenueHospital)
+	employer := healthcode.DefaultEntryPolicy(healthcode.VenueOffice)
+	employer.Employer = "G000002"
 	strict := healthcode.EntryPolicy{Colours: []healthcode.Colour{healthcode.Green}, TestWithinHours: 24, MinDoses: 3, ActionRequiredBlocks: true}
 	test := func(ago time.Duration, r healthcode.TestResult) *healthcode.TestSummary {
 		return &healthcode.TestSummary{SampledAt: now.Add(-ago), Result: r}
@@ -41,6 +43,13 @@ func TestDecide(t *testing.T) {
 		{"every failure is named", strict, entry.Holder{Colour: healthcode.Yellow, ActionRequired: true, Doses: 2},
 			"in", []string{healthcode.DenyColour, healthcode.DenyActionRequired, healthcode.DenyTestRequired, healthcode.DenyDosesRequired}},
 		{"doses enough", strict, entry.Holder{Colour: healthcode.Green, Doses: 3, LatestTest: test(time.Hour, healthcode.Negative)}, "in", nil},
+		{"employer's venue admits its staff", employer, entry.Holder{Colour: healthcode.Green, Employee: true}, "in", nil},
+		{"employer's venue turns away a non-member", employer, entry.Holder{Colour: healthcode.Green}, "in", []string{healthcode.DenyNotEmployed}},
+		{"a non-member may leave", employer, entry.Holder{Colour: healthcode.Green}, "out", nil},
+		{"staff is no pass for a red code", employer, entry.Holder{Colour: healthcode.Red, Employee: true}, "in", []string{healthcode.DenyColour}},
+		{"every failure is named, employment last", employer, entry.Holder{Colour: healthcode.Yellow, ActionRequired: true},
+			"in", []string{healthcode.DenyColour, healthcode.DenyActionRequired, healthcode.DenyNotEmployed}},
+		{"employment counts only where asked", green, entry.Holder{Colour: healthcode.Green}, "in", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -76,5 +85,12 @@ func TestDefaultPoliciesAreValid(t *testing.T) {
 		if fe := v.Check(); len(fe) > 0 {
 			t.Errorf("%s: default venue invalid: %v", kind, fe)
 		}
+	}
+}
+
+func TestNotEmployedText(t *testing.T) {
+	r := healthcode.NewDenyReason(healthcode.DenyNotEmployed)
+	if r.TextZH != "非本单位人员" || r.TextEN != "Not on this employer's staff" {
+		t.Errorf("not_employed texts = %q / %q", r.TextZH, r.TextEN)
 	}
 }
