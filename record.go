@@ -197,6 +197,9 @@ type Facts struct {
 	Travel         []Travel
 	DrugPurchases  []DrugPurchase
 	RemoteStatuses []RemoteStatus
+	// HealthChecks are the person's checks of the last HealthCheckWindow:
+	// a school's morning and noon checks and their own daily check-ins.
+	HealthChecks []HealthCheck
 	// RiskAreas are the region's risk areas, current and past.
 	RiskAreas []RiskArea
 	// Override is the person's latest accepted appeal, nil when none.

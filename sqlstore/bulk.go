@@ -291,6 +291,9 @@ func (db *DB) readChunk(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk,
 	if err := db.readDeclarations(ctx, tx, c, now); err != nil {
 		return err
 	}
+	if err := db.readHealthChecks(ctx, tx, c, now); err != nil {
+		return err
+	}
 	return db.readRecords(ctx, tx, c)
 }
 
@@ -779,6 +782,9 @@ func (db *DB) prefetchChunk(ctx context.Context, now time.Time, limit int, exclu
 			d.Facts.Declarations = decls
 		}
 	} else if p.err = db.readRecords(ctx, tx.Tx, p.c); p.err != nil {
+		return p
+	}
+	if p.err = db.readHealthChecks(ctx, tx.Tx, p.c, now); p.err != nil {
 		return p
 	}
 	tx.end() // release the connections before judging

@@ -49,8 +49,8 @@ var recordsOf = recordsQuery("", "", "WHERE r.person_key = $1", "3, 2")
 const overrideOf = `SELECT id, COALESCE(corrected_colour, 0), decision_reason, decided_at, override_until
 	FROM appeals WHERE person_id = $1 AND state = 'accepted' ORDER BY decided_at DESC, id DESC LIMIT 1`
 
-// Facts reads in four round trips: declarations, records, the latest
-// accepted appeal, risk areas. Records of each kind come oldest first.
+// Facts reads in five round trips: declarations, records, health checks,
+// the latest accepted appeal, risk areas. Records of each kind come oldest first.
 func (db *DB) Facts(ctx context.Context, personID int64, personKey []byte, now time.Time) (*healthcode.Facts, error) {
 	var f healthcode.Facts
 	rows, err := db.db.QueryContext(ctx, `SELECT `+declarationColumns+` FROM declarations
@@ -71,6 +71,9 @@ func (db *DB) Facts(ctx context.Context, personID int64, personKey []byte, now t
 		err = scanRecords(rows, nil, func() (*healthcode.Facts, []byte) { return &f, personKey })
 		if err != nil {
 			return nil, db.wrap(err, "facts: records")
+		}
+		if f.HealthChecks, err = db.healthChecksFacts(ctx, personKey, now); err != nil {
+			return nil, err
 		}
 	}
 	var o healthcode.StatusOverride

@@ -32,10 +32,15 @@
 //	                       area of a counted level within the look-back window    yellow
 //	remote_yellow                                      RemoteStatus yellow       yellow
 //
-// Two action reasons set action_required without changing the colour:
+// Three action reasons set action_required without changing the colour:
 // drug_purchase (a DrugPurchase of a class in action.drug_classes) and
 // fever_medicine (a declaration of fever medicine, when action.fever_medicine
-// is true). Each holds until a negative test sampled after it.
+// is true) each hold until a negative test sampled after it; fever_at_check
+// (a HealthCheck, a school's morning or noon check or a person's own daily
+// check-in, with a temperature ≥ fever_celsius or the symptom "fever",
+// unless action.fever_at_check is false) holds until the first test sampled
+// after it comes back, of any result (a negative only if it counts for
+// turning back), and at most healthcode.HealthCheckWindow.
 //
 // Tests: PCR and antigen tests both count as the latest test and a positive
 // of either is positive_test; only PCR negatives turn facts back (periods,

@@ -46,6 +46,11 @@ func Evaluate(f *healthcode.Facts, p *Policy, now time.Time) *healthcode.Status 
 		}
 	}
 	e.remoteStatuses(f.RemoteStatuses)
+	if p.feverAtCheck {
+		for i := range f.HealthChecks {
+			e.healthCheck(&f.HealthChecks[i], f.Tests)
+		}
+	}
 	if e.latest != nil {
 		e.changeAt(e.latest.SampledAt.Add(p.testValidity))
 	}
@@ -54,7 +59,7 @@ func Evaluate(f *healthcode.Facts, p *Policy, now time.Time) *healthcode.Status 
 		if o.From.After(now) {
 			t.changeAt(o.From)
 		}
-		if !overrideApplies(o, f, now) {
+		if !overrideApplies(o, f, p, now) {
 			o = nil
 		} else if !o.Until.IsZero() {
 			t.changeAt(o.Until)
@@ -310,14 +315,9 @@ func (e *evaluation) declaration(d *healthcode.Declaration, areas []healthcode.R
 		e.changeAt(at)
 		return
 	}
-	fever, respiratory := false, false
-	if d.Temperature != nil && *d.Temperature >= e.p.feverCelsius {
-		fever = true
-	}
+	fever, respiratory := e.p.Fever(d.Temperature, d.Symptoms), false
 	for _, s := range d.Symptoms {
-		if s == "fever" {
-			fever = true
-		} else if contains(e.p.respiratory, s) {
+		if s != "fever" && contains(e.p.respiratory, s) {
 			respiratory = true
 		}
 	}
@@ -337,6 +337,43 @@ func (e *evaluation) declaration(d *healthcode.Declaration, areas []healthcode.R
 		s := &d.Places[i]
 		e.stay(s.Division, s.From, s.To, areas)
 	}
+}
+
+// healthCheck asks a person with fever at a check (a school's morning or
+// noon check, their own daily check-in) to get tested: action required
+// from the check until the first test sampled after it comes back, of
+// whatever result (that test's own rules then apply), but no longer than
+// HealthCheckWindow, the checks the store reads.
+func (e *evaluation) healthCheck(c *healthcode.HealthCheck, tests []healthcode.Test) {
+	if !e.p.Fever(c.Temperature, c.Symptoms) {
+		return
+	}
+	end := c.CheckedAt.Add(healthcode.HealthCheckWindow)
+	if tested := e.firstTestAfter(tests, c.CheckedAt); !tested.IsZero() && tested.Before(end) {
+		end = tested
+	}
+	e.interval(rFeverAtCheck, c.CheckedAt, end)
+}
+
+// firstTestAfter is when the first test sampled after from and at or
+// before now was taken: a positive of any kind, or a negative that counts
+// for turning back (an antigen negative only when the policy says so).
+// Zero when none.
+func (e *evaluation) firstTestAfter(tests []healthcode.Test, from time.Time) time.Time {
+	var first time.Time
+	for i := range tests {
+		t := &tests[i]
+		if !t.SampledAt.After(from) || t.SampledAt.After(e.now) {
+			continue
+		}
+		if t.Result == healthcode.Negative && !countsForTurningBack(t, e.p.antigenClears) {
+			continue
+		}
+		if first.IsZero() || t.SampledAt.Before(first) {
+			first = t.SampledAt
+		}
+	}
+	return first
 }
 
 // remoteStatuses counts another region's red or yellow until its Until or

@@ -10,8 +10,9 @@ import (
 // appeal holds at now: its term has begun and not ended, and no record of
 // the person was stored after it began (new records are judged by the rules
 // again). Drug purchases and remote statuses carry no storage time; their
-// own time stands in for it.
-func overrideApplies(o *healthcode.StatusOverride, f *healthcode.Facts, now time.Time) bool {
+// own time stands in for it. A health check counts only when it showed
+// fever: a check without one is no new fact.
+func overrideApplies(o *healthcode.StatusOverride, f *healthcode.Facts, p *Policy, now time.Time) bool {
 	if now.Before(o.From) || (!o.Until.IsZero() && !now.Before(o.Until)) {
 		return false
 	}
@@ -53,6 +54,11 @@ func overrideApplies(o *healthcode.StatusOverride, f *healthcode.Facts, now time
 	}
 	for i := range f.RemoteStatuses {
 		if after(f.RemoteStatuses[i].At) {
+			return false
+		}
+	}
+	for i := range f.HealthChecks {
+		if c := &f.HealthChecks[i]; p.feverAtCheck && after(c.CheckedAt) && p.Fever(c.Temperature, c.Symptoms) {
 			return false
 		}
 	}

@@ -35,7 +35,8 @@ import (
 //	  "red":    {"period": "14d", "negative_tests": 2, "test_interval": "24h"},
 //	  "high_risk": {"lookback": "7d", "levels": ["high"]},
 //	  "respiratory_symptoms": ["dry_cough", …],
-//	  "action": {"drug_classes": ["antipyretic", …], "fever_medicine": true},
+//	  "action": {"drug_classes": ["antipyretic", …], "fever_medicine": true,
+//	             "fever_at_check": true},
 //	  "code_lifetime": "5m",
 //	  "test_validity": "72h",
 //	  "antigen_counts_for_turning_back": false,
@@ -48,6 +49,7 @@ import (
 // Durations are Go durations ("168h", "5m") or whole days ("7d"). Keys
 // added after the first format are optional so older files still load:
 // colours.pooled_positive (default "yellow"),
+// action.fever_at_check (default true),
 // antigen_counts_for_turning_back (default false) and the tracing section
 // and each of its keys (default tracing.DefaultRules; default_stay lists
 // only the kinds it changes).
@@ -66,6 +68,7 @@ type Policy struct {
 	respiratory   []healthcode.Symptom
 	drugClasses   []string
 	feverMedicine bool
+	feverAtCheck  bool
 	codeLifetime  time.Duration
 	testValidity  time.Duration
 	// antigenClears lets antigen negatives turn facts back, not only PCR.
@@ -86,6 +89,16 @@ type period struct {
 
 // CodeLifetime is how long a displayed code stays valid (the CWT exp - iat).
 func (p *Policy) CodeLifetime() time.Duration { return p.codeLifetime }
+
+// Fever reports whether a temperature (nil: not measured) or symptoms
+// show fever: the temperature at or above fever_celsius, or the symptom
+// "fever". Declarations and health checks are judged alike.
+func (p *Policy) Fever(temperature *float64, symptoms []healthcode.Symptom) bool {
+	if temperature != nil && *temperature >= p.feverCelsius {
+		return true
+	}
+	return slices.Contains(symptoms, "fever")
+}
 
 // TestValidity is how long a test result counts as recent; a status is
 // re-evaluated when the latest test grows older than this.
@@ -146,6 +159,7 @@ type highRiskFile struct {
 type actionFile struct {
 	DrugClasses   []string `json:"drug_classes"`
 	FeverMedicine *bool    `json:"fever_medicine"`
+	FeverAtCheck  *bool    `json:"fever_at_check,omitempty"`
 }
 
 // Bounds a policy must keep: wide enough for any real rule, narrow enough
@@ -266,6 +280,7 @@ func compile(f *policyFile, errs *healthcode.FieldErrors) *Policy {
 		} else {
 			p.feverMedicine = *f.Action.FeverMedicine
 		}
+		p.feverAtCheck = f.Action.FeverAtCheck == nil || *f.Action.FeverAtCheck
 	}
 
 	p.codeLifetime = requireDuration("code_lifetime", f.CodeLifetime, minCodeLifetime, maxCodeLifetime, errs)

@@ -214,6 +214,18 @@ func TestLoadPolicyOptionalKeys(t *testing.T) {
 			}
 		})
 	}
+	for _, tt := range []struct {
+		name string
+		edit func(m map[string]any)
+		want bool
+	}{
+		{"fever_at_check left out", func(m map[string]any) { delete(obj(m, "action"), "fever_at_check") }, true},
+		{"fever_at_check off", func(m map[string]any) { obj(m, "action")["fever_at_check"] = false }, false},
+	} {
+		if p, err := LoadPolicy(policyJSON(t, tt.edit)); err != nil || p.feverAtCheck != tt.want {
+			t.Errorf("%s: fever at check %v (%v), want %v", tt.name, p != nil && p.feverAtCheck, err, tt.want)
+		}
+	}
 	if _, err := LoadPolicy(policyJSON(t, func(m map[string]any) { m["antigen_counts_for_turning_back"] = "yes" })); err == nil ||
 		!strings.Contains(healthcode.ErrorMessage(err), "antigen_counts_for_turning_back") {
 		t.Errorf("a non-boolean switch: error %v, want one naming the key", err)

@@ -24,6 +24,7 @@ const (
 	// Action reasons set action_required and never change the colour.
 	DrugPurchase  = "drug_purchase"
 	FeverMedicine = "fever_medicine"
+	FeverAtCheck  = "fever_at_check"
 
 	// AppealAccepted replaces every other reason while the corrected
 	// status of an accepted appeal holds; its Detail is the staff's reason.
@@ -54,6 +55,7 @@ const (
 	rRemoteYellow
 	rDrugPurchase
 	rFeverMedicine
+	rFeverAtCheck
 	rAppealAccepted
 	numReasons
 
@@ -88,6 +90,7 @@ var catalog = [numReasons]reasonText{
 	rRemoteYellow:          {RemoteYellow, "外地健康码为黄码", "Yellow code in another region"},
 	rDrugPurchase:          {DrugPurchase, "购买了退热、止咳、抗病毒或抗菌药物，请尽快做核酸检测", "Bought fever, cough, antiviral or antibiotic medicine: please take a nucleic-acid test"},
 	rFeverMedicine:         {FeverMedicine, "申报服用退烧药，请尽快做核酸检测", "Declared taking fever medicine: please take a nucleic-acid test"},
+	rFeverAtCheck:          {FeverAtCheck, "晨午检或健康打卡发热，请尽快做核酸检测", "Fever at a health check: get tested"},
 	rAppealAccepted:        {AppealAccepted, "申诉已受理，状态已更正", "Appeal accepted: status corrected"},
 }
 
