@@ -33,15 +33,29 @@ type HubReceiver struct {
 	// Import is the node's import path (an *ImportService): rows go
 	// through its checks, its duplicates by id, its pending people and the
 	// recompute it starts.
-	Import  healthcode.ImportService
-	Region  string // this node's: batches to another are refused
-	Limit   int    // batches asked for a page; default 100
-	Now     func() time.Time
-	Logger  *slog.Logger
-	Metrics *HubReceiveMetrics
+	//
+	// When it is an *ImportService with a Recomputer, the receiver starts
+	// that recompute itself, once for the batches of a round rather than
+	// once for each import: at the end of the round, and whenever
+	// RecomputeEvery records were stored since the last one. Until then
+	// the statuses those records touch are marked due, which every read
+	// of a status honours.
+	Import healthcode.ImportService
+	// RecomputeEvery is the records stored (accepted or corrected) after
+	// which a recompute starts in the middle of a round; 0:
+	// DefaultRecomputeEvery.
+	RecomputeEvery int
+	Region         string // this node's: batches to another are refused
+	Limit          int    // batches asked for a page; default 100
+	Now            func() time.Time
+	Logger         *slog.Logger
+	Metrics        *HubReceiveMetrics
 
 	acked atomic.Int64 // the last seq the hub took an ack through, in this process
 }
+
+// DefaultRecomputeEvery is RecomputeEvery when 0.
+const DefaultRecomputeEvery = 50_000
 
 // DefaultReceiveLimit is the page size when Limit is 0.
 const DefaultReceiveLimit = 100
@@ -81,13 +95,14 @@ func (r *HubReceiver) Run(ctx context.Context, every time.Duration) {
 // logged and passed over; an error of the store or the hub stops the
 // round, to start again from the cursor.
 func (r *HubReceiver) Receive(ctx context.Context) error {
-	round := &receiveRound{}
+	round := r.newRound()
+	defer r.recompute(ctx, round, 1)
+	since, err := r.Store.InboxCursor(ctx)
+	if err != nil {
+		return err
+	}
+	page, err := r.fetch(ctx, since)
 	for {
-		since, err := r.Store.InboxCursor(ctx)
-		if err != nil {
-			return err
-		}
-		page, err := r.fetch(ctx, since)
 		if err != nil {
 			return err
 		}
@@ -103,29 +118,107 @@ func (r *HubReceiver) Receive(ctx context.Context) error {
 			// Nothing could verify: passing the batches over would lose them.
 			return healthcode.Errorf(healthcode.EUNAVAILABLE, "no trust list of the hub is held yet: batches wait")
 		}
-		last := since
-		for _, b := range page {
-			if b.Seq <= last {
-				return healthcode.Errorf(healthcode.EUNAVAILABLE, "the hub listed batch %s at seq %d, not after %d", b.ID, b.Seq, last)
-			}
-			if err := r.receive(ctx, round, b); err != nil {
-				return err
-			}
-			last = b.Seq
+		// The next page is read while this one is applied: it starts
+		// after this page's last seq, where the cursor will be once this
+		// page is through. Its batches are applied only after this
+		// page's, in seq order.
+		next := r.prefetch(ctx, page[len(page)-1].Seq)
+		last, err := r.applyPage(ctx, round, since, page)
+		if err == nil {
+			// The batches passed over are behind the cursor too.
+			err = r.Store.AdvanceInboxCursor(ctx, last)
 		}
-		// The batches passed over are behind the cursor too.
-		if err := r.Store.AdvanceInboxCursor(ctx, last); err != nil {
+		if err == nil {
+			err = r.ack(ctx, last)
+		}
+		if err != nil {
+			<-next // not left running past Receive
 			return err
 		}
-		if err := r.ack(ctx, last); err != nil {
-			return err
-		}
+		r.recompute(ctx, round, r.recomputeEvery())
+		since = last
+		got := <-next
+		page, err = got.page, got.err
 	}
+}
+
+// fetched is a page read ahead.
+type fetched struct {
+	page []listedInboxBatch
+	err  error
+}
+
+// prefetch reads the page after since in the background.
+func (r *HubReceiver) prefetch(ctx context.Context, since int64) <-chan fetched {
+	ch := make(chan fetched, 1)
+	go func() {
+		page, err := r.fetch(ctx, since)
+		ch <- fetched{page, err}
+	}()
+	return ch
+}
+
+// applyPage applies the batches of a page after since, in order, and
+// returns the last seq.
+func (r *HubReceiver) applyPage(ctx context.Context, round *receiveRound, since int64, page []listedInboxBatch) (int64, error) {
+	last := since
+	for _, b := range page {
+		if b.Seq <= last {
+			return 0, healthcode.Errorf(healthcode.EUNAVAILABLE, "the hub listed batch %s at seq %d, not after %d", b.ID, b.Seq, last)
+		}
+		if err := r.receive(ctx, round, b); err != nil {
+			return 0, err
+		}
+		last = b.Seq
+	}
+	return last, nil
 }
 
 // receiveRound is what one Receive remembers across batches.
 type receiveRound struct {
 	refreshed bool // the trust list was fetched again for a batch it did not know
+	// imports is the import path of the batches; when recomputer is set,
+	// it starts no recompute itself and stored counts the records it
+	// stored since the last recompute.
+	imports    healthcode.ImportService
+	recomputer healthcode.Recomputer
+	stored     int64
+}
+
+func (r *HubReceiver) newRound() *receiveRound {
+	round := &receiveRound{imports: r.Import}
+	if s, ok := r.Import.(*ImportService); ok && s.Recomputer != nil {
+		quiet := *s
+		quiet.Recomputer = nil
+		round.imports, round.recomputer = &quiet, s.Recomputer
+	}
+	return round
+}
+
+// recompute starts a recompute when at least least records were stored
+// since the last. Records already stored are recomputed even when the
+// round ends with an error or ctx is done.
+func (r *HubReceiver) recompute(ctx context.Context, round *receiveRound, least int64) {
+	if round.recomputer == nil || round.stored == 0 || round.stored < least {
+		return
+	}
+	n := round.stored
+	round.stored = 0
+	job, err := round.recomputer.Recompute(context.WithoutCancel(ctx), "hub batches")
+	if err != nil {
+		// The statuses are marked due: a read honours that, and the
+		// scheduler's next recompute takes them.
+		r.log().ErrorContext(ctx, "hub: cannot start the recompute after batches", "records", n, "err", err)
+		return
+	}
+	r.log().InfoContext(ctx, "hub: recompute started for batches", "job", job.ID, "records", n)
+}
+
+func (r *HubReceiver) recomputeEvery() int64 {
+	if r.RecomputeEvery <= 0 {
+		return DefaultRecomputeEvery
+	}
+	return int64(r.RecomputeEvery)
 }
 
 // receive applies one listed batch unless it was applied already or does
@@ -149,11 +242,12 @@ func (r *HubReceiver) receive(ctx context.Context, round *receiveRound, b listed
 		return nil
 	}
 	start := time.Now()
-	sum, err := r.apply(ctx, p)
+	sum, err := r.apply(ctx, round.imports, p)
 	if err != nil {
 		r.Metrics.received(ReceiveFailed)
 		return fmt.Errorf("batch %s from %s: %w", p.ID, p.From, err)
 	}
+	round.stored += sum.Accepted + sum.Corrected
 	isNew, err := r.Store.RecordInboxBatch(ctx, &healthcode.InboxBatch{ID: p.ID, From: p.From, Seq: b.Seq, AppliedAt: r.now(), Summary: *sum})
 	if err != nil {
 		r.Metrics.received(ReceiveFailed)

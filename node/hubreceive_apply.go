@@ -23,8 +23,8 @@ const maxLoggedRecords = 20
 // apply imports the records of p, kind by kind, through the node's import
 // path, and sums up what became of them. An error is one of the store or
 // of the import path itself: the batch is then not applied and comes again.
-func (r *HubReceiver) apply(ctx context.Context, p *receivedBatch) (*healthcode.InboxSummary, error) {
-	a := &batchApply{r: r, ctx: ctx, batch: p, rows: map[string][][]byte{}}
+func (r *HubReceiver) apply(ctx context.Context, imports healthcode.ImportService, p *receivedBatch) (*healthcode.InboxSummary, error) {
+	a := &batchApply{r: r, imports: imports, ctx: ctx, batch: p, rows: map[string][][]byte{}}
 	a.sum.Records = int64(len(p.Records))
 	recs, err := a.read()
 	if err != nil {
@@ -46,18 +46,21 @@ func (r *HubReceiver) apply(ctx context.Context, p *receivedBatch) (*healthcode.
 
 // batchApply is the state of applying one batch.
 type batchApply struct {
-	r      *HubReceiver
-	ctx    context.Context
-	batch  *receivedBatch
-	people map[string]healthcode.Identity // by string(subject)
-	rows   map[string][][]byte            // NDJSON lines by kind
-	sum    healthcode.InboxSummary
-	logged int // records named in the log so far
+	r       *HubReceiver
+	imports healthcode.ImportService
+	ctx     context.Context
+	batch   *receivedBatch
+	people  map[string]healthcode.Identity // by string(subject)
+	rows    map[string][][]byte            // NDJSON lines by kind
+	sum     healthcode.InboxSummary
+	logged  int // records named in the log so far
 }
 
 // receivedRecord is one record of a batch, read.
 type receivedRecord struct {
-	fields  map[string]any
+	// fields are the record's values as the sender wrote them: numbers
+	// reach the import as written, nothing is decoded and encoded again.
+	fields  map[string]json.RawMessage
 	kind    string
 	id      string
 	subject []byte
@@ -71,24 +74,22 @@ func (a *batchApply) read() ([]receivedRecord, error) {
 	var subjects [][]byte
 	for i, raw := range a.batch.Records {
 		rec := &recs[i]
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber() // numbers reach the import as the sender wrote them
-		if err := dec.Decode(&rec.fields); err != nil || rec.fields == nil {
+		if err := json.Unmarshal(raw, &rec.fields); err != nil || rec.fields == nil {
 			rec.bad = "not a JSON object"
 			continue
 		}
-		rec.kind, _ = rec.fields["record_kind"].(string)
-		rec.id, _ = rec.fields["id"].(string)
-		s := rec.fields["subject"]
-		switch hexSubject, _ := s.(string); {
+		rec.kind = jsonString(rec.fields["record_kind"])
+		rec.id = jsonString(rec.fields["id"])
+		s, hasSubject := rec.fields["subject"]
+		switch {
 		case !healthcode.ValidRecordKind(rec.kind):
 			rec.bad = "unknown kind " + strconv.Quote(rec.kind)
 		case !strings.HasPrefix(rec.id, a.batch.From+"/") || len(rec.id) == len(a.batch.From)+1:
 			// Only a prefixed id keeps a sender from overwriting, as a
 			// correction, a record of this region or of another sender.
 			rec.bad = "id is not prefixed with the sending region " + a.batch.From + "/"
-		case s != nil: // null is no subject
-			subject, err := hex.DecodeString(hexSubject)
+		case hasSubject && string(s) != "null": // null is no subject
+			subject, err := hex.DecodeString(jsonString(s))
 			if err != nil || len(subject) != 16 {
 				rec.bad = "subject is not 32 hex digits"
 				continue
@@ -106,6 +107,15 @@ func (a *batchApply) read() ([]receivedRecord, error) {
 	return recs, nil
 }
 
+// jsonString is the string raw holds, "" when it holds none.
+func jsonString(raw json.RawMessage) string {
+	var s string
+	if len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
+}
+
 // add puts rec among the rows of its kind, naming the person by document,
 // or counts why it cannot go.
 func (a *batchApply) add(rec receivedRecord) {
@@ -114,13 +124,25 @@ func (a *batchApply) add(rec receivedRecord) {
 		a.note(rec.id, rec.bad)
 		return
 	}
-	row := make(map[string]any, len(rec.fields))
+	line := make([]byte, 0, 512)
+	line = append(line, '{')
+	field := func(name string, value []byte) {
+		if len(line) > 1 {
+			line = append(line, ',')
+		}
+		line = strconv.AppendQuote(line, name)
+		line = append(line, ':')
+		line = append(line, value...)
+	}
 	names, _ := importer.Fields(rec.kind)
 	for _, name := range names {
 		// A record here is about a person of this region: it must not be
 		// forwarded again, whatever home_region it claims.
 		if v, ok := rec.fields[name]; ok && name != importer.HomeRegion {
-			row[name] = v
+			if rec.subject != nil && (name == "id_type" || name == "id_number") {
+				continue // the subject names the person
+			}
+			field(name, v)
 		}
 	}
 	if rec.subject != nil {
@@ -130,10 +152,13 @@ func (a *batchApply) add(rec receivedRecord) {
 			a.note(rec.id, "no person here has the subject the record names")
 			return
 		}
-		row["id_type"], row["id_number"] = string(p.IDType), p.IDNumber
+		idType, _ := json.Marshal(string(p.IDType))
+		idNumber, _ := json.Marshal(p.IDNumber)
+		field("id_type", idType)
+		field("id_number", idNumber)
 	}
-	line, err := json.Marshal(row)
-	if err != nil || len(line) > maxReceivedRecordBytes {
+	line = append(line, '}')
+	if len(line) > maxReceivedRecordBytes {
 		a.sum.Invalid++
 		a.note(rec.id, "the record is too large")
 		return
@@ -148,7 +173,7 @@ func (a *batchApply) importKind(kind string) error {
 		return nil
 	}
 	file := bytes.Join(rows, []byte("\n"))
-	s, err := a.r.Import.Import(a.ctx, kind, healthcode.FormatNDJSON, bytes.NewReader(file))
+	s, err := a.imports.Import(a.ctx, kind, healthcode.FormatNDJSON, bytes.NewReader(file))
 	if healthcode.ErrorCode(err) == healthcode.EINVALID {
 		// The file was refused whole: with the lines built here that is a
 		// row the import cannot read, not a failure to retry.

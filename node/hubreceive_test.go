@@ -265,16 +265,20 @@ func (e *inboxEnv) notApplied(t *testing.T, id string) {
 	wantCode(t, err, healthcode.ENOTFOUND)
 }
 
-// waitJobs waits for the recomputes of a batch.
+// waitJobs waits for the recompute the round that applied b started (one
+// for the round's batches, not one for each) and fails unless one ran to
+// the end after b was applied.
 func (e *inboxEnv) waitJobs(t *testing.T, b *healthcode.InboxBatch) {
 	t.Helper()
-	if len(b.Summary.Jobs) == 0 {
-		t.Fatalf("batch %s started no recompute: %+v", b.ID, b.Summary)
+	e.waitRecomputes(t)
+	var done, failed int
+	if err := e.db.SQL().QueryRowContext(context.Background(),
+		`SELECT count(*) FILTER (WHERE state = 'done'), count(*) FILTER (WHERE state = 'failed') FROM jobs WHERE reason = 'hub batches' AND created_at >= $1`,
+		b.AppliedAt.UnixMicro()).Scan(&done, &failed); err != nil {
+		t.Fatal(err)
 	}
-	for _, id := range b.Summary.Jobs {
-		if j := waitJob(t, e.rec, id); j.State != healthcode.JobDone {
-			t.Fatalf("job = %+v", j)
-		}
+	if done == 0 || failed != 0 {
+		t.Fatalf("batch %s: %d recomputes done and %d failed after it was applied", b.ID, done, failed)
 	}
 }
 
@@ -682,5 +686,106 @@ func TestHubReceiveWithoutList(t *testing.T) {
 	wantCode(t, err, healthcode.EUNAVAILABLE)
 	if c := e.cursor(t); c != 0 {
 		t.Errorf("cursor = %d, want 0", c)
+	}
+}
+
+// crashOnBatch fails RecordInboxBatch for one batch id, once.
+type crashOnBatch struct {
+	healthcode.InboxStore
+	mu       sync.Mutex
+	id       string
+	recorded []string // ids recorded, in order
+}
+
+func (s *crashOnBatch) RecordInboxBatch(ctx context.Context, b *healthcode.InboxBatch) (bool, error) {
+	s.mu.Lock()
+	crash := b.ID == s.id
+	if crash {
+		s.id = ""
+	} else {
+		s.recorded = append(s.recorded, b.ID)
+	}
+	s.mu.Unlock()
+	if crash {
+		return false, healthcode.Errorf(healthcode.EUNAVAILABLE, "crash")
+	}
+	return s.InboxStore.RecordInboxBatch(ctx, b)
+}
+
+// Pages are read ahead while one is applied, but applied in seq order:
+// when a batch of the second page fails, the pages read after it are not
+// applied, the cursor stays before it, and the next round applies it and
+// the rest once each, in order.
+func TestHubReceiveReadAheadKeepsOrder(t *testing.T) {
+	e := newInboxEnv(t)
+	id := e.readyCitizen(t)
+	e.receiver.Limit = 2
+	var ids []string
+	for i := range 7 {
+		b := e.newBatch(contactBySubject(sender+"/ra-"+strconv.Itoa(i), e.subject(t, id), "companion", e.clock.Now().Add(-time.Hour)))
+		e.send(t, e.key, b)
+		ids = append(ids, b.ID)
+	}
+	store := &crashOnBatch{InboxStore: e.db, id: ids[3]}
+	e.receiver.Store = store
+	if err := e.receiver.Receive(context.Background()); err == nil {
+		t.Fatal("Receive with a failing batch succeeded")
+	}
+	if c := e.cursor(t); c != 3 {
+		t.Fatalf("cursor = %d, want 3 (the batch before the failing one)", c)
+	}
+	if _, acks := e.hub.asked(); !slices.Equal(acks, []int64{2}) {
+		t.Fatalf("acks = %v, want [2]", acks)
+	}
+	for _, id := range ids[4:] {
+		e.notApplied(t, id)
+	}
+	e.clock.Add(time.Minute)
+	e.receive(t)
+	if !slices.Equal(store.recorded, ids) {
+		t.Errorf("recorded %v, want %v", store.recorded, ids)
+	}
+	for i, id := range ids {
+		e.applied(t, id)
+		if n := e.stored(t, "contacts", sender+"/ra-"+strconv.Itoa(i)); n != 1 {
+			t.Errorf("contact %d stored %d times", i, n)
+		}
+	}
+	if c := e.cursor(t); c != 7 {
+		t.Errorf("cursor = %d, want 7", c)
+	}
+}
+
+// The receiver starts one recompute for the batches of a round, not one
+// for each import; with RecomputeEvery, one whenever that many records
+// were stored since the last (checked after each page).
+func TestHubReceiveRecomputesOnceARound(t *testing.T) {
+	e := newInboxEnv(t)
+	id := e.readyCitizen(t)
+	started := &startedRecomputes{}
+	e.receiver.Import = e.importing(started)
+	e.receiver.Limit = 2
+	send := func(from, n int) {
+		for i := from; i < from+n; i++ {
+			e.send(t, e.key, e.newBatch(contactBySubject(sender+"/r-"+strconv.Itoa(i), e.subject(t, id), "companion", e.clock.Now().Add(-time.Hour))))
+		}
+	}
+	send(0, 5)
+	e.receive(t)
+	if !slices.Equal(started.reasons, []string{"hub batches"}) {
+		t.Fatalf("recomputes started %v, want one for the round", started.reasons)
+	}
+	e.receive(t) // nothing new: no recompute
+	if len(started.reasons) != 1 {
+		t.Fatalf("recomputes started %v after an empty round", started.reasons)
+	}
+	e.receiver.RecomputeEvery = 2
+	send(5, 5) // pages of 2, 2 and 1 records
+	e.receive(t)
+	if len(started.reasons) != 1+3 {
+		t.Errorf("recomputes started %v, want one after each of the two full pages and one at the end", started.reasons)
+	}
+	if st, err := e.citizens.Status(context.Background(), id); err != nil || st.Colour == healthcode.Green {
+		t.Errorf("status %v (%v): the contacts were not applied", st, err)
 	}
 }
