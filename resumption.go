@@ -217,6 +217,9 @@ type ResumptionStore interface {
 	// their stored status, in member order; names are opened only when
 	// withNames.
 	MemberReadiness(ctx context.Context, orgID, unit string, withNames bool) ([]*MemberReadiness, error)
+	// InOrg reports whether the registered person personID is on orgID's
+	// roster (through their profile's person_key).
+	InOrg(ctx context.Context, orgID string, personID int64) (bool, error)
 	// CreateResumption stores a's application and sets a.ID; when orgID
 	// has one already it is returned instead, with created false.
 	CreateResumption(ctx context.Context, a *ResumptionApplication) (got *ResumptionApplication, created bool, err error)

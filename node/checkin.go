@@ -49,8 +49,12 @@ func (s *ScanService) Checkin(ctx context.Context, personID int64, placeCode, di
 	}
 	sc := &healthcode.Scan{VenueID: v.ID, Source: healthcode.ScanCheckin, Direction: direction,
 		Region: s.Region, Subject: person.Subject, PersonID: personID, Colour: st.Colour, At: now}
+	employee, err := s.employee(ctx, &v.Policy, personID)
+	if err != nil {
+		return nil, err
+	}
 	d := entry.Decide(&v.Policy, &entry.Holder{Colour: st.Colour, ActionRequired: st.ActionRequired,
-		LatestTest: st.LatestTest, Doses: st.Doses}, direction, now)
+		LatestTest: st.LatestTest, Doses: st.Doses, Employee: employee}, direction, now)
 	sc.Verdict, sc.Reasons = d.Verdict, d.Reasons
 	if _, err := s.Log.Record(ctx, []*healthcode.Scan{sc}); err != nil {
 		return nil, err

@@ -33,6 +33,9 @@ type ScanService struct {
 	// ViaHub resolves through the hub the codes of the regions it names,
 	// instead of verifying them here (way 2); nil: none.
 	ViaHub *HubResolver
+	// Employees keeps the memberships read at venues that admit only an
+	// employer's staff; nil reads each one.
+	Employees *EmployeeCache
 }
 
 var _ healthcode.CheckpointService = (*ScanService)(nil)
@@ -85,6 +88,11 @@ func (s *ScanService) judge(ctx context.Context, res *healthcode.ScanResult, cod
 			sc.Reasons = append(sc.Reasons, healthcode.DenyViaHub)
 		}
 		return nil
+	}
+	if v.Policy.Employer != "" && sc.Direction == healthcode.DirectionIn {
+		if holder.Employee, err = s.employee(ctx, &v.Policy, sc.PersonID); err != nil {
+			return err
+		}
 	}
 	d := entry.Decide(&v.Policy, holder, sc.Direction, now)
 	sc.Verdict, sc.Reasons = d.Verdict, d.Reasons

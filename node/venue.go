@@ -68,6 +68,9 @@ func (s *VenueService) Create(ctx context.Context, v *healthcode.Venue, policySe
 	if err := checkVenue(v); err != nil {
 		return nil, err
 	}
+	if err := checkEmployer(ctx, s.Store, v); err != nil {
+		return nil, err
+	}
 	now := s.Now()
 	v.CreatedAt, v.UpdatedAt = now, now
 	if err := s.Store.CreateVenue(ctx, v); err != nil {
@@ -116,6 +119,9 @@ func (s *VenueService) Update(ctx context.Context, caller *healthcode.Caller, v 
 	}
 	v.Kind, v.Division, v.CreatedAt, v.UpdatedAt = old.Kind, old.Division, old.CreatedAt, s.Now()
 	if err := checkVenue(v); err != nil {
+		return nil, err
+	}
+	if err := checkEmployer(ctx, s.Store, v); err != nil {
 		return nil, err
 	}
 	if err := s.Store.UpdateVenue(ctx, v); err != nil {

@@ -91,3 +91,17 @@ func readReadiness(raw []byte, m *healthcode.MemberReadiness) error {
 	}
 	return nil
 }
+
+// InOrg reports whether the registered person personID is on orgID's
+// roster: a checkpoint at a venue that admits only an employer's staff
+// asks it, by the unique (org_id, person_key) index.
+func (db *DB) InOrg(ctx context.Context, orgID string, personID int64) (bool, error) {
+	var n int64
+	err := db.queryRow(ctx, `SELECT count(*) FROM profiles p
+		JOIN org_members m ON m.person_key = p.person_key AND m.org_id = $2
+		WHERE p.person_id = $1`, personID, orgID).Scan(&n)
+	if err != nil {
+		return false, db.wrap(err, "org membership")
+	}
+	return n > 0, nil
+}
