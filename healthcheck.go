@@ -75,6 +75,7 @@ type ClassCheck struct {
 
 // ClassCheckResult is what entering a class's check did.
 type ClassCheckResult struct {
+	Date   string // the day stored, today when the check named none
 	Stored int
 	// Fever is how many entries showed fever; each of those students who
 	// registered had their status evaluated again at once.
