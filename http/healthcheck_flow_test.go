@@ -75,7 +75,6 @@ func residentID(serial int) string {
 	return d + string(idnum.CheckCharacter(d))
 }
 
-
 // TestSchoolChecksRoles: who may enter and see a school's checks, what a
 // fever does to the student's status, and that nothing is half-applied.
 func TestSchoolChecksRoles(t *testing.T) {
