@@ -35,11 +35,11 @@ type HubReceiver struct {
 	// recompute it starts.
 	//
 	// When it is an *ImportService with a Recomputer, the receiver starts
-	// that recompute itself, once for the batches of a round rather than
-	// once for each import: at the end of the round, and whenever
-	// RecomputeEvery records were stored since the last one. Until then
-	// the statuses those records touch are marked due, which every read
-	// of a status honours.
+	// that recompute itself, for many batches at once rather than once for
+	// each import: whenever RecomputeEvery records were stored since the
+	// last one, and at the first round that finds nothing new (or fails).
+	// Until then the statuses those records touch are marked due, which
+	// every read of a status honours.
 	Import healthcode.ImportService
 	// RecomputeEvery is the records stored (accepted or corrected) after
 	// which a recompute starts in the middle of a round; 0:
@@ -52,6 +52,9 @@ type HubReceiver struct {
 	Metrics        *HubReceiveMetrics
 
 	acked atomic.Int64 // the last seq the hub took an ack through, in this process
+	// stored counts the records stored (accepted or corrected) since the
+	// last recompute this receiver started.
+	stored atomic.Int64
 }
 
 // DefaultRecomputeEvery is RecomputeEvery when 0.
@@ -96,7 +99,14 @@ func (r *HubReceiver) Run(ctx context.Context, every time.Duration) {
 // round, to start again from the cursor.
 func (r *HubReceiver) Receive(ctx context.Context) error {
 	round := r.newRound()
-	defer r.recompute(ctx, round, 1)
+	applied := false
+	defer func() {
+		if !applied {
+			// Nothing new, or a failure: the hub is quiet or the round
+			// cannot go on, so what was stored is recomputed now.
+			r.recompute(ctx, round, 1)
+		}
+	}()
 	since, err := r.Store.InboxCursor(ctx)
 	if err != nil {
 		return err
@@ -135,6 +145,7 @@ func (r *HubReceiver) Receive(ctx context.Context) error {
 			<-next // not left running past Receive
 			return err
 		}
+		applied = true
 		r.recompute(ctx, round, r.recomputeEvery())
 		since = last
 		got := <-next
@@ -178,11 +189,9 @@ func (r *HubReceiver) applyPage(ctx context.Context, round *receiveRound, since 
 type receiveRound struct {
 	refreshed bool // the trust list was fetched again for a batch it did not know
 	// imports is the import path of the batches; when recomputer is set,
-	// it starts no recompute itself and stored counts the records it
-	// stored since the last recompute.
+	// it starts no recompute itself: the receiver does.
 	imports    healthcode.ImportService
 	recomputer healthcode.Recomputer
-	stored     int64
 }
 
 func (r *HubReceiver) newRound() *receiveRound {
@@ -196,14 +205,12 @@ func (r *HubReceiver) newRound() *receiveRound {
 }
 
 // recompute starts a recompute when at least least records were stored
-// since the last. Records already stored are recomputed even when the
-// round ends with an error or ctx is done.
+// since the last (and some were), even when ctx is done.
 func (r *HubReceiver) recompute(ctx context.Context, round *receiveRound, least int64) {
-	if round.recomputer == nil || round.stored == 0 || round.stored < least {
+	if round.recomputer == nil || r.stored.Load() < max(least, 1) {
 		return
 	}
-	n := round.stored
-	round.stored = 0
+	n := r.stored.Swap(0)
 	job, err := round.recomputer.Recompute(context.WithoutCancel(ctx), "hub batches")
 	if err != nil {
 		// The statuses are marked due: a read honours that, and the
@@ -247,7 +254,9 @@ func (r *HubReceiver) receive(ctx context.Context, round *receiveRound, b listed
 		r.Metrics.received(ReceiveFailed)
 		return fmt.Errorf("batch %s from %s: %w", p.ID, p.From, err)
 	}
-	round.stored += sum.Accepted + sum.Corrected
+	if round.recomputer != nil {
+		r.stored.Add(sum.Accepted + sum.Corrected)
+	}
 	isNew, err := r.Store.RecordInboxBatch(ctx, &healthcode.InboxBatch{ID: p.ID, From: p.From, Seq: b.Seq, AppliedAt: r.now(), Summary: *sum})
 	if err != nil {
 		r.Metrics.received(ReceiveFailed)

@@ -265,11 +265,12 @@ func (e *inboxEnv) notApplied(t *testing.T, id string) {
 	wantCode(t, err, healthcode.ENOTFOUND)
 }
 
-// waitJobs waits for the recompute the round that applied b started (one
-// for the round's batches, not one for each) and fails unless one ran to
-// the end after b was applied.
+// waitJobs runs a round with nothing new, which starts the recompute of
+// the batches applied before (one for them all, not one each), waits for
+// it and fails unless one ran to the end after b was applied.
 func (e *inboxEnv) waitJobs(t *testing.T, b *healthcode.InboxBatch) {
 	t.Helper()
+	e.receive(t)
 	e.waitRecomputes(t)
 	var done, failed int
 	if err := e.db.SQL().QueryRowContext(context.Background(),
@@ -756,9 +757,10 @@ func TestHubReceiveReadAheadKeepsOrder(t *testing.T) {
 	}
 }
 
-// The receiver starts one recompute for the batches of a round, not one
-// for each import; with RecomputeEvery, one whenever that many records
-// were stored since the last (checked after each page).
+// The receiver starts one recompute for many batches, not one for each
+// import: at the first round that finds nothing new, and whenever
+// RecomputeEvery records were stored since the last (checked after each
+// page).
 func TestHubReceiveRecomputesOnceARound(t *testing.T) {
 	e := newInboxEnv(t)
 	id := e.readyCitizen(t)
@@ -772,18 +774,28 @@ func TestHubReceiveRecomputesOnceARound(t *testing.T) {
 	}
 	send(0, 5)
 	e.receive(t)
-	if !slices.Equal(started.reasons, []string{"hub batches"}) {
-		t.Fatalf("recomputes started %v, want one for the round", started.reasons)
+	send(5, 1)
+	e.receive(t)
+	if len(started.reasons) != 0 {
+		t.Fatalf("recomputes started %v while batches kept coming", started.reasons)
 	}
-	e.receive(t) // nothing new: no recompute
+	e.receive(t) // nothing new: the recompute of the six
+	if !slices.Equal(started.reasons, []string{"hub batches"}) {
+		t.Fatalf("recomputes started %v, want one", started.reasons)
+	}
+	e.receive(t) // nothing stored since: none
 	if len(started.reasons) != 1 {
 		t.Fatalf("recomputes started %v after an empty round", started.reasons)
 	}
 	e.receiver.RecomputeEvery = 2
-	send(5, 5) // pages of 2, 2 and 1 records
+	send(6, 5) // pages of 2, 2 and 1 records
+	e.receive(t)
+	if len(started.reasons) != 1+2 {
+		t.Errorf("recomputes started %v, want one after each of the two full pages", started.reasons)
+	}
 	e.receive(t)
 	if len(started.reasons) != 1+3 {
-		t.Errorf("recomputes started %v, want one after each of the two full pages and one at the end", started.reasons)
+		t.Errorf("recomputes started %v, want one more for the last record", started.reasons)
 	}
 	if st, err := e.citizens.Status(context.Background(), id); err != nil || st.Colour == healthcode.Green {
 		t.Errorf("status %v (%v): the contacts were not applied", st, err)
