@@ -70,6 +70,8 @@ func newRegionStack(ctx context.Context, db *sqlstore.DB, box *secret.Box, cfg r
 	srv.Appeals = &node.AppealService{Store: db, Citizens: citizens, Audit: audit, Now: time.Now}
 	srv.Jobs, srv.RiskAreas, srv.Imports = recompute, recompute, imports
 	srv.HealthChecks = &node.HealthChecks{Store: db, Citizens: citizens, Audit: audit, Now: time.Now}
+	srv.Resumptions = &node.ResumptionService{Store: db, Region: cfg.Region, Now: time.Now, Audit: audit, Logger: cfg.Logger,
+		Metrics: node.NewResumptionMetrics(cfg.Registry)}
 	srv.Region, srv.Ready = cfg.Region, db.Ping
 	srv.Logger, srv.Metrics, srv.Dev = cfg.Logger, cfg.HTTPMetrics, cfg.Dev
 	return &regionStack{DB: db, Keys: keys, Auth: auth, Citizens: citizens, Audit: audit, Recompute: recompute,

@@ -45,6 +45,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	logLevel := envString(fs, "log-level", "HEALTHCODE_LOG_LEVEL", "info", "debug, info, warn or error")
 	logFormat := envString(fs, "log-format", "HEALTHCODE_LOG_FORMAT", "text", "text or json")
 	sweepEvery := envDuration(fs, "sweep-interval", "HEALTHCODE_SWEEP_INTERVAL", time.Minute, "how often statuses whose time has come are evaluated again")
+	resumptionEvery := envDuration(fs, "resumption-interval", "HEALTHCODE_RESUMPTION_INTERVAL", node.DefaultResumptionSweep,
+		"how often pending applications to resume work are evaluated and approved once enough staff are ready")
 	scanRetention := envDuration(fs, "scan-retention", "HEALTHCODE_SCAN_RETENTION", 28*24*time.Hour, "how long the scan log keeps scans before the purge deletes them")
 	issuedMemory := envInt(fs, "issued-codes-memory", "HEALTHCODE_ISSUED_CODES_MEMORY", 2_000_000, "how many issued codes this node remembers to check at its own checkpoints without a signature check")
 	hf := addHubFlags(fs)
@@ -134,6 +136,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	srv.TrustJSON = trustDoc.JSON
 	srv.TrustProxy, srv.SecureCookies = *trustProxy, *secureCookies
 	go recompute.RunScheduler(ctx, *sweepEvery)
+	// Employers are approved to resume work without anyone reading their application.
+	go srv.Resumptions.(*node.ResumptionService).RunScheduler(ctx, *resumptionEvery)
 
 	// The scan log writes on until the server has answered its last
 	// request: it stops after ListenAndServe returns, not with ctx.
@@ -147,6 +151,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	checkpoints := &node.ScanService{Store: db, Venues: venues, Citizens: citizens, Trust: trustDoc, Issued: citizens.Issued,
 		Log: node.NewScanLog(logCtx, db, time.Now, writers), Holders: node.NewHolderReader(logCtx, db, time.Now, 1), Region: *region, Now: time.Now, Audit: audit,
 		Logger: logger, Metrics: metrics, Retention: *scanRetention}
+	checkpoints.Employees = node.NewEmployeeCache()
 	if viaHub != nil {
 		// Way 2: these regions' codes are judged on the hub's national status.
 		viaHub.Metrics = node.NewResolveMetrics(reg)
