@@ -52,3 +52,83 @@ type OrgMember struct {
 	Source    string // MemberFromRoster or MemberFromInvitation
 	CreatedAt time.Time
 }
+
+// OrgInvitation lets people join an organisation's roster themselves: a
+// manager makes a code, shown once; anyone holding it may join (with their
+// profile's document and name) until it expires. Only the keyed hash of
+// the code is stored.
+type OrgInvitation struct {
+	CodeHash  []byte
+	OrgID     string
+	Unit      string // the unit a person joins; "" for none
+	ExpiresAt time.Time
+	CreatedAt time.Time
+}
+
+// OrgMemberFilter selects a page of an organisation's members.
+type OrgMemberFilter struct {
+	Unit  string // "" for every unit
+	After int64  // member id the page starts after; 0 for the first page
+	Limit int
+}
+
+// MemberStatus is what the store gives of a member for a manager's view:
+// the member (opened) and only the parts of their status a manager may
+// see. The caller masks the name and document number.
+type MemberStatus struct {
+	Member *OrgMember
+	// PersonID is the registered person with the member's document, 0 when
+	// nobody has registered with it.
+	PersonID int64
+	// HasStatus is false while the member has no status to show: not
+	// registered, never declared, or never evaluated. Colour and
+	// ActionRequired mean nothing then.
+	HasStatus      bool
+	Colour         Colour
+	ActionRequired bool
+	// TestedWithinWindow: a negative test sampled within the organisation's
+	// test window before now (from the records kept under the member's
+	// document, registered or not).
+	TestedWithinWindow bool
+	// Doses counts the distinct vaccination doses given by now.
+	Doses int
+}
+
+// UnitReport counts one unit's members for the daily compliance report.
+// Green, Yellow and Red count members with a status; Missing those
+// without (not registered or never declared); Members is their sum.
+type UnitReport struct {
+	Unit    string `json:"unit"`
+	Members int    `json:"members"`
+	Green   int    `json:"green"`
+	Yellow  int    `json:"yellow"`
+	Red     int    `json:"red"`
+	Tested  int    `json:"tested_within_window"`
+	Missing int    `json:"missing"`
+}
+
+// Add adds u's counts to r's.
+func (r *UnitReport) Add(u UnitReport) {
+	r.Members += u.Members
+	r.Green += u.Green
+	r.Yellow += u.Yellow
+	r.Red += u.Red
+	r.Tested += u.Tested
+	r.Missing += u.Missing
+}
+
+// OrgReport is an organisation's daily compliance report: per unit and in
+// total, as of AsOf. Stored each morning as the day's snapshot.
+type OrgReport struct {
+	OrgID   string       `json:"org_id"`
+	OrgName string       `json:"org_name"`
+	Kind    string       `json:"kind"`
+	Date    string       `json:"date"` // YYYY-MM-DD, the node's local day
+	AsOf    time.Time    `json:"as_of"`
+	Window  int          `json:"test_window_hours"`
+	Units   []UnitReport `json:"units"`
+	Total   UnitReport   `json:"total"`
+	// Live is true for a report computed at the request, false for a
+	// stored snapshot.
+	Live bool `json:"live"`
+}

@@ -1,6 +1,9 @@
 package healthcode
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // OrgService runs organisations: their rosters, invitations, what their
 // managers see and the daily compliance report (issue 7).
@@ -35,4 +38,23 @@ type OrgStore interface {
 	// OrgMembersByPersonKey returns the memberships of the person with
 	// personKey, in every organisation, opened.
 	OrgMembersByPersonKey(ctx context.Context, personKey []byte) ([]*OrgMember, error)
+	// RemoveOrgMember takes the person with personKey off orgID's roster;
+	// ENOTFOUND when they are not on it.
+	RemoveOrgMember(ctx context.Context, orgID string, personKey []byte) error
+	// OrgMemberPage returns the members of orgID that f selects, in id
+	// order, with what a manager may see of their statuses as of now.
+	OrgMemberPage(ctx context.Context, orgID string, f OrgMemberFilter, now time.Time, window time.Duration) ([]*MemberStatus, error)
+	// OrgReportCounts counts orgID's members per unit (only unit's when
+	// not empty), in unit order, as of now.
+	OrgReportCounts(ctx context.Context, orgID, unit string, now time.Time, window time.Duration) ([]UnitReport, error)
+	// CreateOrgInvitation stores an invitation (the code's keyed hash).
+	CreateOrgInvitation(ctx context.Context, inv *OrgInvitation) error
+	// FindOrgInvitation returns the invitation with codeHash unexpired at
+	// now, ENOTFOUND otherwise.
+	FindOrgInvitation(ctx context.Context, codeHash []byte, now time.Time) (*OrgInvitation, error)
+	// SaveOrgReport stores r as the snapshot of r.OrgID for r.Date.
+	SaveOrgReport(ctx context.Context, r *OrgReport) error
+	// FindOrgReport returns the snapshot of orgID for day, ENOTFOUND when
+	// none.
+	FindOrgReport(ctx context.Context, orgID, day string) (*OrgReport, error)
 }

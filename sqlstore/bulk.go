@@ -485,6 +485,9 @@ func (db *DB) writeChunk(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk
 		if _, _, err := db.execRows(ctx, tx, q, statusWriteRows, len(writeStatusColumns), whole); err != nil {
 			return db.wrap(err, "write recomputed statuses")
 		}
+		if err := db.setMembersFacts(ctx, tx, c, statuses, unchanged); err != nil {
+			return err
+		}
 	}
 	if len(kept) > 0 {
 		q := func(n int) string { return db.queryText("keep statuses", n, db.keepStatusesQuery) }

@@ -72,6 +72,9 @@ func (db *DB) SaveProfile(ctx context.Context, p *healthcode.Profile) error {
 	if err := db.linkRecords(ctx, tx, p.PersonID, key); err != nil {
 		return err
 	}
+	if err := db.linkMembers(ctx, tx, p.PersonID, key); err != nil {
+		return err
+	}
 	return db.wrap(tx.Commit(), "commit profile")
 }
 

@@ -15,12 +15,25 @@ func (db *DB) SaveStatus(ctx context.Context, personID int64, s *healthcode.Stat
 	if err != nil {
 		return err
 	}
-	_, err = db.db.ExecContext(ctx, `INSERT INTO statuses (person_id, colour, action_required, reevaluate_at, status, evaluated_at)
+	// The person's memberships show part of the status (org_facts.go):
+	// both change together.
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return db.wrap(err, "begin save status")
+	}
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, `INSERT INTO statuses (person_id, colour, action_required, reevaluate_at, status, evaluated_at)
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (person_id) DO UPDATE SET colour = excluded.colour, action_required = excluded.action_required,
 			reevaluate_at = excluded.reevaluate_at, status = excluded.status, evaluated_at = excluded.evaluated_at`,
 		personID, int64(s.Colour), s.ActionRequired, nullMicros(s.ReevaluateAt), raw, micros(s.EvaluatedAt))
-	return db.wrap(err, "save status")
+	if err != nil {
+		return db.wrap(err, "save status")
+	}
+	if err := db.setMemberFacts(ctx, tx, personID, s); err != nil {
+		return err
+	}
+	return db.wrap(tx.Commit(), "commit status")
 }
 
 func (db *DB) FindStatus(ctx context.Context, personID int64) (*healthcode.Status, error) {
