@@ -132,3 +132,59 @@ type OrgReport struct {
 	// stored snapshot.
 	Live bool `json:"live"`
 }
+
+// OrgUpdate is what may change of an organisation: its managers may set
+// the webhook and the test window; health staff the name too. A nil field
+// is left as it is.
+type OrgUpdate struct {
+	ID         string
+	Name       *string
+	TestWindow *time.Duration
+	Webhook    *string
+}
+
+// RosterSummary is the outcome of importing one roster file: every row is
+// added, a duplicate (on the roster already, or earlier in the file) or
+// rejected with its line, field and reason.
+type RosterSummary struct {
+	Added     int        `json:"added"`
+	Duplicate int        `json:"duplicate"`
+	Rejected  int        `json:"rejected"`
+	Errors    []RowError `json:"errors"`
+}
+
+// MemberView is one member as a manager sees them, and only this: the
+// name and document number masked, the unit, whether they registered, and
+// of their status the colour (nil when they have none: not registered or
+// never declared), action_required, whether a negative test is within the
+// organisation's window, and doses. Never reasons, records or
+// declarations.
+type MemberView struct {
+	ID                 int64
+	Name               string // masked
+	IDNumber           string // masked
+	Unit               string
+	Registered         bool
+	Colour             *Colour
+	ActionRequired     bool
+	TestedWithinWindow bool
+	Doses              int
+}
+
+// MemberPage is a page of an organisation's members; Next is the after
+// of the next page, 0 when this is the last.
+type MemberPage struct {
+	OrgID   string
+	Members []MemberView
+	Next    int64
+}
+
+// Membership is an organisation a person belongs to, as they see it.
+type Membership struct {
+	OrgID    string
+	OrgName  string
+	Kind     string
+	Unit     string
+	Source   string
+	JoinedAt time.Time
+}

@@ -2,12 +2,46 @@ package healthcode
 
 import (
 	"context"
+	"io"
 	"time"
 )
 
 // OrgService runs organisations: their rosters, invitations, what their
-// managers see and the daily compliance report (issue 7).
-type OrgService interface{}
+// managers see and the daily compliance report (issue 7). caller is a
+// manager (role org, acting only for caller.OrgID, and only for
+// caller.OrgUnit's members when set) or health staff (any organisation).
+type OrgService interface {
+	// CreateOrg creates an organisation (health staff).
+	CreateOrg(ctx context.Context, caller *Caller, o *Org) (*Org, error)
+	Org(ctx context.Context, caller *Caller, id string) (*Org, error)
+	// ListOrgs lists organisations: all for health staff, its own for a
+	// manager.
+	ListOrgs(ctx context.Context, caller *Caller, f OrgFilter) ([]*Org, error)
+	UpdateOrg(ctx context.Context, caller *Caller, u *OrgUpdate) (*Org, error)
+	// CreateManagerToken makes a token of role org for the organisation
+	// (health staff), shown this once.
+	CreateManagerToken(ctx context.Context, caller *Caller, orgID, name, unit string) (string, *StaffToken, error)
+	// ImportRoster adds the members of a roster file in format (FormatCSV
+	// or FormatNDJSON) in one transaction; a malformed file is refused
+	// whole.
+	ImportRoster(ctx context.Context, caller *Caller, orgID, format string, r io.Reader) (*RosterSummary, error)
+	// CreateInvitation makes an invitation code, shown this once, valid
+	// for ttl.
+	CreateInvitation(ctx context.Context, caller *Caller, orgID, unit string, ttl time.Duration) (string, *OrgInvitation, error)
+	// Join puts the citizen on the roster of the code's organisation with
+	// their profile's document and name.
+	Join(ctx context.Context, personID int64, code string) (*Membership, error)
+	// Memberships lists the organisations the citizen belongs to.
+	Memberships(ctx context.Context, personID int64) ([]*Membership, error)
+	// Leave takes the citizen off the organisation's roster.
+	Leave(ctx context.Context, personID int64, orgID string) error
+	// Members returns a page of members as a manager sees them; every
+	// registered member shown is written to the access log.
+	Members(ctx context.Context, caller *Caller, orgID string, f OrgMemberFilter, purpose string) (*MemberPage, error)
+	// Report returns the daily compliance report of date (YYYY-MM-DD, ""
+	// for today): today's computed now, an earlier day's as stored.
+	Report(ctx context.Context, caller *Caller, orgID, date string) (*OrgReport, error)
+}
 
 // OrgFilter selects organisations in a listing.
 type OrgFilter struct {
