@@ -72,6 +72,8 @@ func newRegionStack(ctx context.Context, db *sqlstore.DB, box *secret.Box, cfg r
 	srv.HealthChecks = &node.HealthChecks{Store: db, Citizens: citizens, Audit: audit, Now: time.Now}
 	srv.Resumptions = &node.ResumptionService{Store: db, Region: cfg.Region, Now: time.Now, Audit: audit, Logger: cfg.Logger,
 		Metrics: node.NewResumptionMetrics(cfg.Registry)}
+	srv.Orgs = &node.OrgService{Store: db, Box: box, Audit: audit, Now: time.Now, Logger: cfg.Logger,
+		Metrics: node.NewOrgMetrics(cfg.Registry)}
 	srv.Region, srv.Ready = cfg.Region, db.Ping
 	srv.Logger, srv.Metrics, srv.Dev = cfg.Logger, cfg.HTTPMetrics, cfg.Dev
 	return &regionStack{DB: db, Keys: keys, Auth: auth, Citizens: citizens, Audit: audit, Recompute: recompute,

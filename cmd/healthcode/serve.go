@@ -47,6 +47,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	sweepEvery := envDuration(fs, "sweep-interval", "HEALTHCODE_SWEEP_INTERVAL", time.Minute, "how often statuses whose time has come are evaluated again")
 	resumptionEvery := envDuration(fs, "resumption-interval", "HEALTHCODE_RESUMPTION_INTERVAL", node.DefaultResumptionSweep,
 		"how often pending applications to resume work are evaluated and approved once enough staff are ready")
+	orgReportAt := envString(fs, "org-report-at", "HEALTHCODE_ORG_REPORT_AT", "07:00",
+		"time of day (HH:MM, China) each organisation's daily report is stored and posted to its webhook")
 	scanRetention := envDuration(fs, "scan-retention", "HEALTHCODE_SCAN_RETENTION", 28*24*time.Hour, "how long the scan log keeps scans before the purge deletes them")
 	issuedMemory := envInt(fs, "issued-codes-memory", "HEALTHCODE_ISSUED_CODES_MEMORY", 2_000_000, "how many issued codes this node remembers to check at its own checkpoints without a signature check")
 	hf := addHubFlags(fs)
@@ -69,6 +71,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	hubKey, err := hf.check()
 	if err != nil {
 		fmt.Fprintln(stderr, "serve:", err)
+		return 2
+	}
+	reportAt, err := node.ParseReportTime(*orgReportAt)
+	if err != nil {
+		fmt.Fprintln(stderr, "serve: --org-report-at:", err)
 		return 2
 	}
 	viaHub, err := hf.viaHub(hubKey, *region)
@@ -138,6 +145,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	go recompute.RunScheduler(ctx, *sweepEvery)
 	// Employers are approved to resume work without anyone reading their application.
 	go srv.Resumptions.(*node.ResumptionService).RunScheduler(ctx, *resumptionEvery)
+	// Each morning every organisation's report is stored and sent.
+	go srv.Orgs.(*node.OrgService).RunMorningReports(ctx, reportAt)
 
 	// The scan log writes on until the server has answered its last
 	// request: it stops after ListenAndServe returns, not with ctx.

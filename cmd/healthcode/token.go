@@ -70,6 +70,13 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	now := time.Now()
 	switch args[0] {
 	case "create":
+		// An org token names an organisation that exists.
+		if *org != "" {
+			if _, err := db.FindOrg(ctx, *org); err != nil {
+				return fail(stderr, "token create", &healthcode.Error{Code: healthcode.ErrorCode(err),
+					Message: "--org " + *org + ": " + healthcode.ErrorMessage(err), Err: err})
+			}
+		}
 		token, t, err := node.CreateStaffToken(ctx, db, node.StaffTokenRequest{
 			Role: healthcode.Role(*role), Name: *name, VenueID: *venue, DataKind: *kind, OrgID: *org, OrgUnit: *unit}, now)
 		if err != nil {

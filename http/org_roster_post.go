@@ -1,0 +1,41 @@
+package http
+
+import (
+	"mime"
+	"net/http"
+	"os"
+
+	"github.com/healthcode/healthcode"
+)
+
+// handleOrgRosterPost imports a roster file (text/csv or
+// application/x-ndjson) for an organisation: its manager's (a unit's
+// token: into that unit) or health staff's. The body is spooled first,
+// as records files are, so a slow upload holds no transaction open.
+func (s *Server) handleOrgRosterPost(w http.ResponseWriter, r *http.Request) {
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	format, ok := recordFormats[mediaType]
+	if !ok {
+		writeJSON(w, http.StatusUnsupportedMediaType, errorBody{Error: errorJSON{Code: healthcode.EINVALID,
+			Message: "Content-Type must be text/csv or application/x-ndjson"}})
+		return
+	}
+	// Refuse another organisation before reading the body.
+	if _, err := s.Orgs.Org(r.Context(), caller(r), r.PathValue("id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	f, err := spool(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	sum, err := s.Orgs.ImportRoster(r.Context(), caller(r), r.PathValue("id"), format, f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, sum)
+}
