@@ -217,6 +217,9 @@ type ResumptionStore interface {
 	// their stored status, in member order; names are opened only when
 	// withNames.
 	MemberReadiness(ctx context.Context, orgID, unit string, withNames bool) ([]*MemberReadiness, error)
+	// ReadyCounts counts orgID's members and those who may return
+	// (MayReturn with a window reaching back to since).
+	ReadyCounts(ctx context.Context, orgID string, since time.Time) (members, ready int, err error)
 	// InOrg reports whether the registered person personID is on orgID's
 	// roster (through their profile's person_key).
 	InOrg(ctx context.Context, orgID string, personID int64) (bool, error)

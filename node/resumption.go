@@ -135,28 +135,26 @@ func (s *ResumptionService) evaluate(ctx context.Context, o *healthcode.Org, a *
 		return nil, err
 	}
 	r := &healthcode.ResumptionReport{OrgID: o.ID, Application: a, Threshold: th.Share, TestWindow: o.TestWindow, AsOf: now}
-	all, err := s.Store.MemberReadiness(ctx, o.ID, "", people && unit == "")
-	if err != nil {
-		return nil, err
-	}
-	r.Members = len(all)
-	listed := all
-	if people && unit != "" {
-		if listed, err = s.Store.MemberReadiness(ctx, o.ID, unit, true); err != nil {
+	if people {
+		listed, err := s.Store.MemberReadiness(ctx, o.ID, unit, true)
+		if err != nil {
 			return nil, err
 		}
-	}
-	for _, m := range all {
-		if ok, _ := healthcode.MayReturn(m, o.TestWindow, now); ok {
-			r.Ready++
-		}
-	}
-	if people {
 		r.People = make([]*healthcode.ResumptionMember, len(listed))
 		for i, m := range listed {
 			ok, why := healthcode.MayReturn(m, o.TestWindow, now)
 			r.People[i] = &healthcode.ResumptionMember{MemberID: m.MemberID, PersonID: m.PersonID,
 				Name: idnum.MaskName(m.Name), Unit: m.Unit, MayReturn: ok, Why: why}
+			if ok {
+				r.Ready++
+			}
+		}
+		r.Members = len(listed)
+	}
+	if !people || unit != "" {
+		// The counts are the whole organisation's: counted by the store.
+		if r.Members, r.Ready, err = s.Store.ReadyCounts(ctx, o.ID, now.Add(-o.TestWindow)); err != nil {
+			return nil, err
 		}
 	}
 	if a == nil {

@@ -68,10 +68,18 @@ func BenchmarkStaysOutside(b *testing.B) {
 }
 
 // BenchmarkMemberReadiness reads what an employer of 100,000 is judged
-// on: without names (an evaluation) and with them (the report).
+// on: the counts (an evaluation nobody reads: apply, the sweep), the
+// members without names and with them (the report).
 func BenchmarkMemberReadiness(b *testing.B) {
 	db := storetest.MustOpenDB(b)
 	o := seedResumptionOrg(b, db, healthcode.OrgEmployer, resumptionBenchSize)
+	b.Run("counts", func(b *testing.B) {
+		for b.Loop() {
+			if n, _, err := db.ReadyCounts(ctx, o.ID, t0.Add(-48*time.Hour)); err != nil || n != resumptionBenchSize {
+				b.Fatal(n, err)
+			}
+		}
+	})
 	for _, names := range []bool{false, true} {
 		b.Run(fmt.Sprintf("names=%v", names), func(b *testing.B) {
 			for b.Loop() {

@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -213,4 +214,55 @@ func TestResumptionThreshold(t *testing.T) {
 		}
 	}
 	wantCode(t, db.SetResumptionThreshold(ctx, &healthcode.ResumptionThreshold{Share: 1.5, UpdatedAt: venueNow}), healthcode.EINVALID)
+}
+
+// TestReadyCountsAgreeWithMayReturn: the counts an application is judged
+// on when nobody reads it are those of MayReturn over the members read.
+func TestReadyCountsAgreeWithMayReturn(t *testing.T) {
+	db := storetest.MustOpenDB(t)
+	e := mustOrg(t, db, healthcode.OrgEmployer, "西溪厂")
+	window := 48 * time.Hour
+	statuses := []*healthcode.Status{
+		{Colour: healthcode.Green, Declared: true, LatestTest: &healthcode.TestSummary{SampledAt: venueNow.Add(-time.Hour)}},
+		{Colour: healthcode.Green, Declared: true, LatestTest: &healthcode.TestSummary{SampledAt: venueNow.Add(-window)}},
+		{Colour: healthcode.Green, Declared: true, LatestTest: &healthcode.TestSummary{SampledAt: venueNow.Add(time.Hour)}},
+		{Colour: healthcode.Green, Declared: true, LatestTest: &healthcode.TestSummary{SampledAt: venueNow.Add(-window - time.Second)}},
+		{Colour: healthcode.Green, Declared: true, LatestTest: &healthcode.TestSummary{SampledAt: venueNow.Add(-time.Hour), Result: healthcode.Positive}},
+		{Colour: healthcode.Green, Declared: true, ActionRequired: true, LatestTest: &healthcode.TestSummary{SampledAt: venueNow.Add(-time.Hour)}},
+		{Colour: healthcode.Yellow, Declared: true, LatestTest: &healthcode.TestSummary{SampledAt: venueNow.Add(-time.Hour)}},
+		{Colour: healthcode.Green, LatestTest: &healthcode.TestSummary{SampledAt: venueNow.Add(-time.Hour)}}, // never declared
+		nil, // registered, no status
+	}
+	for i, st := range statuses {
+		number := residentID(900 + i)
+		onRoster(t, db, e, member("", number, "员工"))
+		p := mustPerson(t, db, "1380000"+fmt.Sprintf("%04d", i))
+		if err := db.SaveProfile(ctx, profileOf(p.ID, number)); err != nil {
+			t.Fatal(err)
+		}
+		if st != nil {
+			if err := db.SaveStatus(ctx, p.ID, st); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	onRoster(t, db, e, member("", residentID(999), "未注册"))
+
+	list, err := db.MemberReadiness(ctx, e.ID, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready := 0
+	for _, m := range list {
+		if ok, _ := healthcode.MayReturn(m, window, venueNow); ok {
+			ready++
+		}
+	}
+	members, counted, err := db.ReadyCounts(ctx, e.ID, venueNow.Add(-window))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if members != len(statuses)+1 || ready != 3 || counted != ready {
+		t.Fatalf("counted %d ready of %d, MayReturn %d of %d; want 3 of %d", counted, members, ready, len(list), len(statuses)+1)
+	}
 }

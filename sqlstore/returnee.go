@@ -11,8 +11,8 @@ import (
 // StaysOutside returns, for each member of orgID (of unit, when not "")
 // with a stay outside the divisions starting with prefix that ended in
 // [since, until], the last such stay: from travel records (by the
-// member's person_key) and declared stays (through their registered
-// person), in one query driven by the roster. Each member's name is
+// member's person_key) and declared stays (through the registered person
+// the member's row is linked to), in one query driven by the roster. Each member's name is
 // opened once. A prefix of "" covers every division: nobody is outside.
 func (db *DB) StaysOutside(ctx context.Context, orgID, unit, prefix string, since, until time.Time) ([]*healthcode.StayOutside, error) {
 	if prefix == "" {
@@ -28,17 +28,15 @@ func (db *DB) StaysOutside(ctx context.Context, orgID, unit, prefix string, sinc
 		return col + `.to_at >= $2 AND ` + col + `.to_at <= $3 AND substr(` + col + `.division, 1, ` +
 			strconv.Itoa(len(prefix)) + `) <> $4`
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT m.id, m.unit, m.name, pr.person_id, t.division, t.to_at
+	rows, err := db.db.QueryContext(ctx, `SELECT m.id, m.unit, m.name, m.person_id, t.division, t.to_at
 		FROM org_members m
 		JOIN travel t ON t.person_key = m.person_key
-		LEFT JOIN profiles pr ON pr.person_key = m.person_key
 		WHERE `+where+` AND `+outside("t")+`
 		UNION ALL
-		SELECT m.id, m.unit, m.name, pr.person_id, ds.division, ds.to_at
+		SELECT m.id, m.unit, m.name, m.person_id, ds.division, ds.to_at
 		FROM org_members m
-		JOIN profiles pr ON pr.person_key = m.person_key
-		JOIN declared_stays ds ON ds.person_id = pr.person_id
-		WHERE `+where+` AND `+outside("ds"), args...)
+		JOIN declared_stays ds ON ds.person_id = m.person_id
+		WHERE `+where+` AND m.person_id IS NOT NULL AND `+outside("ds"), args...)
 	if err != nil {
 		return nil, db.wrap(err, "stays outside")
 	}
