@@ -95,9 +95,11 @@ func TestServeFollowsHub(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if _, err := os.Stat(filepath.Join(n.store[1], "hub-trust.jws")); err != nil {
-		t.Errorf("the hub's list is not cached: %v", err)
-	}
+	// The list is held before it is written to the cache: wait for the file.
+	waitFor(t, "the hub's list cached", func() bool {
+		_, err := os.Stat(filepath.Join(n.store[1], "hub-trust.jws"))
+		return err == nil
+	})
 }
 
 // realHub is the hub itself (package hub behind its HTTP API) over the
