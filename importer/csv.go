@@ -68,16 +68,22 @@ func required(spec *kindSpec) []string {
 }
 
 func (s *csvSource) next(vals []string) (int64, *healthcode.RowError, error) {
-	rec, err := s.r.Read()
+	return readCSVRow(s.r, s.cols, vals)
+}
+
+// readCSVRow reads the next row of r into vals, the field of each of cols
+// (vals[cols[col]] = row[col]), and returns its line.
+func readCSVRow(r *csv.Reader, cols []int, vals []string) (int64, *healthcode.RowError, error) {
+	rec, err := r.Read()
 	if err != nil {
 		if err == io.EOF {
 			return 0, nil, io.EOF
 		}
 		return 0, nil, csvError(err)
 	}
-	line, _ := s.r.FieldPos(0)
+	line, _ := r.FieldPos(0)
 	clear(vals)
-	for col, i := range s.cols {
+	for col, i := range cols {
 		if !utf8.ValidString(rec[col]) {
 			return 0, nil, fileError(int64(line), "not UTF-8 text: the file must be UTF-8 (convert GB 18030 files first)")
 		}

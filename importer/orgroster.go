@@ -158,20 +158,5 @@ func newRosterCSV(r io.Reader) (*rosterCSV, error) {
 }
 
 func (s *rosterCSV) next(vals []string) (int64, *healthcode.RowError, error) {
-	rec, err := s.r.Read()
-	if err != nil {
-		if err == io.EOF {
-			return 0, nil, io.EOF
-		}
-		return 0, nil, csvError(err)
-	}
-	line, _ := s.r.FieldPos(0)
-	clear(vals)
-	for col, i := range s.cols {
-		if !utf8.ValidString(rec[col]) {
-			return 0, nil, fileError(int64(line), "not UTF-8 text: the file must be UTF-8 (convert GB 18030 files first)")
-		}
-		vals[i] = rec[col]
-	}
-	return int64(line), nil, nil
+	return readCSVRow(s.r, s.cols, vals)
 }

@@ -515,8 +515,16 @@ func (db *DB) keepStatusesQuery(n int) string  { return db.updateStatusesQuery(k
 // updateStatusesQuery is an update of n statuses, setting cols (the first
 // is person_id, which picks the row) from a VALUES list.
 func (db *DB) updateStatusesQuery(cols []string, n int) string {
+	return db.updateFromValuesQuery("statuses", cols, n)
+}
+
+// updateFromValuesQuery is an update of table from a VALUES list of n
+// rows: cols are "name TYPE", the first picks the rows (table.name =
+// v.column1), the others are set. PostgreSQL needs the VALUES' types
+// spelled out; SQLite takes them as they come.
+func (db *DB) updateFromValuesQuery(table string, cols []string, n int) string {
 	var b strings.Builder
-	b.WriteString("UPDATE statuses SET ")
+	b.WriteString("UPDATE " + table + " SET ")
 	for i, c := range cols[1:] {
 		if i > 0 {
 			b.WriteString(", ")
@@ -543,7 +551,8 @@ func (db *DB) updateStatusesQuery(cols []string, n int) string {
 		}
 		b.WriteByte(')')
 	}
-	b.WriteString(") AS v WHERE statuses.person_id = v.column1")
+	key, _, _ := strings.Cut(cols[0], " ")
+	b.WriteString(") AS v WHERE " + table + "." + key + " = v.column1")
 	return b.String()
 }
 

@@ -3,8 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"strconv"
-	"strings"
 
 	"github.com/healthcode/healthcode"
 )
@@ -75,36 +73,7 @@ var memberFactColumns = []string{"person_id BIGINT", "colour_class SMALLINT", "a
 // updateMembersQuery updates the memberships of n people from a VALUES
 // list, as updateStatusesQuery does statuses.
 func (db *DB) updateMembersQuery(n int) string {
-	var b strings.Builder
-	b.WriteString("UPDATE org_members SET ")
-	for i, c := range memberFactColumns[1:] {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		name, _, _ := strings.Cut(c, " ")
-		b.WriteString(name + " = v.column" + strconv.Itoa(i+2))
-	}
-	b.WriteString(" FROM (VALUES ")
-	for r := range n {
-		if r > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for i, c := range memberFactColumns {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			if db.dialect.Name == "sqlite" {
-				b.WriteByte('?')
-				continue
-			}
-			_, typ, _ := strings.Cut(c, " ")
-			b.WriteString("CAST($" + strconv.Itoa(r*len(memberFactColumns)+i+1) + " AS " + typ + ")")
-		}
-		b.WriteByte(')')
-	}
-	b.WriteString(") AS v WHERE org_members.person_id = v.column1")
-	return b.String()
+	return db.updateFromValuesQuery("org_members", memberFactColumns, n)
 }
 
 // linkMembers points the members of key at personID with the person's
