@@ -67,4 +67,7 @@ type OutboxStore interface {
 	MarkOutboxSent(ctx context.Context, id string, at time.Time) error
 	// OutboxUnsent counts the records not sent yet, packed or not.
 	OutboxUnsent(ctx context.Context) (int64, error)
+	// PurgeSentOutbox deletes the batches the hub took before sentBefore,
+	// with their records, and says how many of each.
+	PurgeSentOutbox(ctx context.Context, sentBefore time.Time) (records, batches int64, err error)
 }

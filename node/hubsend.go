@@ -28,10 +28,22 @@ type HubSender struct {
 	// InFlight is the most batches posted at once while the next is
 	// packed; 0: DefaultHubInFlight, 1: one after the other.
 	InFlight int
-	Now      func() time.Time
-	Logger   *slog.Logger
-	Metrics  *HubSendMetrics
+	// Retention is how long batches the hub took are kept, with their
+	// records, before they are purged; 0: DefaultOutboxRetention.
+	Retention time.Duration
+	Now       func() time.Time
+	Logger    *slog.Logger
+	Metrics   *HubSendMetrics
+
+	lastPurge time.Time
 }
+
+// DefaultOutboxRetention is how long a sent batch is kept: a week, to
+// answer what was sent where, then it is the receiving region's to keep.
+const DefaultOutboxRetention = 7 * 24 * time.Hour
+
+// purgeEvery is how often Run purges sent batches.
+const purgeEvery = time.Hour
 
 // DefaultHubBatchSize is the most records a batch carries, the contract's
 // limit.
@@ -63,6 +75,12 @@ func (s *HubSender) Run(ctx context.Context, every time.Duration) {
 	for {
 		if err := s.Send(ctx); err != nil && ctx.Err() == nil {
 			s.log().WarnContext(ctx, "hub: outbox not sent", "hub", s.Client.URL, "err", err)
+		}
+		if now := s.now(); now.Sub(s.lastPurge) >= purgeEvery {
+			s.lastPurge = now
+			if err := s.Purge(ctx); err != nil && ctx.Err() == nil {
+				s.log().WarnContext(ctx, "hub: sent outbox not purged", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -348,4 +366,18 @@ func (s *HubSender) count(ctx context.Context) {
 		return
 	}
 	s.Metrics.unsent(n)
+}
+
+// Purge deletes the batches the hub took more than Retention ago, with
+// their records.
+func (s *HubSender) Purge(ctx context.Context) error {
+	keep := s.Retention
+	if keep <= 0 {
+		keep = DefaultOutboxRetention
+	}
+	records, batches, err := s.Store.PurgeSentOutbox(ctx, s.now().Add(-keep))
+	if batches > 0 {
+		s.log().InfoContext(ctx, "hub: sent outbox purged", "batches", batches, "records", records, "older_than", keep.String())
+	}
+	return err
 }

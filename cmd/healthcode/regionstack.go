@@ -87,6 +87,8 @@ type hubLink struct {
 	DataDir    string // where the last good trust list is kept
 	Refresh    time.Duration
 	Exchange   time.Duration
+	// OutboxRetention is how long sent batches are kept; 0: the default.
+	OutboxRetention time.Duration
 }
 
 // joinHub follows the hub: publishes the region's keys and keeps its trust
@@ -102,7 +104,7 @@ func (st *regionStack) joinHub(ctx context.Context, l hubLink, codeLifetime time
 		logger.Warn("hub: cached trust list not used", "err", err)
 	}
 	go hub.Run(ctx, l.Refresh)
-	sender := &node.HubSender{Client: hub, Store: st.DB, Now: time.Now, Logger: logger,
+	sender := &node.HubSender{Client: hub, Store: st.DB, Retention: l.OutboxRetention, Now: time.Now, Logger: logger,
 		Metrics: node.NewHubSendMetrics(reg)}
 	receiver := &node.HubReceiver{Client: hub, Store: st.DB, Import: st.Imports, Region: region,
 		Now: time.Now, Logger: logger, Metrics: node.NewHubReceiveMetrics(reg)}

@@ -137,7 +137,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		// Way 1 of federation too: records about other regions' people go
 		// out through the hub, and theirs about this region's people come in.
 		trustDoc.Hub = stack.joinHub(ctx, hubLink{URL: *hf.url, Token: *hf.token, HubKey: hubKey, DataDir: *sf.data,
-			Refresh: *hf.refresh, Exchange: *hf.exchange}, policy.CodeLifetime(), reg, logger)
+			Refresh: *hf.refresh, Exchange: *hf.exchange, OutboxRetention: *hf.outboxRetention}, policy.CodeLifetime(), reg, logger)
 		logger.Info("following hub", "hub", *hf.url, "hub_kid", trust.HubKID(hubKey), "refresh", hf.refresh.String())
 	}
 	srv.TrustJSON = trustDoc.JSON
@@ -186,6 +186,7 @@ type hubFlags struct {
 	url, token, key   *string
 	refresh, exchange *time.Duration
 	resolveVia        *string
+	outboxRetention   *time.Duration
 }
 
 func addHubFlags(fs *flag.FlagSet) hubFlags {
@@ -196,6 +197,8 @@ func addHubFlags(fs *flag.FlagSet) hubFlags {
 		refresh: envDuration(fs, "hub-refresh", "HEALTHCODE_HUB_REFRESH", 5*time.Minute, "how often the keys are published to the hub and its trust list fetched"),
 		exchange: envDuration(fs, "hub-exchange", "HEALTHCODE_HUB_EXCHANGE", 5*time.Second,
 			"how often records for other regions are sent to the hub and this region's are fetched"),
+		outboxRetention: envDuration(fs, "hub-outbox-retention", "HEALTHCODE_HUB_OUTBOX_RETENTION", node.DefaultOutboxRetention,
+			"how long batches the hub took are kept, with their records, before they are purged"),
 		resolveVia: envString(fs, "resolve-via-hub", "HEALTHCODE_RESOLVE_VIA_HUB", "",
 			"regions (comma-separated, or * for every other) whose codes checkpoints resolve through the hub instead of trusting them directly"),
 	}
@@ -233,6 +236,9 @@ func (f hubFlags) check() (ed25519.PublicKey, error) {
 	}
 	if *f.exchange <= 0 {
 		return nil, fmt.Errorf("--hub-exchange: must be positive")
+	}
+	if *f.outboxRetention <= 0 {
+		return nil, fmt.Errorf("--hub-outbox-retention: must be positive")
 	}
 	return ed25519.PublicKey(key), nil
 }
