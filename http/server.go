@@ -71,6 +71,10 @@ type Server struct {
 	TrustProxy bool
 	// SecureCookies marks the session cookie Secure (behind HTTPS).
 	SecureCookies bool
+	// Pages, when set, serves every path outside /api/, /metrics and
+	// /healthz: the web pages (package web). They go through the same
+	// logging, metrics and panic recovery as the API.
+	Pages http.Handler
 
 	once    sync.Once
 	handler http.Handler
@@ -100,6 +104,9 @@ func (s *Server) Handler() http.Handler {
 		for _, rt := range s.routes() {
 			s.mux.Handle(rt.pattern, rt.handler)
 			s.Metrics.addRoute(rt.pattern)
+		}
+		if s.Pages != nil {
+			s.mux = s.withPages(s.mux)
 		}
 		s.handler = http.HandlerFunc(s.serveRoot)
 	})

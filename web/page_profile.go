@@ -1,0 +1,98 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/idnum"
+)
+
+// profileData is the profile page's own. The document number is never
+// written back into the form: the page shows it masked, and a form left
+// with it blank keeps the stored one.
+type profileData struct {
+	Saved    bool   // a profile is stored
+	IDMasked string // the stored document number, masked
+	Phone    string // masked
+	Sex      string
+	Birth    string
+	IDTypes  []healthcode.IDType
+}
+
+func (h *Handler) handleProfile(w http.ResponseWriter, r *request) {
+	p, err := h.Citizens.Profile(r.Context(), r.PersonID())
+	if err != nil && healthcode.ErrorCode(err) != healthcode.ENOTFOUND {
+		h.renderErr(w, r, err)
+		return
+	}
+	form := url.Values{}
+	data := profileData{IDTypes: healthcode.IDTypes}
+	if p != nil {
+		data.Saved, data.IDMasked, data.Phone, data.Sex, data.Birth = true, idnum.MaskID(p.IDNumber), idnum.MaskPhone(p.Phone), p.Sex, p.BirthDate
+		form.Set("name", p.Name)
+		form.Set("id_type", string(p.IDType))
+		form.Set("sex", p.Sex)
+		form.Set("birth_date", p.BirthDate)
+		form.Set("nationality", p.Nationality)
+		form.Set("address", p.Address)
+		form.Set("address_division", p.AddressDivision)
+		form.Set("household_division", p.HouseholdDivision)
+		form.Set("conditions", strings.Join(p.Conditions, "\n"))
+	}
+	v := &view{Title: "profile.title", Form: form, Data: data}
+	if r.URL.Query().Get("saved") == "1" {
+		v.Notice = r.Lang.T("profile.saved")
+	}
+	h.render(w, r, http.StatusOK, "profile.html", v)
+}
+
+func (h *Handler) handleProfileSubmit(w http.ResponseWriter, r *request) {
+	r.ParseForm()
+	f := r.PostForm
+	p := &healthcode.Profile{
+		Name:              f.Get("name"),
+		IDType:            healthcode.IDType(f.Get("id_type")),
+		IDNumber:          strings.TrimSpace(f.Get("id_number")),
+		Sex:               f.Get("sex"),
+		BirthDate:         f.Get("birth_date"),
+		Nationality:       strings.ToUpper(strings.TrimSpace(f.Get("nationality"))),
+		Address:           f.Get("address"),
+		AddressDivision:   strings.TrimSpace(f.Get("address_division")),
+		HouseholdDivision: strings.TrimSpace(f.Get("household_division")),
+	}
+	for line := range strings.SplitSeq(f.Get("conditions"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			p.Conditions = append(p.Conditions, line)
+		}
+	}
+	data := profileData{IDTypes: healthcode.IDTypes}
+	old, err := h.Citizens.Profile(r.Context(), r.PersonID())
+	switch {
+	case err == nil:
+		data.Saved, data.IDMasked, data.Phone = true, idnum.MaskID(old.IDNumber), idnum.MaskPhone(old.Phone)
+		p.Phone = old.Phone
+		// A blank number keeps the stored one, for the same document type.
+		if p.IDNumber == "" && p.IDType == old.IDType {
+			p.IDNumber = old.IDNumber
+		}
+		// Sex and birth date come from a resident ID: a form that does
+		// not show them must not contradict it.
+		if p.IDType == healthcode.IDResident && p.IDNumber == old.IDNumber {
+			p.Sex, p.BirthDate = old.Sex, old.BirthDate
+		}
+	case healthcode.ErrorCode(err) != healthcode.ENOTFOUND:
+		h.renderErr(w, r, err)
+		return
+	}
+	if p.IDType == healthcode.IDResident && p.IDNumber != "" && (old == nil || p.IDNumber != old.IDNumber) {
+		// Derived from the number by the service.
+		p.Sex, p.BirthDate = "", ""
+	}
+	if _, err := h.Citizens.SaveProfile(r.Context(), r.PersonID(), p); err != nil {
+		h.formError(w, r, &view{Title: "profile.title", Form: f}, err, "", "profile.html", data)
+		return
+	}
+	http.Redirect(w, r.Request, "/me/profile?saved=1", http.StatusSeeOther)
+}

@@ -1,0 +1,247 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/healthcode/healthcode"
+)
+
+// Each page is templates/NAME.html, which defines "content" (and may
+// define "head" and "script"), rendered inside templates/layout.html.
+//
+//go:embed templates
+var templateFS embed.FS
+
+// zone is the region's time zone: every region is in China Standard Time.
+var zone = time.FixedZone("CST", 8*60*60)
+
+// templates holds every page parsed with the layout, once per language:
+// the t function of a set speaks its language.
+var templates = mustParseTemplates()
+
+func templateFuncs(c *catalog) template.FuncMap {
+	return template.FuncMap{
+		"t":      c.T,
+		"static": staticURL,
+		"field":  newField,
+		"inc":    func(i int) int { return i + 1 },
+		"time": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(zone).Format("2006-01-02 15:04")
+		},
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(zone).Format(time.DateOnly)
+		},
+		"iso": func(t time.Time) string { return t.Format(time.RFC3339) },
+	}
+}
+
+func mustParseTemplates() map[string]map[string]*template.Template {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	sets := map[string]map[string]*template.Template{}
+	for _, lang := range languages {
+		sets[lang] = map[string]*template.Template{}
+		for _, n := range names {
+			name := path.Base(n)
+			if name == "layout.html" {
+				continue
+			}
+			t := template.New(name).Funcs(templateFuncs(catalogs[lang]))
+			sets[lang][name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", n))
+		}
+	}
+	return sets
+}
+
+// view is what the layout and a page's template see. Data is the page's
+// own; Errors names each field with its message, Form holds what was
+// posted, so a refused form comes back filled in.
+type view struct {
+	Lang      string
+	Title     string // catalog key of the page's title
+	Path      string // of this page, for the language switch to return to
+	Nav       []navLink
+	Caller    *healthcode.Caller
+	Dev       bool
+	Error     string // a message about the whole form, shown on top
+	Notice    string // a success message
+	Errors    map[string]string
+	Form      url.Values
+	Data      any
+	OtherLang string // the language the switch offers
+}
+
+// Err returns the message of field, "" when it has none.
+func (v *view) Err(field string) string { return v.Errors[field] }
+
+// ErrID is the id of field's message, for aria-describedby.
+func (v *view) ErrID(field string) string {
+	return "err-" + strings.NewReplacer("[", "-", "]", "", ".", "-", "_", "-").Replace(field)
+}
+
+// Invalid marks an input whose field has a message: aria-invalid and the
+// message as its description.
+func (v *view) Invalid(field string) template.HTMLAttr {
+	if v.Errors[field] == "" {
+		return ""
+	}
+	return template.HTMLAttr(`aria-invalid="true" aria-describedby="` + template.HTMLEscapeString(v.ErrID(field)) + `"`)
+}
+
+// Val returns the posted value of field.
+func (v *view) Val(field string) string { return v.Form.Get(field) }
+
+// Checked tells whether field was posted with value (checkboxes, radios).
+func (v *view) Checked(field, value string) bool {
+	for _, x := range v.Form[field] {
+		if x == value {
+			return true
+		}
+	}
+	return false
+}
+
+// render writes the page name with the layout, in r's language.
+func (h *Handler) render(w http.ResponseWriter, r *request, status int, name string, v *view) {
+	v.Lang = r.Lang.lang
+	v.OtherLang = "en"
+	if v.Lang == "en" {
+		v.OtherLang = "zh"
+	}
+	v.Path = r.URL.Path
+	if r.URL.RawQuery != "" && r.Method == http.MethodGet {
+		v.Path += "?" + r.URL.RawQuery
+	}
+	v.Caller, v.Dev = r.Caller, h.Dev
+	v.Nav = h.nav(r)
+	t := templates[v.Lang][name]
+	if t == nil {
+		panic("web: no template " + name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		h.Logger.LogAttrs(r.Context(), slog.LevelError, "render page", slog.String("page", name), slog.String("error", err.Error()))
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// renderError shows the error page with the message of key.
+func (h *Handler) renderError(w http.ResponseWriter, r *request, status int, key string) {
+	h.render(w, r, status, "error.html", &view{Title: "error.title", Error: r.Lang.T(key)})
+}
+
+// renderErr shows the error page for a service error.
+func (h *Handler) renderErr(w http.ResponseWriter, r *request, err error) {
+	status := http.StatusInternalServerError
+	switch healthcode.ErrorCode(err) {
+	case healthcode.EINVALID:
+		status = http.StatusBadRequest
+	case healthcode.EUNAUTHORIZED:
+		status = http.StatusUnauthorized
+	case healthcode.EFORBIDDEN:
+		status = http.StatusForbidden
+	case healthcode.ENOTFOUND:
+		status = http.StatusNotFound
+	case healthcode.ECONFLICT:
+		status = http.StatusConflict
+	case healthcode.ERATELIMIT:
+		status = http.StatusTooManyRequests
+	case healthcode.ELOCKED:
+		status = http.StatusLocked
+	case healthcode.EUNAVAILABLE:
+		status = http.StatusServiceUnavailable
+	}
+	h.render(w, r, status, "error.html", &view{Title: "error.title", Error: h.message(r, err)})
+}
+
+// message is the text shown for a service error that names no field. An
+// internal error is logged and shown as such, never with its cause.
+func (h *Handler) message(r *request, err error) string {
+	code := healthcode.ErrorCode(err)
+	if code == healthcode.EINTERNAL {
+		h.Logger.LogAttrs(r.Context(), slog.LevelError, "internal error", slog.String("path", r.Pattern), slog.String("error", err.Error()))
+		return r.Lang.T("errcode.internal")
+	}
+	if key := "errcode." + code; r.Lang.Has(key) {
+		return r.Lang.T(key)
+	}
+	return healthcode.ErrorMessage(err)
+}
+
+// fieldErrors translates the per-field reasons of a service's EINVALID
+// error; a reason the catalogs do not know is shown as the service gave it
+// (in English). ok is false when err names no field.
+func (h *Handler) fieldErrors(r *request, err error) (fields map[string]string, ok bool) {
+	var e *healthcode.Error
+	if !errors.As(err, &e) || e.Code != healthcode.EINVALID || len(e.Fields) == 0 {
+		return nil, false
+	}
+	fields = make(map[string]string, len(e.Fields))
+	for f, reason := range e.Fields {
+		reason = strings.TrimPrefix(reason, healthcode.EINVALID+": ")
+		if key, ok := reasonKeys[reason]; ok {
+			reason = r.Lang.T(key)
+		}
+		fields[f] = reason
+	}
+	return fields, true
+}
+
+// reasonKeys are the services' field reasons the pages translate.
+var reasonKeys = map[string]string{
+	"required": "fielderr.required",
+	"must be a mainland mobile number of 11 digits starting with 1": "fielderr.phone",
+	"must be six digits":                                             "fielderr.otp",
+	"must be a six-digit GB/T 2260 division code":                    "fielderr.division",
+	"must not be in the future":                                      "fielderr.future",
+	"must not be before from":                                        "fielderr.to_before_from",
+	"must be within the last 14 days":                                "fielderr.last14",
+	"must be between 34.0 and 43.0 °C":                               "fielderr.temperature",
+	"required: yes, no or unsure":                                    "fielderr.required",
+	"must be a date YYYY-MM-DD":                                      "fielderr.date",
+	"does not match the resident ID":                                 "fielderr.mismatch",
+	"must be an ISO 3166-1 alpha-3 code such as CHN":                 "fielderr.nationality",
+	"must not contain control characters":                            "fielderr.control",
+	"at most 64 characters":                                          "fielderr.long",
+	"at most 200 characters":                                         "fielderr.long",
+	"must be 1 to 100 printable characters":                          "fielderr.long",
+	"at most 100 printable characters":                               "fielderr.long",
+	"must be an RFC 3339 time or a YYYY-MM-DD date":                  "fielderr.date",
+	"must be a number in °C, e.g. 36.6":                              "fielderr.number",
+	"must be 5 to 500 characters":                                    "fielderr.appeal_length",
+	"is required":                                                    "fielderr.required",
+	"must be 5 to 17 letters or digits":                              "fielderr.id_number",
+	"must be H or M followed by 8 or 10 digits":                      "fielderr.id_number",
+	"must be 8 or 10 digits":                                         "fielderr.id_number",
+	"must be 15 letters or digits, or 18 characters starting with 9": "fielderr.id_number",
+	"must be 18 characters":                                          "fielderr.id_number",
+	"must be 17 digits and a check character":                        "fielderr.id_number",
+	"division code is not valid":                                     "fielderr.id_number",
+	"birth date is not a real date":                                  "fielderr.id_number",
+	"birth date is before 1900":                                      "fielderr.id_number",
+	"birth date is in the future":                                    "fielderr.id_number",
+	"check character does not match":                                 "fielderr.id_check",
+	"must be one of resident_id, passport, hk_macao_permit, taiwan_permit, foreign_permanent_resident": "fielderr.required",
+}

@@ -1,0 +1,82 @@
+// Package web is the node's web application: server-rendered HTML pages
+// with every template, style sheet and script embedded in the binary, so
+// that a node on a closed network needs nothing from elsewhere. Pages call
+// the node's services (the interfaces of package healthcode) directly, as
+// the caller whose session cookie the request carries.
+//
+// The pieces, one file each:
+//
+//   - routes.go: the page table (pattern, who may open it, its link in the
+//     navigation) — a new page is one line there;
+//   - render.go: the layout, the per-language template sets, field errors;
+//   - i18n.go and i18n/*.json: the message catalogs (zh default, en);
+//   - static.go and static/: assets under content-hashed names;
+//   - session.go: the caller from the cookie, CSRF and security headers;
+//   - page_*.go with templates/*.html: the pages.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/healthcode/healthcode"
+)
+
+// Sessions is what the pages share with the JSON API about sessions: the
+// same HTTP-only cookie, so a citizen signed in on a page is signed in for
+// the API too. *http.Server of package healthcode/http implements it.
+type Sessions interface {
+	SessionToken(r *http.Request) string
+	SetSessionCookie(w http.ResponseWriter, token string, expires time.Time)
+	ClearSessionCookie(w http.ResponseWriter)
+	// ClientAddr is the client address the services rate-limit by.
+	ClientAddr(r *http.Request) string
+}
+
+// Handler serves the pages. Set the exported fields, then serve; the
+// fields must not change afterwards. Mount it as the API server's Pages.
+type Handler struct {
+	Auth     healthcode.AuthService
+	Citizens healthcode.CitizenService
+	Appeals  healthcode.AppealService
+	Audit    healthcode.AuditService
+	Sessions Sessions
+	// Dev shows the one-time password on the sign-in page, as the API's
+	// dev_otp does: for trying the system out, never in production.
+	Dev bool
+	// SecureCookies marks the language cookie Secure (behind HTTPS).
+	SecureCookies bool
+	Logger        *slog.Logger
+	Now           func() time.Time
+
+	once  sync.Once
+	mux   *http.ServeMux
+	csrf  *http.CrossOriginProtection
+	table []page
+}
+
+// ServeHTTP serves the pages. The request reaches the page table's
+// ServeMux as it came, so the API server's log and metrics see the page's
+// pattern (r.Pattern) and never the raw path.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.once.Do(h.init)
+	h.mux.ServeHTTP(w, r)
+}
+
+func (h *Handler) init() {
+	if h.Logger == nil {
+		h.Logger = slog.New(slog.DiscardHandler)
+	}
+	if h.Now == nil {
+		h.Now = time.Now
+	}
+	h.csrf = http.NewCrossOriginProtection()
+	h.mux = http.NewServeMux()
+	h.table = h.pages()
+	for _, p := range h.table {
+		h.mux.Handle(p.pattern, h.wrap(p))
+	}
+	h.mux.HandleFunc("GET /static/{name}", serveStatic)
+}
