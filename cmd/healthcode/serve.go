@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -18,6 +19,7 @@ import (
 	hchttp "github.com/healthcode/healthcode/http"
 	"github.com/healthcode/healthcode/node"
 	"github.com/healthcode/healthcode/trust"
+	"github.com/healthcode/healthcode/web"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -171,8 +173,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	srv.Traces = &node.TraceService{Store: db, Region: *region, Rules: policy.TraceRules, Now: time.Now,
 		Logger: logger, Recompute: recompute, Audit: audit}
 	go checkpoints.RunPurge(ctx, *scanRetention, time.Hour)
+	// The web pages, beside the API on the same address (package web).
+	srv.Pages = &web.Handler{Auth: stack.Auth, Citizens: citizens, Appeals: srv.Appeals, Audit: audit, Sessions: srv,
+		Dev: *dev, SecureCookies: *secureCookies, Logger: logger}
 
 	logger.Info("serving", "addr", *addr, "region", *region, "policy", policy.Version)
+	logger.Info("open the web pages in a browser", "url", pagesURL(*addr))
 	if err := srv.ListenAndServe(ctx, *addr); err != nil {
 		logger.Error("server stopped", "err", err)
 		return 1
@@ -273,4 +279,17 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format: must be text or json")
+}
+
+// pagesURL is the address to open the pages at, for the log: a listener
+// on every interface is reached at localhost.
+func pagesURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://" + addr + "/"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
 }
