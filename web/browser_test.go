@@ -60,7 +60,9 @@ func newBrowser(t *testing.T, width, height int) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-extensions", true),
+		// A Chinese browser: the pages are in Chinese unless switched.
 		chromedp.Flag("lang", "zh-CN"),
+		chromedp.Flag("accept-lang", "zh-CN,zh"),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(width, height),
 	}
@@ -225,7 +227,7 @@ func TestScreenshots(t *testing.T) {
 				chromedp.SendKeys("#f-temperature", "45"), chromedp.SendKeys(`input[name="places[0].division"]`, "12"),
 				chromedp.Click(`form[action="/me/declare"] button[type=submit]`), chromedp.WaitVisible(".field-error"))
 			write("declare-errors")
-			do(t, ctx, "English", chromedp.Click(`a.lang`), chromedp.WaitVisible(`html[lang="en"]`),
+			do(t, ctx, "English", chromedp.Click(`a.lang`), chromedp.WaitVisible(`html[lang="en"] h1`),
 				chromedp.Click(`nav a[href="/me/code"]`), chromedp.WaitVisible("img.qr"))
 			write("code-en")
 		})
