@@ -127,8 +127,13 @@ func (h *Handler) render(w http.ResponseWriter, r *request, status int, name str
 		v.OtherLang = "zh"
 	}
 	v.Path = r.URL.Path
-	if r.URL.RawQuery != "" && r.Method == http.MethodGet {
+	switch {
+	case r.Method == http.MethodGet && r.URL.RawQuery != "":
 		v.Path += "?" + r.URL.RawQuery
+	case r.Method != http.MethodGet && strings.HasPrefix(v.Path, "/signin"):
+		// A form's answer: the switch returns to the form's page. The
+		// other forms post to their own page's path.
+		v.Path = "/signin"
 	}
 	v.Caller, v.Dev = r.Caller, h.Dev
 	v.Nav = h.nav(r)
