@@ -16,11 +16,18 @@ type signInData struct {
 	DevOTP string
 }
 
-// handleHome sends a citizen to their code, anyone else to sign in.
+// handleHome sends a citizen to their code, staff to the first page of
+// their role, anyone else to sign in.
 func (h *Handler) handleHome(w http.ResponseWriter, r *request) {
 	if r.Caller.Is(healthcode.RoleCitizen) {
 		http.Redirect(w, r.Request, "/me/code", http.StatusSeeOther)
 		return
+	}
+	if r.Caller != nil {
+		if landing := h.landing(r.Caller); landing != "" {
+			http.Redirect(w, r.Request, landing, http.StatusSeeOther)
+			return
+		}
 	}
 	http.Redirect(w, r.Request, "/signin", http.StatusSeeOther)
 }
@@ -74,15 +81,21 @@ func (h *Handler) handleSignInSubmit(w http.ResponseWriter, r *request) {
 	http.Redirect(w, r.Request, data.Next, http.StatusSeeOther)
 }
 
-// handleSignOut ends the session.
+// handleSignOut ends the session: a citizen's is deleted; a staff
+// token stays valid (it is the device's or the person's credential) and
+// only leaves this browser.
 func (h *Handler) handleSignOut(w http.ResponseWriter, r *request) {
-	if token := h.Sessions.SessionToken(r.Request); token != "" && r.Caller != nil {
+	if token := h.Sessions.SessionToken(r.Request); token != "" && r.Caller.Is(healthcode.RoleCitizen) {
 		if err := h.Auth.DeleteSession(r.Context(), token); err != nil {
 			h.renderErr(w, r, err)
 			return
 		}
 	}
 	h.Sessions.ClearSessionCookie(w)
+	if r.Caller != nil && !r.Caller.Is(healthcode.RoleCitizen) {
+		http.Redirect(w, r.Request, "/signin/staff", http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r.Request, "/signin", http.StatusSeeOther)
 }
 

@@ -130,6 +130,8 @@ func (h *Handler) render(w http.ResponseWriter, r *request, status int, name str
 	switch {
 	case r.Method == http.MethodGet && r.URL.RawQuery != "":
 		v.Path += "?" + r.URL.RawQuery
+	case r.Method != http.MethodGet && v.Path == "/signin/staff":
+		// The staff sign-in posts to its own page's path.
 	case r.Method != http.MethodGet && strings.HasPrefix(v.Path, "/signin"):
 		// A form's answer: the switch returns to the form's page. The
 		// other forms post to their own page's path.

@@ -30,6 +30,9 @@ func (h *Handler) pages() []page {
 		{pattern: "POST /signin", handle: (*Handler).handleSignInSubmit},
 		{pattern: "POST /signout", handle: (*Handler).handleSignOut},
 		{pattern: "GET /lang/{lang}", handle: (*Handler).handleLang},
+		// Staff sign in with their bearer token (area: staff sign-in).
+		{pattern: "GET /signin/staff", handle: (*Handler).handleStaffSignIn},
+		{pattern: "POST /signin/staff", handle: (*Handler).handleStaffSignInSubmit},
 
 		// The citizen's pages, phone-first.
 		{pattern: "GET /me/code", roles: citizen, nav: "nav.code", navPath: "/me/code", handle: (*Handler).handleCode},

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/healthcode/healthcode"
@@ -69,7 +70,11 @@ func (h *Handler) wrap(p page) http.Handler {
 				if r.Method != http.MethodGet {
 					next = p.navPath
 				}
-				http.Redirect(w, r, "/signin?next="+url.QueryEscape(next), http.StatusSeeOther)
+				signin := "/signin"
+				if !slices.Contains(p.roles, healthcode.RoleCitizen) {
+					signin = "/signin/staff" // staff pages: staff sign in with a token
+				}
+				http.Redirect(w, r, signin+"?next="+url.QueryEscape(next), http.StatusSeeOther)
 				return
 			}
 			if !rq.Caller.Is(p.roles...) {

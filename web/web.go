@@ -42,6 +42,9 @@ type Handler struct {
 	Citizens healthcode.CitizenService
 	Appeals  healthcode.AppealService
 	Audit    healthcode.AuditService
+	// Venues serves the staff pages of venues (the checkpoint's venue and
+	// occupancy, venue operators' pages).
+	Venues   healthcode.VenueService
 	Sessions Sessions
 	// Dev shows the one-time password on the sign-in page, as the API's
 	// dev_otp does: for trying the system out, never in production.

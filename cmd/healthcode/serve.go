@@ -176,6 +176,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// The web pages, beside the API on the same address (package web).
 	srv.Pages = &web.Handler{Auth: stack.Auth, Citizens: citizens, Appeals: srv.Appeals, Audit: audit, Sessions: srv,
 		Dev: *dev, SecureCookies: *secureCookies, Logger: logger}
+	srv.Pages.(*web.Handler).Venues = venues
 
 	logger.Info("serving", "addr", *addr, "region", *region, "policy", policy.Version)
 	logger.Info("open the web pages in a browser", "url", pagesURL(*addr))
