@@ -45,6 +45,11 @@ func (h *Handler) pages() []page {
 		{pattern: "GET /me/profile", roles: citizen, nav: "nav.profile", navPath: "/me/profile", handle: (*Handler).handleProfile},
 		{pattern: "POST /me/profile", roles: citizen, navPath: "/me/profile", handle: (*Handler).handleProfileSubmit},
 
+		// Venue operators' pages (area: venues): their venues, posters,
+		// occupancy and charts; health staff and admins see every venue.
+		{pattern: "GET /venues", roles: venueRoles, nav: "venue.nav", navPath: "/venues", handle: (*Handler).handleVenues},
+		{pattern: "GET /venues/{id}", roles: venueRoles, navPath: "/venues", handle: (*Handler).handleVenue},
+
 		// Anything else: the not-found page (in HTML, with the navigation).
 		{pattern: "/", handle: (*Handler).handleNotFound},
 	}

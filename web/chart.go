@@ -1,0 +1,104 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"strconv"
+	"strings"
+)
+
+// Charts are inline SVG drawn on the server: no script, no chart library,
+// nothing loaded. The CSP forbids style attributes, so every colour and
+// size is an SVG presentation attribute. A chart is an image with a title
+// and a description (role="img"); each page shows the same figures in a
+// table beside it, so nothing is said by the picture alone.
+
+// chartBar is one bar: its label under it, its value over it.
+type chartBar struct {
+	Label string
+	Value int64
+	// Fill is the bar's colour; "" for the default blue.
+	Fill string
+	// Tick labels this bar on the axis; bars without one stay unlabelled
+	// (24 hours do not all fit under a phone's chart).
+	Tick bool
+}
+
+// Colours of the charts, with enough contrast against white (WCAG 1.4.11).
+const (
+	fillBar    = "#0b57d0"
+	fillDeny   = "#b3261e"
+	fillGreen  = "#1a7f37"
+	fillYellow = "#b58a00" // darker than the band's yellow: 3:1 against white
+	fillRed    = "#b3261e"
+	fillGrey   = "#5a5f66"
+)
+
+// colourFill is the bar colour of a code colour's name.
+func colourFill(name string) string {
+	switch name {
+	case "green":
+		return fillGreen
+	case "yellow":
+		return fillYellow
+	case "red":
+		return fillRed
+	}
+	return fillGrey
+}
+
+// barChart draws bars side by side, scaled to the largest, with the value
+// over each bar when there is room. id names the title and description
+// for aria-labelledby; title and desc are plain text (escaped here).
+func barChart(id, title, desc string, bars []chartBar) template.HTML {
+	const (
+		width, height     = 640, 220
+		left, right       = 8, 8
+		top, bottom       = 22, 30
+		plotW, plotH      = width - left - right, height - top - bottom
+		minBarForValueLbl = 18.0
+	)
+	var maxV int64
+	for _, b := range bars {
+		maxV = max(maxV, b.Value)
+	}
+	var sb strings.Builder
+	esc := template.HTMLEscapeString
+	fmt.Fprintf(&sb, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t %s-d">`,
+		width, height, esc(id), esc(id))
+	fmt.Fprintf(&sb, `<title id="%s-t">%s</title><desc id="%s-d">%s</desc>`, esc(id), esc(title), esc(id), esc(desc))
+	// The axis.
+	fmt.Fprintf(&sb, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#8a9099" stroke-width="1"/>`, left, top+plotH, left+plotW, top+plotH)
+	if len(bars) > 0 {
+		slot := float64(plotW) / float64(len(bars))
+		barW := slot * 0.7
+		for i, b := range bars {
+			x := float64(left) + slot*float64(i) + (slot-barW)/2
+			h := 0.0
+			if maxV > 0 {
+				h = float64(plotH) * float64(b.Value) / float64(maxV)
+			}
+			if b.Value > 0 && h < 1 {
+				h = 1
+			}
+			y := float64(top+plotH) - h
+			fill := b.Fill
+			if fill == "" {
+				fill = fillBar
+			}
+			fmt.Fprintf(&sb, `<rect x="%s" y="%s" width="%s" height="%s" fill="%s"/>`, num(x), num(y), num(barW), num(h), esc(fill))
+			cx := x + barW/2
+			if b.Value > 0 && barW >= minBarForValueLbl || b.Value > 0 && len(bars) <= 12 {
+				fmt.Fprintf(&sb, `<text x="%s" y="%s" text-anchor="middle" font-size="12" fill="#1a1a1a">%d</text>`, num(cx), num(y-4), b.Value)
+			}
+			if b.Tick {
+				fmt.Fprintf(&sb, `<text x="%s" y="%d" text-anchor="middle" font-size="12" fill="#4b5058">%s</text>`, num(cx), top+plotH+18, esc(b.Label))
+			}
+		}
+	}
+	sb.WriteString(`</svg>`)
+	return template.HTML(sb.String())
+}
+
+// num writes a coordinate with one decimal at most.
+func num(f float64) string { return strconv.FormatFloat(float64(int64(f*10+0.5))/10, 'f', -1, 64) }
