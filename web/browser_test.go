@@ -49,8 +49,8 @@ func chromiumPath(t *testing.T) string {
 
 // newBrowser starts a headless chromium of its own (a fresh profile, no
 // background connections: the machine's network is closed) with a
-// window of width × height CSS pixels.
-func newBrowser(t *testing.T, width, height int) context.Context {
+// window of width × height CSS pixels; extra adds flags (a fake camera).
+func newBrowser(t *testing.T, width, height int, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath(t)),
@@ -66,6 +66,7 @@ func newBrowser(t *testing.T, width, height int) context.Context {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(width, height),
 	}
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancel(); cancelAlloc() })

@@ -34,6 +34,10 @@ func (h *Handler) pages() []page {
 		{pattern: "GET /signin/staff", handle: (*Handler).handleStaffSignIn},
 		{pattern: "POST /signin/staff", handle: (*Handler).handleStaffSignInSubmit},
 
+		// The checkpoint at a venue's door (area: checkpoint).
+		{pattern: "GET /checkpoint", roles: checkpointRole, nav: "checkpoint.nav", navPath: "/checkpoint", handle: (*Handler).handleCheckpoint},
+		{pattern: "GET /checkpoint/occupancy", roles: checkpointRole, navPath: "/checkpoint", handle: (*Handler).handleCheckpointOccupancy},
+
 		// The citizen's pages, phone-first.
 		{pattern: "GET /me/code", roles: citizen, nav: "nav.code", navPath: "/me/code", handle: (*Handler).handleCode},
 		{pattern: "GET /me/declare", roles: citizen, nav: "nav.declare", navPath: "/me/declare", handle: (*Handler).handleDeclare},
