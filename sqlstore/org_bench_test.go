@@ -101,3 +101,46 @@ func BenchmarkOrgRosterStore(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkOrgMemberKeys: the reads of members by person key, whose
+// index migration 0024 changed (one unique index on (person_key,
+// org_id)), on an organisation of 100,000: the check-ins of a day of
+// 20,000 members, and 1,000 people's memberships.
+func BenchmarkOrgMemberKeys(b *testing.B) {
+	db := storetest.MustOpenDB(b)
+	seedBenchPeople(b, db, benchOrgSize)
+	o := &healthcode.Org{Kind: healthcode.OrgCommunity, Name: "bench", Division: "330106"}
+	if err := db.CreateOrg(ctx, o); err != nil {
+		b.Fatal(err)
+	}
+	ms := benchMembers(benchOrgSize)
+	if _, _, err := db.AddOrgMembers(ctx, o.ID, ms); err != nil {
+		b.Fatal(err)
+	}
+	const checkIns = 20_000
+	checks := make([]*healthcode.HealthCheck, checkIns)
+	for i := range checks {
+		temp := 36.5
+		checks[i] = &healthcode.HealthCheck{PersonKey: ms[i*benchOrgSize/checkIns].PersonKey, Session: healthcode.CheckDaily,
+			Date: "2022-04-01", CheckedAt: t0, Temperature: &temp, EnteredBy: "self"}
+	}
+	if _, err := db.SaveHealthChecks(ctx, checks, func(*healthcode.HealthCheck) bool { return false }); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("check-ins", func(b *testing.B) {
+		for b.Loop() {
+			if ins, err := db.MemberCheckIns(ctx, o.ID, "2022-04-01", "2022-04-01"); err != nil || len(ins) != checkIns {
+				b.Fatal(len(ins), err)
+			}
+		}
+	})
+	b.Run("by-person-key", func(b *testing.B) {
+		for b.Loop() {
+			for i := range 1000 {
+				if m, err := db.OrgMembersByPersonKey(ctx, ms[i*97].PersonKey); err != nil || len(m) != 1 {
+					b.Fatal(len(m), err)
+				}
+			}
+		}
+	})
+}
