@@ -37,6 +37,8 @@ type HubClient struct {
 	list atomic.Pointer[trust.List]
 	mu   sync.Mutex
 	etag string // of list, when it came from the hub in this process
+	// fetched is the outcome of the last FetchTrust (hubclient_status.go).
+	fetched fetchNote
 	// lists reads each new list taking the regions it repeats from the
 	// last one as they were.
 	lists trust.Reader

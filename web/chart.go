@@ -19,6 +19,10 @@ type chartBar struct {
 	Value int64
 	// Fill is the bar's colour; "" for the default blue.
 	Fill string
+	// Stack is a second value drawn on top of the first in StackFill
+	// (the denials over the passes of an hour); the label gives the sum.
+	Stack     int64
+	StackFill string
 	// Tick labels this bar on the axis; bars without one stay unlabelled
 	// (24 hours do not all fit under a phone's chart).
 	Tick bool
@@ -60,7 +64,7 @@ func barChart(id, title, desc string, bars []chartBar) template.HTML {
 	)
 	var maxV int64
 	for _, b := range bars {
-		maxV = max(maxV, b.Value)
+		maxV = max(maxV, b.Value+b.Stack)
 	}
 	var sb strings.Builder
 	esc := template.HTMLEscapeString
@@ -74,22 +78,26 @@ func barChart(id, title, desc string, bars []chartBar) template.HTML {
 		barW := slot * 0.7
 		for i, b := range bars {
 			x := float64(left) + slot*float64(i) + (slot-barW)/2
-			h := 0.0
-			if maxV > 0 {
-				h = float64(plotH) * float64(b.Value) / float64(maxV)
+			scale := func(v int64) float64 {
+				if maxV == 0 || v == 0 {
+					return 0
+				}
+				return max(1, float64(plotH)*float64(v)/float64(maxV))
 			}
-			if b.Value > 0 && h < 1 {
-				h = 1
-			}
+			h, hs := scale(b.Value), scale(b.Stack)
 			y := float64(top+plotH) - h
 			fill := b.Fill
 			if fill == "" {
 				fill = fillBar
 			}
 			fmt.Fprintf(&sb, `<rect x="%s" y="%s" width="%s" height="%s" fill="%s"/>`, num(x), num(y), num(barW), num(h), esc(fill))
+			if hs > 0 {
+				y -= hs
+				fmt.Fprintf(&sb, `<rect x="%s" y="%s" width="%s" height="%s" fill="%s"/>`, num(x), num(y), num(barW), num(hs), esc(b.StackFill))
+			}
 			cx := x + barW/2
-			if b.Value > 0 && barW >= minBarForValueLbl || b.Value > 0 && len(bars) <= 12 {
-				fmt.Fprintf(&sb, `<text x="%s" y="%s" text-anchor="middle" font-size="12" fill="#1a1a1a">%d</text>`, num(cx), num(y-4), b.Value)
+			if total := b.Value + b.Stack; total > 0 && (barW >= minBarForValueLbl || len(bars) <= 12) {
+				fmt.Fprintf(&sb, `<text x="%s" y="%s" text-anchor="middle" font-size="12" fill="#1a1a1a">%d</text>`, num(cx), num(y-4), total)
 			}
 			if b.Tick {
 				fmt.Fprintf(&sb, `<text x="%s" y="%d" text-anchor="middle" font-size="12" fill="#4b5058">%s</text>`, num(cx), top+plotH+18, esc(b.Label))

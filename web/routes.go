@@ -54,6 +54,24 @@ func (h *Handler) pages() []page {
 		{pattern: "GET /venues", roles: venueRoles, nav: "venue.nav", navPath: "/venues", handle: (*Handler).handleVenues},
 		{pattern: "GET /venues/{id}", roles: venueRoles, navPath: "/venues", handle: (*Handler).handleVenue},
 
+		// The health authority's pages (area: health): the dashboard for
+		// health staff and admins; the pages that read or change people's
+		// data for health staff only, as in the API.
+		{pattern: "GET /health", roles: healthRoles, nav: "health.nav", navPath: "/health", handle: (*Handler).handleHealth},
+		{pattern: "GET /health/imports", roles: healthStaff, nav: "health.imports_nav", navPath: "/health/imports", handle: (*Handler).handleImports},
+		{pattern: "POST /health/imports", roles: healthStaff, navPath: "/health/imports", handle: (*Handler).handleImportSubmit},
+		{pattern: "GET /health/jobs/{id}", roles: healthRoles, navPath: "/health/imports", handle: (*Handler).handleJob},
+		{pattern: "GET /health/risk-areas", roles: healthStaff, nav: "health.risk_nav", navPath: "/health/risk-areas", handle: (*Handler).handleRiskAreas},
+		{pattern: "POST /health/risk-areas", roles: healthStaff, navPath: "/health/risk-areas", handle: (*Handler).handleRiskAreasSubmit},
+		{pattern: "GET /health/appeals", roles: healthStaff, nav: "health.appeals_nav", navPath: "/health/appeals", handle: (*Handler).handleAppealQueue},
+		{pattern: "POST /health/appeals/{id}", roles: healthStaff, navPath: "/health/appeals", handle: (*Handler).handleAppealDecide},
+		{pattern: "GET /health/traces", roles: healthStaff, nav: "health.traces_nav", navPath: "/health/traces", handle: (*Handler).handleTraces},
+		{pattern: "POST /health/traces", roles: healthStaff, navPath: "/health/traces", handle: (*Handler).handleTraceStart},
+		{pattern: "GET /health/traces/{id}", roles: healthStaff, navPath: "/health/traces", handle: (*Handler).handleTrace},
+		{pattern: "POST /health/traces/{id}/apply", roles: healthStaff, navPath: "/health/traces", handle: (*Handler).handleTraceApply},
+		{pattern: "GET /health/persons", roles: healthStaff, nav: "health.persons_nav", navPath: "/health/persons", handle: (*Handler).handlePersons},
+		{pattern: "POST /health/persons", roles: healthStaff, navPath: "/health/persons", handle: (*Handler).handlePersonLookup},
+
 		// Anything else: the not-found page (in HTML, with the navigation).
 		{pattern: "/", handle: (*Handler).handleNotFound},
 	}

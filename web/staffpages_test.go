@@ -1,22 +1,34 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/node"
+	"github.com/healthcode/healthcode/storetest"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // staffPages wires what the staff pages need into the stack's handler and
-// server (before its first request: the fields must not change after).
+// server, as `healthcode serve` does (before its first request: the
+// fields must not change after).
 type staffPages struct {
 	*stack
-	Venues *node.VenueService
+	Venues    *node.VenueService
+	Recompute *node.Recompute
+	Traces    *node.TraceService
 }
 
 func newStaffPages(t testing.TB) *staffPages {
@@ -31,7 +43,19 @@ func newStaffPages(t testing.TB) *staffPages {
 	if s.Server.Venues == nil {
 		s.Server.Venues, s.Server.Region = venues, testRegion
 	}
-	return &staffPages{stack: s, Venues: venues}
+	logger := s.Citizens.Logger
+	recompute := &node.Recompute{Store: s.DB, Citizens: s.Citizens}
+	imports := &node.ImportService{Store: s.DB, PersonKey: storetest.TestBox(t).PersonKey, Recomputer: recompute, Region: testRegion,
+		Now: time.Now, Logger: logger, Metrics: node.NewImportMetrics(prometheus.NewRegistry())}
+	traces := &node.TraceService{Store: s.DB, Region: testRegion, Rules: s.Citizens.Policy.TraceRules, Now: time.Now,
+		Logger: logger, Recompute: recompute, Audit: s.Audit}
+	persons := &node.PersonReads{Store: s.DB, Citizens: s.Citizens, Audit: s.Audit}
+	h.Overview = &node.Overview{Store: s.DB, Now: time.Now}
+	h.Imports, h.Jobs, h.RiskAreas, h.Traces, h.Persons = imports, recompute, recompute, traces, persons
+	h.Tokens = &node.TokenAdmin{Store: s.DB, Now: time.Now}
+	h.TrustList = s.Trust.List
+	s.Server.Jobs, s.Server.Traces = recompute, traces
+	return &staffPages{stack: s, Venues: venues, Recompute: recompute, Traces: traces}
 }
 
 // staffClient is a browser signed in with a staff token: the session
@@ -115,4 +139,294 @@ func TestVenuePages(t *testing.T) {
 		t.Errorf("missing message %s", k)
 		return true
 	})
+}
+
+// postFile posts a form with a file, as the imports page's form does.
+func (c *client) postFile(path string, fields map[string]string, name, content string) answer {
+	c.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile("file", name)
+	io.WriteString(fw, content)
+	mw.Close()
+	req, _ := http.NewRequest("POST", c.base+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Accept-Language", c.lang)
+	resp, err := c.c.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return answer{Status: resp.StatusCode, Location: resp.Header.Get("Location"), Body: string(b), Header: resp.Header}
+}
+
+// citizen signs a citizen in through the pages with a profile and a
+// declaration: a green code.
+func (s *staffPages) citizen(t *testing.T, phone, idNumber, lang string) (*client, int64) {
+	t.Helper()
+	c := s.client(t, browserLangs[lang])
+	c.signIn(phone)
+	if p := c.post("/me/profile", url.Values{"name": {"张三丰"}, "id_type": {"resident_id"}, "id_number": {idNumber}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("profile: %d\n%s", p.Status, p.Body)
+	}
+	if p := c.post("/me/declare", url.Values{"temperature": {"36.6"}, "case_contact": {"no"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("declare: %d\n%s", p.Status, p.Body)
+	}
+	id, err := s.DB.FindPersonByIDNumber(context.Background(), idNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, id
+}
+
+// positiveTest is a tests file with one positive result for idNumber.
+func positiveTest(id, idNumber string) string {
+	now := time.Now()
+	return "id,id_number,sampled_at,reported_at,result,lab\n" + id + "," + idNumber + "," +
+		now.Add(-6*time.Hour).Format(time.RFC3339) + "," + now.Add(-time.Hour).Format(time.RFC3339) + ",positive,西湖检测\n"
+}
+
+func waitJob(t *testing.T, s *staffPages, id int64) {
+	t.Helper()
+	for range 200 {
+		j, err := s.Recompute.Job(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.State == healthcode.JobDone || j.State == healthcode.JobFailed {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("job %d does not finish", id)
+}
+
+// TestHealthPages walks health staff through every page of theirs in
+// Chinese and English: the dashboard, an import that turns a citizen
+// red, its job, the risk areas replaced, the appeals queue and a
+// decision, a trace and its findings, a person look-up.
+func TestHealthPages(t *testing.T) {
+	missingKeys.Clear()
+	s := newStaffPages(t)
+	ctx := context.Background()
+	v := s.venue(t, "银泰百货", 200)
+	health := s.staffToken(t, node.StaffTokenRequest{Role: healthcode.RoleHealth, Name: "西湖区疾控"})
+	for i, lang := range languages {
+		t.Run(lang, func(t *testing.T) {
+			idNumber := []string{"11010519491231002X", "33010619900101123X"}[i]
+			cz, personID := s.citizen(t, []string{"13800138000", "13900139000"}[i], idNumber, lang)
+			c := s.staffClient(t, health, browserLangs[lang])
+
+			p := c.get("/health")
+			checkPage(t, lang, "/health", p, http.StatusOK)
+			for _, want := range []string{`<svg class="chart"`, v.Name, `href="/venues/` + v.ID + `"`} {
+				if !strings.Contains(p.Body, want) {
+					t.Errorf("the dashboard lacks %q", want)
+				}
+			}
+			for _, path := range []string{"/health", "/health/imports", "/health/risk-areas", "/health/appeals", "/health/traces", "/health/persons", "/venues"} {
+				if !strings.Contains(p.Body, `href="`+path+`"`) {
+					t.Errorf("the navigation lacks %s", path)
+				}
+			}
+
+			// An import through the page turns the citizen red.
+			checkPage(t, lang, "/health/imports", c.get("/health/imports"), http.StatusOK)
+			p = c.postFile("/health/imports", map[string]string{"kind": "tests", "format": "auto"}, "lab.csv",
+				positiveTest("t-"+lang, idNumber)+"t-bad,123,,,maybe,Lab\n")
+			checkPage(t, lang, "POST /health/imports", p, http.StatusOK)
+			jobID, _ := strconv.ParseInt(between(p.Body, `href="/health/jobs/`, `"`), 10, 64)
+			if jobID == 0 || !strings.Contains(p.Body, "<td>3</td>") {
+				t.Fatalf("no job link or no rejected line 3 in the summary:\n%s", p.Body)
+			}
+			checkPage(t, lang, "/health/jobs/{id}", c.get("/health/jobs/"+strconv.FormatInt(jobID, 10)), http.StatusOK)
+			waitJob(t, s, jobID)
+			p = c.get("/health/jobs/" + strconv.FormatInt(jobID, 10))
+			if strings.Contains(p.Body, `http-equiv="refresh"`) {
+				t.Errorf("a finished job's page still reloads")
+			}
+			if p := cz.get("/me/code"); !strings.Contains(p.Body, `class="code code-red"`) {
+				t.Errorf("after the import the citizen's code is not red:\n%s", p.Body)
+			}
+			// A malformed file is refused whole, the reason beside the file.
+			p = c.postFile("/health/imports", map[string]string{"kind": "tests", "format": "csv"}, "x.csv", "not,a,header\n1,2,3\n")
+			checkPage(t, lang, "POST /health/imports (malformed)", p, http.StatusBadRequest)
+			if !strings.Contains(p.Body, `id="err-file"`) {
+				t.Errorf("the malformed file's reason is not beside the file:\n%s", p.Body)
+			}
+
+			// Risk areas, replaced.
+			checkPage(t, lang, "/health/risk-areas", c.get("/health/risk-areas"), http.StatusOK)
+			p = c.post("/health/risk-areas", url.Values{"areas": {"330106,文三路街道,high,2026-11-20,\n"}})
+			if p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location, "/health/risk-areas?job=") {
+				t.Fatalf("POST /health/risk-areas: %d %q\n%s", p.Status, p.Location, p.Body)
+			}
+			p = c.get(p.Location)
+			checkPage(t, lang, "/health/risk-areas?job=", p, http.StatusOK)
+			if !strings.Contains(p.Body, "文三路街道") {
+				t.Errorf("the new risk area is not listed")
+			}
+			p = c.post("/health/risk-areas", url.Values{"areas": {"3301,x,severe,2026-11-20,\n"}})
+			checkPage(t, lang, "POST /health/risk-areas (bad)", p, http.StatusBadRequest)
+			if msg := between(p.Body, `id="err-areas">`, "</p>"); !strings.Contains(msg, "area 1") {
+				t.Errorf("the bad area is not named: %q", msg)
+			}
+
+			// The person look-up asks for a purpose and is logged.
+			checkPage(t, lang, "/health/persons", c.get("/health/persons"), http.StatusOK)
+			p = c.post("/health/persons", url.Values{"id_type": {"resident_id"}, "id_number": {idNumber}})
+			checkPage(t, lang, "POST /health/persons (no purpose)", p, http.StatusBadRequest)
+			if !strings.Contains(p.Body, `id="err-purpose"`) {
+				t.Errorf("no purpose: no message beside the purpose:\n%s", p.Body)
+			}
+			before, _ := s.Audit.AccessLog(ctx, personID, 0, 100)
+			p = c.post("/health/persons", url.Values{"id_type": {"resident_id"}, "id_number": {idNumber}, "purpose": {"流调核查 118"}})
+			checkPage(t, lang, "POST /health/persons", p, http.StatusOK)
+			if !strings.Contains(p.Body, "张*丰") || !strings.Contains(p.Body, "dot-red") {
+				t.Errorf("the look-up does not show the masked red person:\n%s", p.Body)
+			}
+			after, _ := s.Audit.AccessLog(ctx, personID, 0, 100)
+			if len(after) != len(before)+1 || after[0].Purpose != "流调核查 118" || after[0].Actor != "西湖区疾控" {
+				t.Errorf("the look-up is not in the access log: %d then %d entries", len(before), len(after))
+			}
+
+			// The appeals queue, read with a purpose, and a decision.
+			if p := cz.post("/me/appeals", url.Values{"reason": {"我的核酸是阴性的，请核实"}}); p.Status != http.StatusSeeOther {
+				t.Fatalf("appeal: %d", p.Status)
+			}
+			p = c.get("/health/appeals")
+			checkPage(t, lang, "/health/appeals", p, http.StatusOK)
+			p = c.get("/health/appeals?purpose=" + url.QueryEscape("申诉审核"))
+			checkPage(t, lang, "/health/appeals?purpose=", p, http.StatusOK)
+			appealID := between(p.Body, `action="/health/appeals/`, `"`)
+			if appealID == "" || !strings.Contains(p.Body, "我的核酸是阴性的") {
+				t.Fatalf("the appeal is not in the queue:\n%s", p.Body)
+			}
+			p = c.post("/health/appeals/"+appealID, url.Values{"decision": {"reject"}, "reason": {""}, "purpose": {"申诉审核"}})
+			checkPage(t, lang, "POST decision (no reason)", p, http.StatusBadRequest)
+			if !strings.Contains(p.Body, `id="e-`+appealID+`-reason"`) {
+				t.Errorf("the refused decision's reason is not beside its field")
+			}
+			p = c.post("/health/appeals/"+appealID, url.Values{"decision": {"reject"}, "reason": {"检测结果为阳性，属实"}, "purpose": {"申诉审核"}})
+			if p.Status != http.StatusSeeOther {
+				t.Fatalf("decide: %d\n%s", p.Status, p.Body)
+			}
+			checkPage(t, lang, "after the decision", c.get(p.Location), http.StatusOK)
+
+			// A trace: started, followed, read with a purpose.
+			checkPage(t, lang, "/health/traces", c.get("/health/traces"), http.StatusOK)
+			p = c.post("/health/traces", url.Values{"id_type": {"resident_id"}, "id_number": {idNumber}})
+			if p.Status != http.StatusSeeOther {
+				t.Fatalf("POST /health/traces: %d\n%s", p.Status, p.Body)
+			}
+			tracePath := p.Location
+			traceID, _ := strconv.ParseInt(strings.TrimPrefix(tracePath, "/health/traces/"), 10, 64)
+			for range 200 {
+				tr, err := s.Traces.FindTrace(ctx, traceID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tr.State == healthcode.JobDone || tr.State == healthcode.JobFailed {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			checkPage(t, lang, "/health/traces/{id}", c.get(tracePath), http.StatusOK)
+			p = c.get(tracePath + "?purpose=" + url.QueryEscape("流调 118"))
+			checkPage(t, lang, "/health/traces/{id}?purpose=", p, http.StatusOK)
+			if !strings.Contains(p.Body, "/api/v1/traces/") {
+				t.Errorf("no link to the full report:\n%s", p.Body)
+			}
+		})
+	}
+	missingKeys.Range(func(k, _ any) bool {
+		t.Errorf("missing message %s", k)
+		return true
+	})
+}
+
+// TestStaffPagesRoles: each role opens its own pages only.
+func TestStaffPagesRoles(t *testing.T) {
+	s := newStaffPages(t)
+	v := s.venue(t, "银泰百货", 200)
+	venue := s.staffClient(t, s.staffToken(t, node.StaffTokenRequest{Role: healthcode.RoleVenue, Name: "v", VenueID: v.ID}), "")
+	health := s.staffClient(t, s.staffToken(t, node.StaffTokenRequest{Role: healthcode.RoleHealth, Name: "h"}), "")
+	admin := s.staffClient(t, s.staffToken(t, node.StaffTokenRequest{Role: healthcode.RoleAdmin, Name: "a"}), "")
+	cz := s.client(t, "")
+	cz.signIn("13800138000")
+	for _, tc := range []struct {
+		who  string
+		c    *client
+		path string
+		want int
+	}{
+		{"venue", venue, "/venues", 200},
+		{"venue", venue, "/health", 403},
+		{"venue", venue, "/health/persons", 403},
+		{"citizen", cz, "/venues", 403},
+		{"citizen", cz, "/health", 403},
+		{"health", health, "/health", 200},
+		{"health", health, "/health/persons", 200},
+		{"health", health, "/venues", 200},
+		{"admin", admin, "/health", 200},
+		{"admin", admin, "/health/persons", 403},
+		{"admin", admin, "/venues", 200},
+	} {
+		if p := tc.c.get(tc.path); p.Status != tc.want {
+			t.Errorf("%s %s: %d, want %d", tc.who, tc.path, p.Status, tc.want)
+		}
+	}
+	// A citizen cannot post to a health page either.
+	if p := cz.post("/health/persons", url.Values{"id_number": {"11010519491231002X"}, "purpose": {"x"}}); p.Status != http.StatusForbidden {
+		t.Errorf("citizen POST /health/persons: %d", p.Status)
+	}
+}
+
+// TestStaffKeysInCatalogs: the keys the staff pages make at run time, and
+// every venue./health./admin. literal of their Go code, are in both
+// catalogs.
+func TestStaffKeysInCatalogs(t *testing.T) {
+	used := map[string]bool{}
+	for _, k := range healthcode.VenueKinds {
+		used["venue.kind."+k] = true
+	}
+	for _, k := range healthcode.RecordKinds {
+		used["health.kind."+k] = true
+	}
+	for _, s := range []string{healthcode.JobQueued, healthcode.JobRunning, healthcode.JobDone, healthcode.JobFailed} {
+		used["health.job_state."+s] = true
+	}
+	for _, l := range []healthcode.RiskLevel{healthcode.RiskHigh, healthcode.RiskMedium, healthcode.RiskLow} {
+		used["health.level."+string(l)] = true
+	}
+	for _, d := range []string{healthcode.DegreeClose, healthcode.DegreeSecondary, healthcode.DegreeCompanion} {
+		used["health.degree."+d] = true
+	}
+	literal := regexp.MustCompile(`"((?:venue|health|admin)\.[a-z0-9_.]+)"`)
+	files, _ := filepath.Glob("*.go")
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range literal.FindAllStringSubmatch(string(b), -1) {
+			if ext := filepath.Ext(m[1]); ext != ".html" && ext != ".js" && ext != ".css" {
+				used[m[1]] = true
+			}
+		}
+	}
+	for k := range used {
+		for _, lang := range languages {
+			if !catalogs[lang].Has(k) {
+				t.Errorf("%s.json lacks %q", lang, k)
+			}
+		}
+	}
 }

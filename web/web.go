@@ -16,12 +16,14 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/trust"
 )
 
 // Sessions is what the pages share with the JSON API about sessions: the
@@ -46,6 +48,20 @@ type Handler struct {
 	// occupancy, venue operators' pages).
 	Venues   healthcode.VenueService
 	Sessions Sessions
+	// The health authority's pages (area: health): the dashboard,
+	// imports and their jobs, risk areas, tracing and person look-ups;
+	// the appeals queue uses Appeals.
+	Overview  Overview
+	Imports   healthcode.ImportService
+	Jobs      healthcode.Recomputer
+	RiskAreas healthcode.RiskAreaService
+	Traces    healthcode.TraceService
+	Persons   healthcode.PersonService
+	// The admin's pages (area: admin): staff tokens, the trust list the
+	// node serves and, when it follows a hub, how that goes (nil: no hub).
+	Tokens    TokenAdmin
+	TrustList func(context.Context) (*trust.List, error)
+	Hub       HubStatus
 	// Dev shows the one-time password on the sign-in page, as the API's
 	// dev_otp does: for trying the system out, never in production.
 	Dev bool

@@ -177,6 +177,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	srv.Pages = &web.Handler{Auth: stack.Auth, Citizens: citizens, Appeals: srv.Appeals, Audit: audit, Sessions: srv,
 		Dev: *dev, SecureCookies: *secureCookies, Logger: logger}
 	srv.Pages.(*web.Handler).Venues = venues
+	// The health authority's and the admin's pages.
+	pages := srv.Pages.(*web.Handler)
+	pages.Overview = &node.Overview{Store: db, Now: time.Now}
+	pages.Imports, pages.Jobs, pages.RiskAreas, pages.Traces, pages.Persons = stack.Imports, recompute, recompute, srv.Traces, srv.Persons
+	pages.Tokens, pages.TrustList = &node.TokenAdmin{Store: db, Now: time.Now}, trustDoc.List
+	if trustDoc.Hub != nil {
+		pages.Hub = trustDoc.Hub
+	}
 
 	logger.Info("serving", "addr", *addr, "region", *region, "policy", policy.Version)
 	logger.Info("open the web pages in a browser", "url", pagesURL(*addr))

@@ -1,0 +1,92 @@
+package web
+
+import (
+	"html/template"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/healthcode/healthcode"
+)
+
+type statCard struct {
+	Key, Label string
+	Count      int64
+	Percent    int
+}
+
+type hourScansRow struct {
+	Hour           time.Time
+	Passed, Denied int64
+}
+
+type healthData struct {
+	At             time.Time
+	People         int64
+	Colours        []statCard
+	ActionRequired int64
+	Hours          []hourScansRow
+	HoursChart     template.HTML
+	Passed, Denied int64
+	EntryColours   []countRow
+	ColourChart    template.HTML
+	Busiest        []healthcode.VenueCount
+	Denials        []countRow
+}
+
+// handleHealth is the health authority's dashboard: the colours people
+// hold now, the last 24 hours' scans per hour, the busiest venues and the
+// denials.
+func (h *Handler) handleHealth(w http.ResponseWriter, r *request) {
+	o, err := h.Overview.Region(r.Context(), r.Caller)
+	if err != nil {
+		h.renderErr(w, r, err)
+		return
+	}
+	d := healthData{At: o.At, ActionRequired: o.ActionRequired, Busiest: o.Busiest}
+	for _, row := range colourRows(r, o.Colours) {
+		d.People += row.Count
+		d.Colours = append(d.Colours, statCard{Key: row.Key, Label: row.Label, Count: row.Count, Percent: row.Percent})
+	}
+	bars := make([]chartBar, 0, len(o.ScansPerHour))
+	for _, hs := range o.ScansPerHour {
+		d.Hours = append(d.Hours, hourScansRow{Hour: hs.Hour, Passed: hs.Passed, Denied: hs.Denied})
+		d.Passed += hs.Passed
+		d.Denied += hs.Denied
+		t := hs.Hour.In(zone)
+		bars = append(bars, chartBar{Label: t.Format("15:00"), Value: hs.Passed, Stack: hs.Denied, StackFill: fillDeny, Tick: t.Hour()%6 == 0})
+	}
+	d.HoursChart = barChart("chart-scans", r.Lang.T("health.chart_scans"), r.Lang.T("health.chart_scans_desc", d.Passed, d.Denied), bars)
+	d.EntryColours = colourRows(r, o.EntryColours)
+	d.ColourChart = barChart("chart-entry-colours", r.Lang.T("health.chart_colours"), colourDesc(r, d.EntryColours), colourBars(d.EntryColours))
+	d.Denials = denialRows(r, o.Denials)
+	h.render(w, r, http.StatusOK, "health.html", &view{Title: "health.title", Data: d})
+}
+
+type jobData struct {
+	Job     *healthcode.Job
+	Running bool
+	Percent int
+}
+
+// handleJob follows a background job (an import's or a risk area
+// change's recompute); the page reloads itself while the job runs.
+func (h *Handler) handleJob(w http.ResponseWriter, r *request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		h.renderError(w, r, http.StatusNotFound, "error.notfound")
+		return
+	}
+	j, err := h.Jobs.Job(r.Context(), id)
+	if err != nil {
+		h.renderErr(w, r, err)
+		return
+	}
+	d := jobData{Job: j, Running: j.State == healthcode.JobQueued || j.State == healthcode.JobRunning}
+	if j.Total > 0 {
+		d.Percent = int(min(100, j.Done*100/j.Total))
+	} else if j.State == healthcode.JobDone {
+		d.Percent = 100
+	}
+	h.render(w, r, http.StatusOK, "job.html", &view{Title: "health.job_title", Data: d})
+}
