@@ -231,6 +231,7 @@ func TestScreenshots(t *testing.T) {
 			do(t, ctx, "English", chromedp.Click(`a.lang`), chromedp.WaitVisible(`html[lang="en"] h1`),
 				chromedp.Click(`nav a[href="/me/code"]`), chromedp.WaitVisible("img.qr"))
 			write("code-en")
+			checkpointScreenshots(t, ctx, write)
 		})
 	}
 }

@@ -375,3 +375,49 @@ func writeY4M(t testing.TB, path, code string) {
 		t.Fatal(err)
 	}
 }
+
+// checkpointScreenshots adds the staff sign-in and the checkpoint to
+// TestScreenshots, on a node of their own in the same browser: the
+// sign-in, a refused token, the page scanning, a pass, a deny, and a
+// scan judged offline.
+func checkpointScreenshots(t *testing.T, ctx context.Context, write func(name string)) {
+	t.Helper()
+	s := newCheckpointStack(t)
+	person := s.citizen(t, "13800138000", "11010519491231002X")
+	red := s.citizen(t, "13900139000", "33010619900101123X")
+	s.positiveTest(t, "33010619900101123X")
+	// People inside, for the occupancy.
+	now := time.Now()
+	var inside []*healthcode.Scan
+	for i := range 37 {
+		inside = append(inside, &healthcode.Scan{VenueID: s.Venue.ID, Source: healthcode.ScanOnline, Direction: healthcode.DirectionIn,
+			Region: testRegion, Subject: fmt.Appendf(nil, "subject-%08d", i), Colour: healthcode.Green, Verdict: healthcode.VerdictPass,
+			At: now.Add(-time.Duration(i) * time.Minute)})
+	}
+	if _, err := s.DB.RecordScans(context.Background(), inside, now); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "staff sign-in in Chinese", chromedp.Navigate(s.HTTP.URL+"/lang/zh?next=/signin/staff"), chromedp.WaitVisible("#token"))
+	write("signin-staff")
+	do(t, ctx, "a refused token", chromedp.SendKeys("#token", "hct_wrong"),
+		chromedp.Click(`form[action="/signin/staff"] button[type=submit]`), chromedp.WaitVisible(".field-error"))
+	write("signin-staff-error")
+	signInCheckpoint(t, ctx, s.HTTP.URL, s.Token)
+	do(t, ctx, "the occupancy", chromedp.Poll[chromedp.Void](`document.getElementById("occ-n").textContent === "37"`))
+	write("checkpoint")
+	// The verdict covers the screen (position: fixed): the window is made
+	// as tall as the page for its picture.
+	whole := func(name string) {
+		t.Helper()
+		size := run(t, ctx, "window size", chromedp.Evaluate[[]int64](`[innerWidth, innerHeight, document.documentElement.scrollHeight]`))
+		do(t, ctx, "a window as tall as the page", chromedp.EmulateViewport(size[0], max(size[1], size[2])))
+		write(name)
+		do(t, ctx, "the window again", chromedp.EmulateViewport(size[0], size[1]))
+	}
+	scanByKeyboard(t, ctx, s.code(t, person).Code, "pass")
+	whole("checkpoint-pass")
+	nextScan(t, ctx)
+	scanByKeyboard(t, ctx, s.code(t, red).Code, "deny")
+	whole("checkpoint-deny")
+	nextScan(t, ctx)
+}
