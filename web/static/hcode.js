@@ -296,6 +296,7 @@
     try {
       p = await parse(text);
     } catch (e) {
+      if (e instanceof Refused && e.code === "unsupported") return { valid: false, error: e.code, unverified: true };
       if (e instanceof Refused) return { valid: false, error: e.code };
       throw e;
     }
