@@ -72,6 +72,12 @@ func (h *Handler) pages() []page {
 		{pattern: "GET /health/persons", roles: healthStaff, nav: "health.persons_nav", navPath: "/health/persons", handle: (*Handler).handlePersons},
 		{pattern: "POST /health/persons", roles: healthStaff, navPath: "/health/persons", handle: (*Handler).handlePersonLookup},
 
+		// The admin's pages (area: admin): staff tokens, the trust list and
+		// the hub connection.
+		{pattern: "GET /admin", roles: adminRole, nav: "admin.nav", navPath: "/admin", handle: (*Handler).handleAdmin},
+		{pattern: "POST /admin/tokens", roles: adminRole, navPath: "/admin", handle: (*Handler).handleTokenCreate},
+		{pattern: "POST /admin/tokens/{id}/revoke", roles: adminRole, navPath: "/admin", handle: (*Handler).handleTokenRevoke},
+
 		// Anything else: the not-found page (in HTML, with the navigation).
 		{pattern: "/", handle: (*Handler).handleNotFound},
 	}

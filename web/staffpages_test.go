@@ -367,6 +367,10 @@ func TestStaffPagesRoles(t *testing.T) {
 		{"venue", venue, "/venues", 200},
 		{"venue", venue, "/health", 403},
 		{"venue", venue, "/health/persons", 403},
+		{"venue", venue, "/admin", 403},
+		{"citizen", cz, "/admin", 403},
+		{"health", health, "/admin", 403},
+		{"admin", admin, "/admin", 200},
 		{"citizen", cz, "/venues", 403},
 		{"citizen", cz, "/health", 403},
 		{"health", health, "/health", 200},
@@ -429,4 +433,61 @@ func TestStaffKeysInCatalogs(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestAdminPage: an admin makes a token, shown once, that signs in; a
+// token bound to nothing it needs is refused beside the field; tokens are
+// revoked, not the admin's own; the trust list is shown.
+func TestAdminPage(t *testing.T) {
+	missingKeys.Clear()
+	s := newStaffPages(t)
+	v := s.venue(t, "银泰百货", 200)
+	admin := s.staffToken(t, node.StaffTokenRequest{Role: healthcode.RoleAdmin, Name: "运维"})
+	for _, lang := range languages {
+		c := s.staffClient(t, admin, browserLangs[lang])
+		p := c.get("/admin")
+		checkPage(t, lang, "/admin", p, http.StatusOK)
+		if !strings.Contains(p.Body, testRegion) || !strings.Contains(p.Body, "运维") {
+			t.Errorf("%s: the admin page lacks the trust list's region or the tokens", lang)
+		}
+		p = c.post("/admin/tokens", url.Values{"role": {"venue"}, "name": {"前台"}})
+		checkPage(t, lang, "POST /admin/tokens (no venue)", p, http.StatusBadRequest)
+		if !strings.Contains(p.Body, `id="err-venue"`) {
+			t.Errorf("%s: no message beside the venue:\n%s", lang, p.Body)
+		}
+		p = c.post("/admin/tokens", url.Values{"role": {"venue"}, "name": {"前台"}, "venue": {"V999999"}})
+		if msg := between(p.Body, `id="err-venue">`, "</p>"); p.Status != http.StatusBadRequest || msg == "" {
+			t.Errorf("%s: an unknown venue: %d %q", lang, p.Status, msg)
+		}
+		p = c.post("/admin/tokens", url.Values{"role": {"venue"}, "name": {"前台 " + lang}, "venue": {v.ID}})
+		checkPage(t, lang, "POST /admin/tokens", p, http.StatusOK)
+		token := between(p.Body, `<p class="once" role="status"><code>`, "</code>")
+		if token == "" {
+			t.Fatalf("%s: the new token is not shown:\n%s", lang, p.Body)
+		}
+		if q := s.staffClient(t, token, "").get("/venues/" + v.ID); q.Status != http.StatusOK {
+			t.Errorf("%s: the new token does not open its venue: %d", lang, q.Status)
+		}
+		if strings.Contains(c.get("/admin").Body, token) {
+			t.Errorf("%s: the token is shown again", lang)
+		}
+	}
+	toks, _ := s.DB.ListStaffTokens(context.Background())
+	last := toks[len(toks)-1]
+	c := s.staffClient(t, admin, "")
+	p := c.post("/admin/tokens/"+strconv.FormatInt(last.ID, 10)+"/revoke", url.Values{})
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("revoke: %d\n%s", p.Status, p.Body)
+	}
+	toks, _ = s.DB.ListStaffTokens(context.Background())
+	if toks[len(toks)-1].RevokedAt.IsZero() {
+		t.Errorf("the token is not revoked")
+	}
+	if p := c.post("/admin/tokens/"+strconv.FormatInt(toks[0].ID, 10)+"/revoke", url.Values{}); p.Status != http.StatusConflict {
+		t.Errorf("revoking one's own token: %d", p.Status)
+	}
+	missingKeys.Range(func(k, _ any) bool {
+		t.Errorf("missing message %s", k)
+		return true
+	})
 }
