@@ -44,9 +44,17 @@ type federationFlow struct {
 	recv   *node.HubReceiver
 	// importB is how long B's import of the n rows took.
 	importB time.Duration
+	// tokenA is A's peer token at the hub.
+	tokenA string
 }
 
 func newFederationFlow(tb testing.TB, n int) *federationFlow {
+	return newFlow(tb, n, true)
+}
+
+// newFlow is newFederationFlow; without seedA, A holds none of the people
+// (the stages that never reach A's store).
+func newFlow(tb testing.TB, n int, seedA bool) *federationFlow {
 	tb.Helper()
 	ctx := context.Background()
 	f := &federationFlow{a: newEnv(tb), b: newEnv(tb), n: n}
@@ -85,17 +93,20 @@ func newFederationFlow(tb testing.TB, n int) *federationFlow {
 	srv.Hub, srv.National, srv.Auth, srv.Ready = g, g, node.NewAuthService(hubDB, storetest.TestBox(tb), nil), hubDB.Ping
 	f.hubSrv = httptest.NewServer(srv.Handler())
 	tb.Cleanup(f.hubSrv.Close)
+	f.tokenA = tokenA
 
 	// A: the people, green and not due, each with a passport E%08d.
-	seedCity(tb, f.a.db, 1, n, f.a.clock.Now(), func(int) cityPerson { return cityPerson{} })
 	f.rec = &node.Recompute{Store: f.a.db, Citizens: f.a.citizens}
-	// The seed writes statuses as JSON, as stores did before CBOR: one
-	// recompute stores them as a node of today holds them.
-	if _, err := f.a.db.SQL().ExecContext(ctx, `UPDATE statuses SET reevaluate_at = $1`, f.a.clock.Now().UnixMicro()); err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := f.rec.Run(ctx, "bench: statuses as a node stores them", nil); err != nil {
-		tb.Fatal(err)
+	if seedA {
+		seedCity(tb, f.a.db, 1, n, f.a.clock.Now(), func(int) cityPerson { return cityPerson{} })
+		// The seed writes statuses as JSON, as stores did before CBOR: one
+		// recompute stores them as a node of today holds them.
+		if _, err := f.a.db.SQL().ExecContext(ctx, `UPDATE statuses SET reevaluate_at = $1`, f.a.clock.Now().UnixMicro()); err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := f.rec.Run(ctx, "bench: statuses as a node stores them", nil); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	clientA := &node.HubClient{URL: f.hubSrv.URL, Token: tokenA, HubKey: hubKey, Region: region, Keys: f.a.keys,
 		DataDir: tb.TempDir(), HTTP: f.hubSrv.Client(), Now: f.a.clock.Now, Logger: logger}
@@ -106,6 +117,9 @@ func newFederationFlow(tb testing.TB, n int) *federationFlow {
 		Recomputer: f.rec, Now: f.a.clock.Now, Logger: logger}
 	f.recv = &node.HubReceiver{Client: clientA, Store: f.a.db, Import: importA, Region: region,
 		Now: f.a.clock.Now, Logger: logger}
+	if every, err := strconv.Atoi(os.Getenv("HEALTHCODE_BENCH_RECOMPUTE_EVERY")); err == nil {
+		f.recv.RecomputeEvery = every
+	}
 
 	// B: its lab's file of positive tests of A's people, with home_region
 	// A, queued in B's outbox by the import.
