@@ -97,10 +97,10 @@ func barChart(id, title, desc string, bars []chartBar) template.HTML {
 			}
 			cx := x + barW/2
 			if total := b.Value + b.Stack; total > 0 && (barW >= minBarForValueLbl || len(bars) <= 12) {
-				fmt.Fprintf(&sb, `<text x="%s" y="%s" text-anchor="middle" font-size="12" fill="#1a1a1a">%d</text>`, num(cx), num(y-4), total)
+				fmt.Fprintf(&sb, `<text x="%s" y="%s" text-anchor="middle" font-size="14" fill="#1a1a1a">%d</text>`, num(cx), num(y-4), total)
 			}
 			if b.Tick {
-				fmt.Fprintf(&sb, `<text x="%s" y="%d" text-anchor="middle" font-size="12" fill="#4b5058">%s</text>`, num(cx), top+plotH+18, esc(b.Label))
+				fmt.Fprintf(&sb, `<text x="%s" y="%d" text-anchor="middle" font-size="14" fill="#4b5058">%s</text>`, num(cx), top+plotH+18, esc(b.Label))
 			}
 		}
 	}
