@@ -232,6 +232,7 @@ func TestScreenshots(t *testing.T) {
 				chromedp.Click(`nav a[href="/me/code"]`), chromedp.WaitVisible("img.qr"))
 			write("code-en")
 			checkpointScreenshots(t, ctx, write)
+			checkinScreenshots(t, ctx, write)
 			staffScreenshots(t, ctx, write)
 		})
 	}

@@ -40,6 +40,9 @@ func (h *Handler) pages() []page {
 
 		// The citizen's pages, phone-first.
 		{pattern: "GET /me/code", roles: citizen, nav: "nav.code", navPath: "/me/code", handle: (*Handler).handleCode},
+		// Citizen check-in at a venue by its place code (area: check-in).
+		{pattern: "GET /me/checkin", roles: citizen, nav: "checkin.nav", navPath: "/me/checkin", handle: (*Handler).handleCheckin},
+		{pattern: "POST /me/checkin", roles: citizen, navPath: "/me/checkin", handle: (*Handler).handleCheckinSubmit},
 		{pattern: "GET /me/declare", roles: citizen, nav: "nav.declare", navPath: "/me/declare", handle: (*Handler).handleDeclare},
 		{pattern: "POST /me/declare", roles: citizen, navPath: "/me/declare", handle: (*Handler).handleDeclareSubmit},
 		{pattern: "GET /me/records", roles: citizen, nav: "nav.records", navPath: "/me/records", handle: (*Handler).handleRecords},

@@ -62,6 +62,11 @@ type Handler struct {
 	Tokens    TokenAdmin
 	TrustList func(context.Context) (*trust.List, error)
 	Hub       HubStatus
+
+	// Checkins checks citizens in at venues by their place codes (area:
+	// check-in).
+	Checkins CheckinService
+
 	// Dev shows the one-time password on the sign-in page, as the API's
 	// dev_otp does: for trying the system out, never in production.
 	Dev bool

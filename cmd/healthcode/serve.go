@@ -177,6 +177,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	srv.Pages = &web.Handler{Auth: stack.Auth, Citizens: citizens, Appeals: srv.Appeals, Audit: audit, Sessions: srv,
 		Dev: *dev, SecureCookies: *secureCookies, Logger: logger}
 	srv.Pages.(*web.Handler).Venues = venues
+	srv.Pages.(*web.Handler).Checkins = checkpoints // the citizen's check-in by place code
 	// The health authority's and the admin's pages.
 	pages := srv.Pages.(*web.Handler)
 	pages.Overview = &node.Overview{Store: db, Now: time.Now}

@@ -1,12 +1,13 @@
 // The checkpoint page (checkpoint.html): codes come from a USB scanner
 // (it types the code and Enter into the focused field), from the field by
-// hand, or from the camera (jsQR on frames drawn into a canvas). Each goes
-// to POST /api/v1/scans, same-origin with the session cookie; the verdict
-// fills the screen with its words, a mark and a sound, and is read out by
-// screen readers. When the node cannot be reached the code is judged here
-// (hcode.js) with the trust list and the venue's policy kept in
-// localStorage, queued with this device's sequence numbers, and uploaded
-// with POST /api/v1/scans/batch once the node answers again.
+// hand, or from the camera (camera.js: jsQR on frames drawn into a
+// canvas). Each goes to POST /api/v1/scans, same-origin with the session
+// cookie; the verdict fills the screen with its words, a mark and a
+// sound, and is read out by screen readers. When the node cannot be
+// reached the code is judged here (hcode.js) with the trust list and the
+// venue's policy kept in localStorage, queued with this device's sequence
+// numbers, and uploaded with POST /api/v1/scans/batch once the node
+// answers again.
 (function () {
   "use strict";
   var root = document.getElementById("checkpoint");
@@ -335,55 +336,34 @@
     }
   }, true);
 
-  // ---- The camera.
+  // ---- The camera (camera.js reads the codes).
   var camBtn = $("camera"), camBox = $("camera-box"), video = $("camera-video"), camMsg = $("camera-msg");
-  var stream = null, canvas = document.createElement("canvas"), cameraTimer = null;
-  var cameraPausedUntil = 0, lastCode = "", lastCodeAt = 0;
-  var ctx2d = canvas.getContext("2d", { willReadFrequently: true });
+  var cam = null, cameraPausedUntil = 0;
   function stopCamera() {
-    if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
-    stream = null;
-    clearInterval(cameraTimer);
+    if (cam) cam.stop();
+    cam = null;
     camBox.hidden = true;
     camBtn.textContent = msg("camera-start");
     camBtn.setAttribute("aria-pressed", "false");
   }
   async function startCamera() {
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      showMessage(msg("camera-denied"));
-      return;
-    }
-    try {
-      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
-    } catch (e) {
-      showMessage(msg(e && e.name === "NotFoundError" ? "camera-none" : "camera-denied"));
-      return;
-    }
-    video.srcObject = stream;
     camBox.hidden = false;
+    try {
+      cam = await window.HCCamera.start(video, {
+        onCode: submit,
+        ready: function () { return !busy && result.hidden && Date.now() >= cameraPausedUntil; }
+      });
+    } catch (e) {
+      camBox.hidden = true;
+      showMessage(msg(e && e.name === "none" ? "camera-none" : "camera-denied"));
+      return;
+    }
     camBtn.textContent = msg("camera-stop");
     camBtn.setAttribute("aria-pressed", "true");
     camMsg.textContent = msg("camera-on");
-    try { await video.play(); } catch (e) { /* autoplay of a muted video is allowed */ }
-    cameraTimer = setInterval(readFrame, 150);
-  }
-  function readFrame() {
-    if (!stream || !video.videoWidth || busy || !result.hidden || Date.now() < cameraPausedUntil || !window.jsQR) return;
-    var scale = Math.min(1, 800 / Math.max(video.videoWidth, video.videoHeight));
-    var w = Math.round(video.videoWidth * scale), h = Math.round(video.videoHeight * scale);
-    canvas.width = w;
-    canvas.height = h;
-    ctx2d.drawImage(video, 0, 0, w, h);
-    var found = window.jsQR(ctx2d.getImageData(0, 0, w, h).data, w, h, { inversionAttempts: "dontInvert" });
-    if (!found || !found.data) return;
-    // A code held up stays in view: the same one counts once a while.
-    if (found.data === lastCode && Date.now() - lastCodeAt < 8000) return;
-    lastCode = found.data;
-    lastCodeAt = Date.now();
-    submit(found.data);
   }
   camBtn.addEventListener("click", function () {
-    if (stream) stopCamera();
+    if (cam) stopCamera();
     else startCamera();
   });
 
