@@ -37,7 +37,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	regionName := envString(fs, "region-name", "HEALTHCODE_REGION_NAME", "", "this region's name, for the trust list")
 	publicURL := envString(fs, "public-url", "HEALTHCODE_PUBLIC_URL", "", "the URL other regions reach this node at, for the trust list")
 	dev := envBool(fs, "dev", "HEALTHCODE_DEV", false, "development mode: one-time passwords are logged and returned as dev_otp; never in production")
-	demo := envBool(fs, "demo", "HEALTHCODE_DEMO", false, "seed a fresh store with a small synthetic city and log phones to sign in with; implies --dev")
+	demo := envBool(fs, "demo", "HEALTHCODE_DEMO", false, "seed a fresh store with a small synthetic city and log phones and staff tokens to sign in with; implies --dev")
 	policyFile := envString(fs, "policy", "HEALTHCODE_POLICY", "", "region policy JSON file; the embedded national default when empty")
 	alg := envString(fs, "alg", "HEALTHCODE_ALG", healthcode.AlgEdDSA, "algorithm of the first signing key: EdDSA or ES256")
 	webhook := envString(fs, "otp-webhook", "HEALTHCODE_OTP_WEBHOOK", "", "SMS gateway URL one-time passwords are POSTed to")
