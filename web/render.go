@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/healthcode/healthcode"
+	hchttp "github.com/healthcode/healthcode/http"
 )
 
 // Each page is templates/NAME.html, which defines "content" (and may
@@ -161,25 +162,8 @@ func (h *Handler) renderError(w http.ResponseWriter, r *request, status int, key
 
 // renderErr shows the error page for a service error.
 func (h *Handler) renderErr(w http.ResponseWriter, r *request, err error) {
-	status := http.StatusInternalServerError
-	switch healthcode.ErrorCode(err) {
-	case healthcode.EINVALID:
-		status = http.StatusBadRequest
-	case healthcode.EUNAUTHORIZED:
-		status = http.StatusUnauthorized
-	case healthcode.EFORBIDDEN:
-		status = http.StatusForbidden
-	case healthcode.ENOTFOUND:
-		status = http.StatusNotFound
-	case healthcode.ECONFLICT:
-		status = http.StatusConflict
-	case healthcode.ERATELIMIT:
-		status = http.StatusTooManyRequests
-	case healthcode.ELOCKED:
-		status = http.StatusLocked
-	case healthcode.EUNAVAILABLE:
-		status = http.StatusServiceUnavailable
-	}
+	// The API's mapping, so a page and its API answer alike.
+	status := hchttp.ErrorStatus(healthcode.ErrorCode(err))
 	h.render(w, r, status, "error.html", &view{Title: "error.title", Error: h.message(r, err)})
 }
 
