@@ -40,6 +40,24 @@ type CitizenService interface {
 	Status(ctx context.Context, personID int64) (*Status, error)
 	// Code issues a fresh signed health code.
 	Code(ctx context.Context, personID int64) (*IssuedCode, error)
+	// Records returns the records the node holds about the person
+	// (filed under their own document number), each kind newest first,
+	// with nothing that names someone else: empty before a profile.
+	Records(ctx context.Context, personID int64) (*OwnRecords, error)
+}
+
+// OwnRecords are a person's own records as they see them. Each kind is
+// newest first. PersonKey and ExternalID are blank, and a contact's CaseID
+// (the provider's id of the case it traces to, which could lead to who the
+// case was) is never set.
+type OwnRecords struct {
+	Tests         []Test
+	Vaccinations  []Vaccination
+	Cases         []Case
+	Contacts      []Contact
+	Quarantines   []Quarantine
+	Travel        []Travel
+	DrugPurchases []DrugPurchase
 }
 
 // IssuedCode is a signed health code ready to display.

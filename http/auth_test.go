@@ -18,6 +18,7 @@ var meRoutes = []struct{ method, path, body string }{
 	{"POST", "/api/v1/me/declarations", `{"temperature":36.5}`},
 	{"GET", "/api/v1/me/declarations", ""},
 	{"GET", "/api/v1/me/status", ""},
+	{"GET", "/api/v1/me/records", ""},
 	{"GET", "/api/v1/me/code", ""},
 	{"GET", "/api/v1/me/code.png", ""},
 	{"GET", "/api/v1/me/code.svg", ""},
@@ -39,6 +40,9 @@ func okCitizens(ts *testServer) {
 	}
 	c.DeclarationsFn = func(ctx context.Context, id int64, limit int) ([]*healthcode.Declaration, error) { return nil, nil }
 	c.StatusFn = func(ctx context.Context, id int64) (*healthcode.Status, error) { return &healthcode.Status{}, nil }
+	c.RecordsFn = func(ctx context.Context, id int64) (*healthcode.OwnRecords, error) {
+		return &healthcode.OwnRecords{}, nil
+	}
 	ts.auth.DeleteSessionFn = func(ctx context.Context, token string) error { return nil }
 }
 

@@ -37,6 +37,7 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/me/declarations", citizen(s.handleDeclarationCreate)},
 		{"GET /api/v1/me/declarations", citizen(s.handleDeclarationList)},
 		{"GET /api/v1/me/status", citizen(s.handleStatusGet)},
+		{"GET /api/v1/me/records", citizen(s.handleRecordsGet)},
 		{"GET /api/v1/me/code", citizen(s.handleCodeGet)},
 		{"GET /api/v1/me/code.png", citizen(s.handleCodePNG)},
 		{"GET /api/v1/me/code.svg", citizen(s.handleCodeSVG)},

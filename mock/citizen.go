@@ -16,6 +16,7 @@ type CitizenService struct {
 	DeclarationsFn func(ctx context.Context, personID int64, limit int) ([]*healthcode.Declaration, error)
 	StatusFn       func(ctx context.Context, personID int64) (*healthcode.Status, error)
 	CodeFn         func(ctx context.Context, personID int64) (*healthcode.IssuedCode, error)
+	RecordsFn      func(ctx context.Context, personID int64) (*healthcode.OwnRecords, error)
 }
 
 func (s *CitizenService) SaveProfile(ctx context.Context, personID int64, p *healthcode.Profile) (*healthcode.Profile, error) {
@@ -40,4 +41,8 @@ func (s *CitizenService) Status(ctx context.Context, personID int64) (*healthcod
 
 func (s *CitizenService) Code(ctx context.Context, personID int64) (*healthcode.IssuedCode, error) {
 	return s.CodeFn(ctx, personID)
+}
+
+func (s *CitizenService) Records(ctx context.Context, personID int64) (*healthcode.OwnRecords, error) {
+	return s.RecordsFn(ctx, personID)
 }

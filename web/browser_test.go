@@ -216,6 +216,10 @@ func TestScreenshots(t *testing.T) {
 			if err := s.Audit.Record(context.Background(), staff, personID, healthcode.ReadStatus, "流调核查"); err != nil {
 				t.Fatal(err)
 			}
+			addOwnRecords(t, s.DB, "11010519491231002X") // so "my records" lists some
+			if _, err := s.Citizens.Evaluate(context.Background(), personID); err != nil {
+				t.Fatal(err)
+			}
 			do(t, ctx, "records", chromedp.Click(`nav a[href="/me/records"]`), chromedp.WaitVisible("#decl-h"))
 			write("records")
 			do(t, ctx, "access log", chromedp.Click(`nav a[href="/me/access-log"]`), chromedp.WaitVisible("table"))

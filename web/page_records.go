@@ -7,11 +7,15 @@ import (
 )
 
 // recordsData is "my records": what the node holds that makes the status
-// (latest test, doses, the reasons and since when) and the declarations.
+// (latest test, doses, the reasons and since when), the person's own
+// records (tests, doses, cases, contacts, quarantines, travel, purchases)
+// and the declarations.
 type recordsData struct {
 	Status       *healthcode.Status
 	Reasons      []reasonView
 	Declarations []*healthcode.Declaration
+	// Records are the person's own records, newest first.
+	Records *healthcode.OwnRecords
 }
 
 // recordsShown is how many declarations the page lists.
@@ -28,6 +32,11 @@ func (h *Handler) handleRecords(w http.ResponseWriter, r *request) {
 		h.renderErr(w, r, err)
 		return
 	}
+	rec, err := h.Citizens.Records(r.Context(), r.PersonID())
+	if err != nil {
+		h.renderErr(w, r, err)
+		return
+	}
 	h.render(w, r, http.StatusOK, "records.html", &view{Title: "records.title",
-		Data: recordsData{Status: st, Reasons: reasonViews(r, st), Declarations: ds}})
+		Data: recordsData{Status: st, Reasons: reasonViews(r, st), Declarations: ds, Records: rec}})
 }

@@ -128,6 +128,25 @@ func TestEveryKeyUsedIsInTheCatalogs(t *testing.T) {
 		used["next."+code] = "reason codes"
 	}
 	used["result.0"], used["result.1"], used["sex.male"], used["sex.female"] = "results", "results", "sex", "sex"
+	// My records: the kinds of the person's own records.
+	for _, k := range []string{healthcode.MethodPCR, healthcode.MethodAntigen} {
+		used["records.method."+k] = "test methods"
+	}
+	for _, k := range []healthcode.CaseKind{healthcode.CaseConfirmed, healthcode.CaseSuspected, healthcode.CaseAsymptomatic} {
+		used["records.case."+string(k)] = "case kinds"
+	}
+	for _, k := range []healthcode.CaseStatus{healthcode.CaseActive, healthcode.CaseRecovered, healthcode.CaseDismissed} {
+		used["records.case_status."+string(k)] = "case states"
+	}
+	for _, k := range []healthcode.ContactKind{healthcode.ContactClose, healthcode.ContactSecondary, healthcode.ContactCompanion} {
+		used["records.contact."+string(k)] = "contact degrees"
+	}
+	for _, k := range []healthcode.QuarantineKind{healthcode.QuarantineCentralised, healthcode.QuarantineHome, healthcode.QuarantineHomeMonitoring} {
+		used["records.quarantine."+string(k)] = "quarantine kinds"
+	}
+	for _, k := range healthcode.DrugClasses {
+		used["records.drug."+k] = "drug classes"
+	}
 	for key := range maps.Keys(reasonKeys) {
 		used[reasonKeys[key]] = "reasonKeys"
 	}
@@ -285,7 +304,11 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 			if err := s.Audit.Record(ctx, staff, personID, healthcode.ReadProfile+","+healthcode.ReadStatus, "outbreak 12"); err != nil {
 				t.Fatal(err)
 			}
-			checkPage(t, lang, "/me/records", c.get("/me/records"), http.StatusOK)
+			checkPage(t, lang, "/me/records (none)", c.get("/me/records"), http.StatusOK)
+			addOwnRecords(t, s.DB, id)
+			p = c.get("/me/records")
+			checkPage(t, lang, "/me/records", p, http.StatusOK)
+			wantRecords(t, lang, p.Body)
 			p = c.get("/me/access-log")
 			checkPage(t, lang, "/me/access-log", p, http.StatusOK)
 			if !strings.Contains(p.Body, "cdc-1") || !strings.Contains(p.Body, "outbreak 12") {
