@@ -234,6 +234,10 @@ func checkPage(t *testing.T, lang, path string, p answer, wantStatus int) {
 	if strings.Contains(p.Body, "⟦") {
 		t.Errorf("%s %s: a message is missing:\n%s", lang, path, p.Body)
 	}
+	// A value the template formatted wrongly (fmt's "%!f(…)") is as bad.
+	if strings.Contains(p.Body, "%!") {
+		t.Errorf("%s %s: a value is shown as a format error:\n%s", lang, path, p.Body)
+	}
 	htmlLang := map[string]string{"zh": `<html lang="zh-CN">`, "en": `<html lang="en">`}[lang]
 	if !strings.Contains(p.Body, htmlLang) {
 		t.Errorf("%s %s: not in %s", lang, path, lang)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,13 @@ func templateFuncs(c *catalog) template.FuncMap {
 		"static": staticURL,
 		"field":  newField,
 		"inc":    func(i int) int { return i + 1 },
+		// celsius shows a temperature the person may not have given.
+		"celsius": func(v *float64) string {
+			if v == nil {
+				return "—"
+			}
+			return strconv.FormatFloat(*v, 'f', 1, 64) + " °C"
+		},
 		"time": func(t time.Time) string {
 			if t.IsZero() {
 				return ""
