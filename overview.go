@@ -13,7 +13,10 @@ type RegionOverview struct {
 	// evaluated; ActionRequired those that ask the person to act.
 	Colours        map[string]int64
 	ActionRequired int64
-	From, To       time.Time
+	// ColourHistory is the colours held at each counted hour of the last
+	// 14 days, oldest first (empty when the node keeps no history).
+	ColourHistory []ColourHour
+	From, To      time.Time
 	// ScansPerHour lists every hour of the window, oldest first.
 	ScansPerHour []HourScans
 	// EntryColours counts the passed entries by colour name; Denials the

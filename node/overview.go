@@ -15,6 +15,9 @@ import (
 type Overview struct {
 	Store healthcode.OverviewStore
 	Now   func() time.Time
+	// History, when set, gives the colours held at each hour of the last
+	// HistoryDays days (the colour history job's rows).
+	History healthcode.ColourHistoryStore
 
 	mu   sync.Mutex
 	last *healthcode.RegionOverview
@@ -22,6 +25,9 @@ type Overview struct {
 
 // OverviewFor is how long a dashboard's figures are served again.
 const OverviewFor = time.Minute
+
+// HistoryDays is how many days of the colour history the dashboard draws.
+const HistoryDays = 14
 
 // overviewTop is how many of the busiest venues the dashboard lists.
 const overviewTop = 10
@@ -41,6 +47,11 @@ func (o *Overview) Region(ctx context.Context, caller *healthcode.Caller) (*heal
 	ov, err := o.Store.RegionOverview(ctx, to.Add(-24*time.Hour), to, overviewTop)
 	if err != nil {
 		return nil, err
+	}
+	if o.History != nil {
+		if ov.ColourHistory, err = o.History.ColourHistory(ctx, to.Add(-HistoryDays*24*time.Hour), to); err != nil {
+			return nil, err
+		}
 	}
 	ov.At = now
 	o.last = ov

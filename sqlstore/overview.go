@@ -27,24 +27,14 @@ const overviewSlack = time.Hour
 func (db *DB) RegionOverview(ctx context.Context, from, to time.Time, top int) (*healthcode.RegionOverview, error) {
 	o := &healthcode.RegionOverview{Colours: map[string]int64{}, From: stored(from), To: stored(to),
 		EntryColours: map[string]int64{}, Denials: map[string]int64{}, Busiest: []healthcode.VenueCount{}}
-	rows, err := db.db.QueryContext(ctx, `SELECT colour, count(*), sum(CASE WHEN action_required THEN 1 ELSE 0 END)
-		FROM statuses GROUP BY colour`)
+	colours, action, err := db.countColours(ctx)
 	if err != nil {
-		return nil, db.wrap(err, "count colours")
+		return nil, err
 	}
-	for rows.Next() {
-		var colour, n, action int64
-		if err := rows.Scan(&colour, &n, &action); err != nil {
-			rows.Close()
-			return nil, db.wrap(err, "count colours")
-		}
-		o.Colours[healthcode.Colour(colour).String()] += n
-		o.ActionRequired += action
+	for c, n := range colours {
+		o.Colours[c.String()] += n
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, db.wrap(err, "count colours")
-	}
+	o.ActionRequired = action
 
 	lo, err := db.firstScanReceived(ctx, micros(from.Add(-overviewSlack)))
 	if err != nil {
@@ -55,7 +45,7 @@ func (db *DB) RegionOverview(ctx context.Context, from, to time.Time, top int) (
 	for h := f - f%hourMicros; h < t; h += hourMicros {
 		hours[h] = &healthcode.HourScans{Hour: fromMicros(h)}
 	}
-	rows, err = db.db.QueryContext(ctx, `SELECT at - at % $4, verdict, direction, colour, reasons, count(*) FROM scans
+	rows, err := db.db.QueryContext(ctx, `SELECT at - at % $4, verdict, direction, colour, reasons, count(*) FROM scans
 		WHERE id >= $1 AND at >= $2 AND at < $3 GROUP BY 1, 2, 3, 4, 5`, lo, f, t, hourMicros)
 	if err != nil {
 		return nil, db.wrap(err, "overview scans")
@@ -162,4 +152,30 @@ func (db *DB) firstScanReceived(ctx context.Context, cutoff int64) (int64, error
 		}
 	}
 	return lo, nil
+}
+
+// countColours counts the stored statuses by colour, and those that ask
+// the person to act: one pass over the statuses (no index), shared by the
+// overview and the hourly colour history.
+func (db *DB) countColours(ctx context.Context) (map[healthcode.Colour]int64, int64, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT colour, count(*), sum(CASE WHEN action_required THEN 1 ELSE 0 END)
+		FROM statuses GROUP BY colour`)
+	if err != nil {
+		return nil, 0, db.wrap(err, "count colours")
+	}
+	defer rows.Close()
+	counts := map[healthcode.Colour]int64{}
+	var action int64
+	for rows.Next() {
+		var colour, n, a int64
+		if err := rows.Scan(&colour, &n, &a); err != nil {
+			return nil, 0, db.wrap(err, "count colours")
+		}
+		counts[healthcode.Colour(colour)] += n
+		action += a
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, db.wrap(err, "count colours")
+	}
+	return counts, action, nil
 }

@@ -110,3 +110,96 @@ func barChart(id, title, desc string, bars []chartBar) template.HTML {
 
 // num writes a coordinate with one decimal at most.
 func num(f float64) string { return strconv.FormatFloat(float64(int64(f*10+0.5))/10, 'f', -1, 64) }
+
+// areaSeries is one layer of a stacked area chart.
+type areaSeries struct {
+	Fill   string
+	Values []int64
+}
+
+// stackedAreaChart draws series stacked bottom first over points labelled
+// labels (a label "" stays unlabelled), scaled to the largest total, the
+// largest total written at the top of the axis. A single point is drawn
+// as a band across the width.
+func stackedAreaChart(id, title, desc string, labels []string, series []areaSeries) template.HTML {
+	const (
+		width, height = 640, 220
+		left, right   = 8, 8
+		top, bottom   = 22, 30
+		plotW, plotH  = width - left - right, height - top - bottom
+	)
+	n := len(labels)
+	totals := make([]int64, n)
+	var maxV int64
+	for i := range n {
+		for _, s := range series {
+			if i < len(s.Values) {
+				totals[i] += s.Values[i]
+			}
+		}
+		maxV = max(maxV, totals[i])
+	}
+	var sb strings.Builder
+	esc := template.HTMLEscapeString
+	fmt.Fprintf(&sb, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-labelledby="%s-t %s-d">`,
+		width, height, esc(id), esc(id))
+	fmt.Fprintf(&sb, `<title id="%s-t">%s</title><desc id="%s-d">%s</desc>`, esc(id), esc(title), esc(id), esc(desc))
+	fmt.Fprintf(&sb, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#8a9099" stroke-width="1"/>`, left, top+plotH, left+plotW, top+plotH)
+	if n == 0 || maxV == 0 {
+		sb.WriteString(`</svg>`)
+		return template.HTML(sb.String())
+	}
+	x := func(i int) float64 {
+		if n == 1 {
+			return float64(left) + float64(plotW)*float64(i)
+		}
+		return float64(left) + float64(plotW)*float64(i)/float64(n-1)
+	}
+	y := func(v int64) float64 { return float64(top+plotH) - float64(plotH)*float64(v)/float64(maxV) }
+	xs := make([]float64, 0, n+1)
+	for i := range n {
+		xs = append(xs, x(i))
+	}
+	if n == 1 {
+		xs = append(xs, x(1)) // the one point spans the width
+	}
+	base := make([]int64, len(xs))
+	val := func(s areaSeries, i int) int64 {
+		if n == 1 {
+			i = 0
+		}
+		if i < len(s.Values) {
+			return s.Values[i]
+		}
+		return 0
+	}
+	for _, s := range series {
+		var pts strings.Builder
+		for i, px := range xs { // the upper edge, left to right
+			fmt.Fprintf(&pts, "%s,%s ", num(px), num(y(base[i]+val(s, i))))
+		}
+		for i := len(xs) - 1; i >= 0; i-- { // the lower edge back
+			fmt.Fprintf(&pts, "%s,%s ", num(xs[i]), num(y(base[i])))
+		}
+		fmt.Fprintf(&sb, `<polygon points="%s" fill="%s" stroke="#ffffff" stroke-width="1"/>`, strings.TrimSpace(pts.String()), esc(s.Fill))
+		for i := range base {
+			base[i] += val(s, i)
+		}
+	}
+	fmt.Fprintf(&sb, `<text x="%d" y="%d" font-size="14" fill="#1a1a1a">%d</text>`, left+2, top-6, maxV)
+	for i, l := range labels {
+		if l == "" {
+			continue
+		}
+		anchor := "middle"
+		switch {
+		case i == 0:
+			anchor = "start"
+		case i == n-1:
+			anchor = "end"
+		}
+		fmt.Fprintf(&sb, `<text x="%s" y="%d" text-anchor="%s" font-size="14" fill="#4b5058">%s</text>`, num(x(i)), top+plotH+18, anchor, esc(l))
+	}
+	sb.WriteString(`</svg>`)
+	return template.HTML(sb.String())
+}

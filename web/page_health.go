@@ -32,6 +32,16 @@ type healthData struct {
 	ColourChart    template.HTML
 	Busiest        []healthcode.VenueCount
 	Denials        []countRow
+	History        []historyRow
+	HistoryChart   template.HTML
+}
+
+// historyRow is the colours held at the end of a day: its last counted
+// hour.
+type historyRow struct {
+	Day, Hour                 time.Time
+	Green, Yellow, Red, Total int64
+	ActionRequired            int64
 }
 
 // handleHealth is the health authority's dashboard: the colours people
@@ -60,6 +70,8 @@ func (h *Handler) handleHealth(w http.ResponseWriter, r *request) {
 	d.EntryColours = colourRows(r, o.EntryColours)
 	d.ColourChart = barChart("chart-entry-colours", r.Lang.T("health.chart_colours"), colourDesc(r, d.EntryColours), colourBars(d.EntryColours))
 	d.Denials = denialRows(r, o.Denials)
+	d.History = historyRows(o.ColourHistory)
+	d.HistoryChart = historyChart(r, d.History)
 	h.render(w, r, http.StatusOK, "health.html", &view{Title: "health.title", Data: d})
 }
 
@@ -89,4 +101,43 @@ func (h *Handler) handleJob(w http.ResponseWriter, r *request) {
 		d.Percent = 100
 	}
 	h.render(w, r, http.StatusOK, "job.html", &view{Title: "health.job_title", Data: d})
+}
+
+// historyRows keeps of each day (China Standard Time) its last counted
+// hour, oldest first: the colours held at the day's end, or now today.
+func historyRows(hs []healthcode.ColourHour) []historyRow {
+	var rows []historyRow
+	for _, h := range hs {
+		t := h.Hour.In(zone)
+		day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, zone)
+		row := historyRow{Day: day, Hour: h.Hour, Green: h.Green, Yellow: h.Yellow, Red: h.Red,
+			Total: h.Green + h.Yellow + h.Red, ActionRequired: h.ActionRequired}
+		if n := len(rows); n > 0 && rows[n-1].Day.Equal(day) {
+			rows[n-1] = row
+		} else {
+			rows = append(rows, row)
+		}
+	}
+	return rows
+}
+
+// historyChart stacks green, yellow and red over the days, a label under
+// every day (every other one past a week).
+func historyChart(r *request, rows []historyRow) template.HTML {
+	labels := make([]string, len(rows))
+	green, yellow, red := make([]int64, len(rows)), make([]int64, len(rows)), make([]int64, len(rows))
+	for i, h := range rows {
+		if len(rows) <= 7 || (len(rows)-1-i)%2 == 0 {
+			labels[i] = h.Day.Format("01-02")
+		}
+		green[i], yellow[i], red[i] = h.Green, h.Yellow, h.Red
+	}
+	desc := r.Lang.T("health.history_none")
+	if n := len(rows); n > 0 {
+		first, last := rows[0], rows[n-1]
+		desc = r.Lang.T("health.history_desc", first.Day.Format(time.DateOnly), last.Day.Format(time.DateOnly),
+			last.Green, last.Yellow, last.Red, last.ActionRequired)
+	}
+	return stackedAreaChart("chart-colour-history", r.Lang.T("health.history"), desc, labels, []areaSeries{
+		{Fill: fillGreen, Values: green}, {Fill: fillYellow, Values: yellow}, {Fill: fillRed, Values: red}})
 }

@@ -87,6 +87,7 @@ func TestBrowserImportTurnsCitizenRed(t *testing.T) {
 func staffScreenshots(t *testing.T, ctx context.Context, write func(name string)) {
 	t.Helper()
 	s := newStaffPages(t)
+	s.colourHistory(t, 14) // the dashboard's colour history over its 14 days
 	v := s.busyVenue(t)
 	s.venue(t, "西湖文化广场", 0)
 	c := s.client(t, browserLangs["zh"])

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -50,7 +51,7 @@ func newStaffPages(t testing.TB) *staffPages {
 	traces := &node.TraceService{Store: s.DB, Region: testRegion, Rules: s.Citizens.Policy.TraceRules, Now: time.Now,
 		Logger: logger, Recompute: recompute, Audit: s.Audit}
 	persons := &node.PersonReads{Store: s.DB, Citizens: s.Citizens, Audit: s.Audit}
-	h.Overview = &node.Overview{Store: s.DB, Now: time.Now}
+	h.Overview = &node.Overview{Store: s.DB, Now: time.Now, History: s.DB}
 	h.Imports, h.Jobs, h.RiskAreas, h.Traces, h.Persons = imports, recompute, recompute, traces, persons
 	h.Tokens = &node.TokenAdmin{Store: s.DB, Now: time.Now}
 	h.TrustList = s.Trust.List
@@ -215,6 +216,7 @@ func TestHealthPages(t *testing.T) {
 	ctx := context.Background()
 	v := s.venue(t, "银泰百货", 200)
 	health := s.staffToken(t, node.StaffTokenRequest{Role: healthcode.RoleHealth, Name: "西湖区疾控"})
+	s.colourHistory(t, 3) // three days of the colour history
 	for i, lang := range languages {
 		t.Run(lang, func(t *testing.T) {
 			idNumber := []string{"11010519491231002X", "33010619900101123X"}[i]
@@ -223,10 +225,15 @@ func TestHealthPages(t *testing.T) {
 
 			p := c.get("/health")
 			checkPage(t, lang, "/health", p, http.StatusOK)
-			for _, want := range []string{`<svg class="chart"`, v.Name, `href="/venues/` + v.ID + `"`} {
+			for _, want := range []string{`<svg class="chart"`, v.Name, `href="/venues/` + v.ID + `"`,
+				`aria-labelledby="chart-colour-history-t chart-colour-history-d"`, `<polygon points=`,
+				`<time datetime="` + time.Now().Truncate(time.Hour).UTC().Format(time.RFC3339) + `">`} {
 				if !strings.Contains(p.Body, want) {
 					t.Errorf("the dashboard lacks %q", want)
 				}
+			}
+			if n := strings.Count(between(p.Body, `id="history-h"`, `</section>`), "<tr><td><time"); n != 3 {
+				t.Errorf("the colour history's table has %d days, want 3", n)
 			}
 			for _, path := range []string{"/health", "/health/imports", "/health/risk-areas", "/health/appeals", "/health/traces", "/health/persons", "/venues"} {
 				if !strings.Contains(p.Body, `href="`+path+`"`) {
@@ -490,4 +497,43 @@ func TestAdminPage(t *testing.T) {
 		t.Errorf("missing message %s", k)
 		return true
 	})
+}
+
+// colourHistory fills the colour history of the last days days as the
+// hourly job counts it: each day a few more people hold a status (the
+// later ones yellow or red), and the day's noon is counted — today's
+// current hour.
+func (s *staffPages) colourHistory(t testing.TB, days int) {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now()
+	n := 0
+	for d := days - 1; d >= 0; d-- {
+		for i := range 3 + (days-d)%4 {
+			n++
+			colour := healthcode.Green
+			switch {
+			case d < days/2 && i == 0:
+				colour = healthcode.Yellow
+			case d < days/3 && i == 1:
+				colour = healthcode.Red
+			}
+			phone := fmt.Sprintf("1990000%04d", n)
+			p, err := s.DB.FindOrCreatePerson(ctx, phone, []byte("history-"+phone), now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.DB.SaveStatus(ctx, p.ID, &healthcode.Status{Colour: colour, ActionRequired: colour != healthcode.Green, EvaluatedAt: now}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		at := now.Add(-time.Duration(d) * 24 * time.Hour)
+		if d > 0 {
+			t := at.In(zone)
+			at = time.Date(t.Year(), t.Month(), t.Day(), 12, 0, 0, 0, zone)
+		}
+		if _, err := s.DB.RecordColourHour(ctx, at); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

@@ -180,7 +180,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	srv.Pages.(*web.Handler).Checkins = checkpoints // the citizen's check-in by place code
 	// The health authority's and the admin's pages.
 	pages := srv.Pages.(*web.Handler)
-	pages.Overview = &node.Overview{Store: db, Now: time.Now}
+	pages.Overview = &node.Overview{Store: db, Now: time.Now, History: db}
+	// The colours held, counted once an hour for the dashboard's history.
+	go node.NewColourHistory(db, time.Now, logger, reg).Run(ctx)
 	pages.Imports, pages.Jobs, pages.RiskAreas, pages.Traces, pages.Persons = stack.Imports, recompute, recompute, srv.Traces, srv.Persons
 	pages.Tokens, pages.TrustList = &node.TokenAdmin{Store: db, Now: time.Now}, trustDoc.List
 	if trustDoc.Hub != nil {
