@@ -70,7 +70,8 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/venues/{id}/poster.png", venueStaff(s.handleVenuePosterPNG)},
 		{"GET /api/v1/venues/{id}/poster.pdf", venueStaff(s.handleVenuePosterPDF)},
 		{"POST /api/v1/venues/{id}/devices", venueStaff(s.handleDeviceCreate)},
-		{"GET /api/v1/venues/{id}/occupancy", venueStaff(s.handleVenueOccupancy)},
+		// A checkpoint reads its own venue's occupancy (the service checks which).
+		{"GET /api/v1/venues/{id}/occupancy", s.requireRole(healthcode.RoleHealth, healthcode.RoleAdmin, healthcode.RoleVenue, healthcode.RoleCheckpoint)(s.handleVenueOccupancy)},
 		{"GET /api/v1/venues/{id}/stats", venueStaff(s.handleVenueStats)},
 		{"GET /api/v1/venues/{id}/scans", s.requireRole(healthcode.RoleHealth)(s.handleVenueScans)},
 

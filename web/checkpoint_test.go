@@ -147,10 +147,10 @@ func TestCheckpointPage(t *testing.T) {
 				t.Errorf("%s: /checkpoint lacks %q", lang, w)
 			}
 		}
-		p = c.get("/checkpoint/occupancy")
-		var occ occupancyJSON
+		p = c.do("GET", "/api/v1/venues/"+s.Venue.ID+"/occupancy", nil)
+		var occ struct{ Occupancy, Capacity int }
 		if p.Status != http.StatusOK || json.Unmarshal([]byte(p.Body), &occ) != nil || occ.Capacity != 500 || occ.Occupancy != 0 {
-			t.Errorf("/checkpoint/occupancy: %d %s", p.Status, p.Body)
+			t.Errorf("the venue's occupancy with the checkpoint's cookie: %d %s", p.Status, p.Body)
 		}
 		// The page's scripts call the API with the cookie: same-origin.
 		p = c.do("GET", "/api/v1/checkpoint", nil)
@@ -172,8 +172,12 @@ func TestCheckpointPage(t *testing.T) {
 		t.Errorf("a citizen opens /checkpoint: %d", p.Status)
 	}
 	op := s.staffClient(t, s.staffToken(t, node.StaffTokenRequest{Role: healthcode.RoleVenue, Name: "前台", VenueID: s.Venue.ID}), browserLangs["en"])
-	if p := op.get("/checkpoint/occupancy"); p.Status != http.StatusForbidden {
-		t.Errorf("a venue operator reads the checkpoint's occupancy: %d", p.Status)
+	if p := op.get("/checkpoint"); p.Status != http.StatusForbidden {
+		t.Errorf("a venue operator opens /checkpoint: %d", p.Status)
+	}
+	other := s.staffClient(t, s.staffToken(t, node.StaffTokenRequest{Role: healthcode.RoleCheckpoint, Name: "别处", VenueID: "V999999"}), browserLangs["en"])
+	if p := other.do("GET", "/api/v1/venues/"+s.Venue.ID+"/occupancy", nil); p.Status != http.StatusForbidden {
+		t.Errorf("another venue's checkpoint reads this one's occupancy: %d", p.Status)
 	}
 	missingKeys.Range(func(k, _ any) bool {
 		t.Errorf("missing message %s", k)

@@ -16,9 +16,7 @@ import (
 
 // notPages are routes of the page table that answer something other than
 // a page, which no link leads to.
-var notPages = map[string]bool{
-	"GET /checkpoint/occupancy": true, // JSON the checkpoint page polls
-}
+var notPages = map[string]bool{}
 
 // byLinkOnly are pages a role may open but no page of its own leads to:
 // an admin opens a job's page from a link someone gives (health staff

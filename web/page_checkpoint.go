@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/json"
 	"net/http"
-	"time"
 
 	"github.com/healthcode/healthcode"
 )
@@ -67,28 +66,4 @@ func (h *Handler) handleCheckpoint(w http.ResponseWriter, r *request) {
 		data.Reasons = append(data.Reasons, healthcode.NewDenyReason(code))
 	}
 	h.render(w, r, http.StatusOK, "checkpoint.html", &view{Title: "checkpoint.title", Data: data})
-}
-
-// occupancyJSON is what the checkpoint page polls: the API's occupancy
-// route is for venue staff, the page's device reads its own venue here.
-type occupancyJSON struct {
-	Occupancy int       `json:"occupancy"`
-	Capacity  int       `json:"capacity"` // 0: no limit
-	Full      bool      `json:"full"`
-	At        time.Time `json:"at"`
-}
-
-func (h *Handler) handleCheckpointOccupancy(w http.ResponseWriter, r *request) {
-	v, n, err := h.Venues.Occupancy(r.Context(), r.Caller, r.Caller.VenueID)
-	if err != nil {
-		status := http.StatusInternalServerError
-		if healthcode.ErrorCode(err) == healthcode.EFORBIDDEN {
-			status = http.StatusForbidden
-		}
-		http.Error(w, h.message(r, err), status)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(occupancyJSON{Occupancy: n, Capacity: v.Capacity,
-		Full: v.Capacity > 0 && n >= v.Capacity, At: h.Now().UTC()})
 }

@@ -36,7 +36,6 @@ func (h *Handler) pages() []page {
 
 		// The checkpoint at a venue's door (area: checkpoint).
 		{pattern: "GET /checkpoint", roles: checkpointRole, nav: "checkpoint.nav", navPath: "/checkpoint", handle: (*Handler).handleCheckpoint},
-		{pattern: "GET /checkpoint/occupancy", roles: checkpointRole, navPath: "/checkpoint", handle: (*Handler).handleCheckpointOccupancy},
 
 		// The citizen's pages, phone-first.
 		{pattern: "GET /me/code", roles: citizen, nav: "nav.code", navPath: "/me/code", handle: (*Handler).handleCode},

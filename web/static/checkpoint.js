@@ -121,7 +121,7 @@
 
   // ---- Occupancy against capacity.
   async function refreshOccupancy() {
-    var r = await call("GET", "/checkpoint/occupancy");
+    var r = await call("GET", "/api/v1/venues/" + encodeURIComponent(ds.venue) + "/occupancy");
     if (r.status === 0) { setOnline(false); return; }
     if (r.status === 401) { signedOut(); return; }
     if (r.status !== 200 || !r.data) return;
