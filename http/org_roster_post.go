@@ -1,11 +1,8 @@
 package http
 
 import (
-	"mime"
 	"net/http"
 	"os"
-
-	"github.com/healthcode/healthcode"
 )
 
 // handleOrgRosterPost imports a roster file (text/csv or
@@ -13,11 +10,8 @@ import (
 // token: into that unit) or health staff's. The body is spooled first,
 // as records files are, so a slow upload holds no transaction open.
 func (s *Server) handleOrgRosterPost(w http.ResponseWriter, r *http.Request) {
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	format, ok := recordFormats[mediaType]
+	format, ok := uploadFormat(w, r)
 	if !ok {
-		writeJSON(w, http.StatusUnsupportedMediaType, errorBody{Error: errorJSON{Code: healthcode.EINVALID,
-			Message: "Content-Type must be text/csv or application/x-ndjson"}})
 		return
 	}
 	// Refuse another organisation before reading the body.

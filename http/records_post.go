@@ -22,6 +22,17 @@ var recordFormats = map[string]string{
 	"application/ndjson":   healthcode.FormatNDJSON,
 }
 
+// uploadFormat is the import format of r's Content-Type; an unsupported
+// one is answered 415 and ok is false.
+func uploadFormat(w http.ResponseWriter, r *http.Request) (format string, ok bool) {
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if format, ok = recordFormats[mediaType]; !ok {
+		writeJSON(w, http.StatusUnsupportedMediaType, errorBody{Error: errorJSON{Code: healthcode.EINVALID,
+			Message: "Content-Type must be text/csv or application/x-ndjson"}})
+	}
+	return format, ok
+}
+
 // handleRecordsPost imports a file of records of one kind: a provider token
 // sends its own kind only, a health token any kind. The body is spooled to
 // a temporary file first, so a slow upload never holds the store's
@@ -37,11 +48,8 @@ func (s *Server) handleRecordsPost(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, healthcode.Errorf(healthcode.EFORBIDDEN, "this provider token sends %s only", c.DataKind))
 		return
 	}
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	format, ok := recordFormats[mediaType]
+	format, ok := uploadFormat(w, r)
 	if !ok {
-		writeJSON(w, http.StatusUnsupportedMediaType, errorBody{Error: errorJSON{Code: healthcode.EINVALID,
-			Message: "Content-Type must be text/csv or application/x-ndjson"}})
 		return
 	}
 	f, err := spool(w, r)
