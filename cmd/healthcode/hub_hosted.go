@@ -58,7 +58,6 @@ type hostedRegions struct {
 
 // hostedRegion is one region the hub hosts.
 type hostedRegion struct {
-	id      string
 	policy  string // the text it was started with
 	db      *sqlstore.DB
 	handler http.Handler
@@ -158,7 +157,7 @@ func (h *hostedRegions) start(ctx context.Context, r *healthcode.Region) error {
 		Refresh: h.Refresh, Exchange: h.Exchange}, policy.CodeLifetime(), reg, logger)
 	go stack.Recompute.RunScheduler(ctx, h.SweepEvery)
 
-	hr := &hostedRegion{id: r.ID, policy: r.Policy, db: db, handler: stack.Server.Handler()}
+	hr := &hostedRegion{policy: r.Policy, db: db, handler: stack.Server.Handler()}
 	h.mu.Lock()
 	if h.regions == nil {
 		h.regions = map[string]*hostedRegion{}
