@@ -32,6 +32,10 @@ type OutboxRecord struct {
 // OutboxBatch is a batch packed from queued records: its id, the signed
 // body (a JWS compact serialization) that is posted, resent as it is until
 // the hub takes it.
+//
+// A batch the hub refuses (a 4xx answer) is posted again after a backoff,
+// and parked after so many refusals: a parked batch is not posted again
+// until an operator requeues it (`healthcode outbox requeue`).
 type OutboxBatch struct {
 	ID        string // 32 hex digits, random
 	To        string
@@ -39,6 +43,22 @@ type OutboxBatch struct {
 	Records   int
 	CreatedAt time.Time
 	SentAt    time.Time // zero until the hub took it
+	// Refusals counts the hub's refusals since the batch was packed or
+	// last requeued; LastRefusal is the latest of them (zero when none).
+	Refusals    int
+	LastRefusal OutboxRefusal
+	RetryAt     time.Time // a refused batch is not posted before; zero: at once
+	ParkedAt    time.Time // zero unless parked
+}
+
+// OutboxRefusal is the hub's refusal of a batch: a 4xx answer to its post.
+type OutboxRefusal struct {
+	Status int    // the HTTP status
+	Code   string // the hub's error code (forbidden, invalid, conflict, …)
+	// Message is the hub's error message. It names fields, keys and
+	// record ids, never a person: the hub reads no more of a record.
+	Message string
+	At      time.Time
 }
 
 // OutboxStore keeps the outbox.
@@ -60,10 +80,32 @@ type OutboxStore interface {
 	// writes nothing and returns ECONFLICT.
 	PackOutbox(ctx context.Context, b *OutboxBatch, seqs []int64) error
 	// UnsentOutboxBatches returns the batches packed and not sent yet,
-	// oldest first.
+	// parked ones too, oldest first.
 	UnsentOutboxBatches(ctx context.Context) ([]*OutboxBatch, error)
-	// MarkOutboxSent marks the batch with id and its records sent at at;
-	// ENOTFOUND when there is no such batch.
+	// DueOutboxBatches returns the batches packed and not sent yet that
+	// are to be posted at now: not parked, and not refused with a RetryAt
+	// after now; oldest first.
+	DueOutboxBatches(ctx context.Context, now time.Time) ([]*OutboxBatch, error)
+	// RefuseOutboxBatch records r, the hub's refusal of the unsent batch
+	// with id: one refusal more, r the last, not posted again before
+	// retryAt; when that makes parkAfter refusals or more (parkAfter > 0)
+	// the batch is parked. It returns the batch's refusals and whether it
+	// is parked. ENOTFOUND when no unsent batch has id (another sender
+	// had it taken meanwhile).
+	RefuseOutboxBatch(ctx context.Context, id string, r OutboxRefusal, retryAt time.Time, parkAfter int) (refusals int, parked bool, err error)
+	// ListOutboxBatches returns the batches not sent yet, only the parked
+	// ones with parked, oldest first, without their bodies (Signed ""):
+	// what an operator is shown.
+	ListOutboxBatches(ctx context.Context, parked bool) ([]*OutboxBatch, error)
+	// RequeueOutboxBatch clears the park, the refusals and the backoff of
+	// the unsent batch with id, so that the next round posts it.
+	// ENOTFOUND when there is no such batch, ECONFLICT when the hub took
+	// it already.
+	RequeueOutboxBatch(ctx context.Context, id string) error
+	// ParkedOutbox counts the parked batches by the region they go to.
+	ParkedOutbox(ctx context.Context) (map[string]int, error)
+	// MarkOutboxSent marks the batch with id and its records sent at at,
+	// and not parked; ENOTFOUND when there is no such batch.
 	MarkOutboxSent(ctx context.Context, id string, at time.Time) error
 	// OutboxUnsent counts the records not sent yet, packed or not.
 	OutboxUnsent(ctx context.Context) (int64, error)

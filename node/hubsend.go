@@ -21,6 +21,12 @@ import (
 // posted: after a failed post or a crash the very same batch goes again,
 // which the hub takes for a duplicate if it had it already. Records are
 // marked sent once the hub answers 2xx.
+//
+// A batch the hub refuses (4xx) is posted again after a backoff that
+// doubles with each refusal, as a refusal may pass (the hub's list not yet
+// holding a key just rotated); after ParkAfter refusals it is parked, not
+// posted again until an operator requeues it (`healthcode outbox
+// requeue`). Neither holds back the region's other batches.
 type HubSender struct {
 	Client    *HubClient // the hub, the peer token and the signing keys
 	Store     healthcode.OutboxStore
@@ -31,9 +37,16 @@ type HubSender struct {
 	// Retention is how long batches the hub took are kept, with their
 	// records, before they are purged; 0: DefaultOutboxRetention.
 	Retention time.Duration
-	Now       func() time.Time
-	Logger    *slog.Logger
-	Metrics   *HubSendMetrics
+	// ParkAfter is the refusals after which a batch is parked; 0:
+	// DefaultHubParkAfter.
+	ParkAfter int
+	// RefusalBackoff is how long a batch refused once waits before it is
+	// posted again, doubled at each refusal since up to MaxRefusalBackoff;
+	// 0: DefaultRefusalBackoff.
+	RefusalBackoff time.Duration
+	Now            func() time.Time
+	Logger         *slog.Logger
+	Metrics        *HubSendMetrics
 
 	lastPurge time.Time
 }
@@ -41,6 +54,21 @@ type HubSender struct {
 // DefaultOutboxRetention is how long a sent batch is kept: a week, to
 // answer what was sent where, then it is the receiving region's to keep.
 const DefaultOutboxRetention = 7 * 24 * time.Hour
+
+// DefaultHubParkAfter is the refusals after which a batch is parked, by
+// default: with DefaultRefusalBackoff, a quarter of an hour of refusals
+// (1+2+4+8 minutes), three of the hub's key and list refreshes, time for
+// what lags (a key just published, a region just registered) to catch up.
+const DefaultHubParkAfter = 5
+
+// DefaultRefusalBackoff is the wait after a batch's first refusal, by
+// default: short, as the commonest refusal is a node's first batches
+// posted before its first key set reached the hub. MaxRefusalBackoff
+// bounds the doubled waits after.
+const (
+	DefaultRefusalBackoff = time.Minute
+	MaxRefusalBackoff     = time.Hour
+)
 
 // purgeEvery is how often Run purges sent batches.
 const purgeEvery = time.Hour
@@ -90,9 +118,10 @@ func (s *HubSender) Run(ctx context.Context, every time.Duration) {
 	}
 }
 
-// Send posts the batches packed earlier and not sent, then packs and posts
-// each region's queued records. A batch the hub refuses is logged and left
-// (it goes again next round); when the hub cannot be reached, Send stops
+// Send posts the batches packed earlier and not sent that are due (not
+// parked, past a refusal's backoff), then packs and posts each region's
+// queued records. A batch the hub refuses is logged and left to go again
+// after its backoff, or parked; when the hub cannot be reached, Send stops
 // packing and returns the error once the posts in flight are answered.
 //
 // Up to InFlight batches are posted at once while the next is packed.
@@ -112,7 +141,7 @@ func (s *HubSender) Send(ctx context.Context) error {
 // queueAll hands the batches packed earlier to p, then packs each region's
 // queued records.
 func (s *HubSender) queueAll(ctx context.Context, p *poster) error {
-	unsent, err := s.Store.UnsentOutboxBatches(ctx)
+	unsent, err := s.Store.DueOutboxBatches(ctx, s.now())
 	if err != nil {
 		return err
 	}
@@ -327,6 +356,26 @@ func batchPayload(id, from, to string, issued time.Time, recs []*healthcode.Outb
 	return append(out, ']', '}'), nil
 }
 
+func (s *HubSender) parkAfter() int {
+	if s.ParkAfter <= 0 {
+		return DefaultHubParkAfter
+	}
+	return s.ParkAfter
+}
+
+// refusalBackoff is the wait after a batch's nth refusal: RefusalBackoff
+// doubled n-1 times, at most MaxRefusalBackoff.
+func (s *HubSender) refusalBackoff(n int) time.Duration {
+	d := s.RefusalBackoff
+	if d <= 0 {
+		d = DefaultRefusalBackoff
+	}
+	for i := 1; i < n && d < MaxRefusalBackoff; i++ {
+		d *= 2
+	}
+	return min(d, MaxRefusalBackoff)
+}
+
 func (s *HubSender) inFlight() int {
 	if s.InFlight <= 0 {
 		return DefaultHubInFlight
@@ -355,17 +404,24 @@ func (s *HubSender) log() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// count sets the gauge of records not sent.
+// count sets the gauges of records not sent and of parked batches.
 func (s *HubSender) count(ctx context.Context) {
 	if s.Metrics == nil {
 		return
 	}
-	n, err := s.Store.OutboxUnsent(context.WithoutCancel(ctx))
+	ctx = context.WithoutCancel(ctx)
+	n, err := s.Store.OutboxUnsent(ctx)
 	if err != nil {
 		s.log().WarnContext(ctx, "hub: cannot count the outbox", "err", err)
 		return
 	}
 	s.Metrics.unsent(n)
+	parked, err := s.Store.ParkedOutbox(ctx)
+	if err != nil {
+		s.log().WarnContext(ctx, "hub: cannot count the parked batches", "err", err)
+		return
+	}
+	s.Metrics.setParked(parked)
 }
 
 // Purge deletes the batches the hub took more than Retention ago, with

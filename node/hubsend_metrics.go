@@ -2,6 +2,7 @@ package node
 
 import (
 	"errors"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -19,6 +20,10 @@ const (
 type HubSendMetrics struct {
 	batches *prometheus.CounterVec
 	outbox  prometheus.Gauge
+	parked  *prometheus.GaugeVec
+
+	mu       sync.Mutex
+	parkedTo map[string]bool // the regions the parked gauge has a series for
 }
 
 // NewHubSendMetrics registers the sender's metrics on reg. The batch
@@ -31,7 +36,11 @@ func NewHubSendMetrics(reg prometheus.Registerer) *HubSendMetrics {
 			Name: "healthcode_hub_outbox_records", Help: "Records queued for other regions and not yet taken by the hub.",
 		}),
 	}
-	reg.MustRegister(m.outbox)
+	m.parked = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "healthcode_hub_outbox_parked_batches",
+		Help: "Batches the hub refused too often, parked until an operator requeues them (healthcode outbox requeue), by the region they go to.",
+	}, []string{"to"})
+	reg.MustRegister(m.outbox, m.parked)
 	for _, r := range []string{HubOK, BatchDuplicate, HubRefused, HubUnreachable, BatchFailed} {
 		m.batches.WithLabelValues("sent", r)
 	}
@@ -57,6 +66,28 @@ func hubBatchesCounter(reg prometheus.Registerer) *prometheus.CounterVec {
 func (m *HubSendMetrics) sent(result string) {
 	if m != nil {
 		m.batches.WithLabelValues("sent", result).Inc()
+	}
+}
+
+// setParked sets the parked batches of each region; a region with none
+// any more keeps its series, at 0.
+func (m *HubSendMetrics) setParked(byRegion map[string]int) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.parkedTo == nil {
+		m.parkedTo = map[string]bool{}
+	}
+	for to := range m.parkedTo {
+		if _, ok := byRegion[to]; !ok {
+			m.parked.WithLabelValues(to).Set(0)
+		}
+	}
+	for to, n := range byRegion {
+		m.parkedTo[to] = true
+		m.parked.WithLabelValues(to).Set(float64(n))
 	}
 }
 

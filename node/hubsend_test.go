@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -398,28 +399,162 @@ func (c *crashAfterPack) MarkOutboxSent(ctx context.Context, id string, at time.
 
 // TestHubSenderRefused: a batch the hub refuses is logged with the hub's
 // message and left unsent, while the other regions' batches go; it goes
-// again next round.
+// again after a backoff that doubles with each refusal, and at ParkAfter
+// refusals it is parked: logged as an error naming the requeue, counted
+// by the parked gauge, never posted again by itself, while the region's
+// later batches still go. Requeued, it goes at the next round and is
+// marked sent.
 func TestHubSenderRefused(t *testing.T) {
 	e := newSenderEnv(t)
+	ctx := context.Background()
 	e.queue(t, "CN-110100", 2)
 	e.queue(t, "CN-440100", 2)
 	e.hub.failNext(http.StatusConflict)
 	s := e.sender(e.db, 0)
-	if err := s.Send(context.Background()); err != nil {
-		t.Fatalf("a refusal ended the round: %v", err)
+	s.InFlight = 1 // CN-110100's batch is posted first, and refused
+	s.ParkAfter, s.RefusalBackoff = 3, time.Minute
+	send := func(what string, wantPosts int) {
+		t.Helper()
+		if err := s.Send(ctx); err != nil {
+			t.Fatalf("%s: a refusal ended the round: %v", what, err)
+		}
+		if _, posts := e.hub.stored(); len(posts) != wantPosts {
+			t.Fatalf("%s: %d posts, want %d: %v", what, len(posts), wantPosts, posts)
+		}
 	}
+	send("first round", 2)
 	if e.unsent(t) != 2 || e.sentCount(t, node.HubRefused) != 1 || e.sentCount(t, node.HubOK) != 1 {
 		t.Fatalf("unsent %d, refused %v, ok %v", e.unsent(t), e.sentCount(t, node.HubRefused), e.sentCount(t, node.HubOK))
 	}
-	if log := e.log.String(); !strings.Contains(log, "batch refused") || !strings.Contains(log, "failed with 409 as asked") {
-		t.Errorf("log does not carry the hub's message:\n%s", log)
+	if log := e.log.String(); !strings.Contains(log, "batch refused") || !strings.Contains(log, "failed with 409 as asked") ||
+		strings.Contains(log, "level=ERROR") {
+		t.Errorf("log does not carry the hub's message, or is an error before the park:\n%s", log)
 	}
-	if err := s.Send(context.Background()); err != nil {
+	_, posts := e.hub.stored()
+	refused := posts[0]
+	unsent, err := e.db.UnsentOutboxBatches(ctx)
+	if err != nil || len(unsent) != 1 || unsent[0].ID != refused || unsent[0].Refusals != 1 ||
+		unsent[0].LastRefusal.Status != http.StatusConflict || unsent[0].LastRefusal.Code != "test" ||
+		unsent[0].LastRefusal.Message != "failed with 409 as asked" || !unsent[0].LastRefusal.At.Equal(e.clock.Now()) {
+		t.Fatalf("the refused batch as stored: %+v, %v", unsent, err)
+	}
+
+	send("within the first backoff", 2)
+	e.clock.Add(time.Minute)
+	e.hub.failNext(http.StatusForbidden)
+	send("after the first backoff", 3) // refused again: 2 of 3
+	e.clock.Add(time.Minute)
+	send("within the second backoff, doubled", 3)
+	e.clock.Add(time.Minute)
+	if parkedGauge(t, e.reg, "CN-110100") != 0 {
+		t.Error("parked gauge set before the park")
+	}
+	e.hub.failNext(http.StatusForbidden)
+	send("after the second backoff", 4) // the third refusal parks it
+	if _, posts := e.hub.stored(); posts[2] != refused || posts[3] != refused {
+		t.Fatalf("posts %v: the retries are not of the refused batch %s", posts, refused)
+	}
+	log := e.log.String()
+	if !strings.Contains(log, "level=ERROR") || !strings.Contains(log, "parked") ||
+		!strings.Contains(log, "healthcode outbox requeue "+refused) || !strings.Contains(log, "refusals=3") {
+		t.Errorf("the park is not logged as an error naming the requeue:\n%s", log)
+	}
+	if g := parkedGauge(t, e.reg, "CN-110100"); g != 1 || e.sentCount(t, node.HubRefused) != 3 {
+		t.Errorf("parked gauge %v, refused %v", g, e.sentCount(t, node.HubRefused))
+	}
+
+	// Parked: not posted again, however long; the region's later
+	// records go.
+	e.queue(t, "CN-110100", 5) // -0 and -1 are queued already: 3 new
+
+	e.clock.Add(3 * time.Hour)
+	send("with a batch parked", 5)
+	send("again with a batch parked", 5)
+	batches, posts := e.hub.stored()
+	if later := posts[4]; later == refused || len(batches[later]) != 3 || !strings.HasPrefix(batches[later][0], "CN-110100 ") {
+		t.Errorf("the region's later batch %s: %v", later, batches[later])
+	}
+	if n := e.unsent(t); n != 2 {
+		t.Errorf("unsent %d, want the parked batch's 2", n)
+	}
+
+	if err := e.db.RequeueOutboxBatch(ctx, refused); err != nil {
 		t.Fatal(err)
 	}
-	if _, posts := e.hub.stored(); e.unsent(t) != 0 || len(posts) != 3 || posts[2] != posts[0] {
-		t.Errorf("after the retry: unsent %d, posts %v", e.unsent(t), posts)
+	send("after the requeue", 6)
+	batches, posts = e.hub.stored()
+	if posts[5] != refused || len(batches[refused]) != 2 || e.unsent(t) != 0 {
+		t.Errorf("after the requeue: posts %v, stored %v, unsent %d", posts, batches[refused], e.unsent(t))
 	}
+	if unsent, err := e.db.UnsentOutboxBatches(ctx); err != nil || len(unsent) != 0 {
+		t.Errorf("unsent batches after the requeue: %d, %v", len(unsent), err)
+	}
+	if g := parkedGauge(t, e.reg, "CN-110100"); g != 0 {
+		t.Errorf("parked gauge %v after the requeue", g)
+	}
+}
+
+// TestHubSenderRefusalMessage: of a 400 naming several fields, the
+// refusal keeps each field's reason (the message alone says "invalid
+// input"); a 429 is the hub busy, not a refusal of the batch: the round
+// stops and the batch is not counted refused.
+func TestHubSenderRefusalMessage(t *testing.T) {
+	e := newSenderEnv(t)
+	ctx := context.Background()
+	fields := map[string]string{"records[0].id": "must be the sending region", "to": "is not a region of the hub"}
+	var busy atomic.Bool
+	busy.Store(true)
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if busy.Load() {
+			w.WriteHeader(http.StatusTooManyRequests)
+			json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": "rate_limited", "message": "slow down"}})
+			return
+		}
+		w.WriteHeader(http.StatusBadRequest)
+		json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": "invalid", "message": "invalid input", "fields": fields}})
+	}))
+	t.Cleanup(hub.Close)
+	e.queue(t, "CN-440100", 1)
+	s := e.sender(e.db, 0)
+	s.Client.URL, s.Client.HTTP = hub.URL, hub.Client()
+	wantCode(t, s.Send(ctx), healthcode.EUNAVAILABLE)
+	unsent, err := e.db.UnsentOutboxBatches(ctx)
+	if err != nil || len(unsent) != 1 || unsent[0].Refusals != 0 || e.sentCount(t, node.HubRefused) != 0 {
+		t.Fatalf("after a 429: %+v, %v, refused %v", unsent, err, e.sentCount(t, node.HubRefused))
+	}
+	busy.Store(false)
+	if err := s.Send(ctx); err != nil {
+		t.Fatal(err)
+	}
+	unsent, _ = e.db.UnsentOutboxBatches(ctx)
+	want := "invalid input (records[0].id: must be the sending region; to: is not a region of the hub)"
+	if len(unsent) != 1 || unsent[0].Refusals != 1 || unsent[0].LastRefusal.Code != "invalid" || unsent[0].LastRefusal.Message != want {
+		t.Errorf("refusal %+v, want message %q", unsent[0].LastRefusal, want)
+	}
+}
+
+// parkedGauge reads healthcode_hub_outbox_parked_batches{to}; 0 when
+// there is no series.
+func parkedGauge(t *testing.T, reg *prometheus.Registry, to string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "healthcode_hub_outbox_parked_batches" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "to" && l.GetValue() == to {
+					return m.GetGauge().GetValue()
+				}
+			}
+		}
+	}
+	return 0
 }
 
 // TestHubSenderSignsWithTheKeyID: the JWS names the node's key by its kid,

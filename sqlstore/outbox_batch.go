@@ -100,30 +100,55 @@ func (db *DB) PackOutbox(ctx context.Context, b *healthcode.OutboxBatch, seqs []
 	return db.wrap(tx.Commit(), "commit pack outbox")
 }
 
-// UnsentOutboxBatches returns the batches not sent yet, bodies opened.
+// UnsentOutboxBatches returns the batches not sent yet, parked ones too,
+// bodies opened.
 func (db *DB) UnsentOutboxBatches(ctx context.Context) ([]*healthcode.OutboxBatch, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, to_region, signed, records, created_at FROM outbox_batches
-		WHERE sent_at = 0 ORDER BY created_at, id`)
+	return db.outboxBatches(ctx, "unsent outbox batches", true, `WHERE sent_at = 0`)
+}
+
+// DueOutboxBatches returns the batches not sent, not parked and not
+// waiting out a refusal's backoff at now, bodies opened.
+func (db *DB) DueOutboxBatches(ctx context.Context, now time.Time) ([]*healthcode.OutboxBatch, error) {
+	return db.outboxBatches(ctx, "due outbox batches", true, `WHERE sent_at = 0 AND parked_at = 0 AND retry_at <= $1`, micros(now))
+}
+
+// outboxBatches reads the batches where says, oldest first, their bodies
+// opened with signed.
+func (db *DB) outboxBatches(ctx context.Context, what string, signed bool, where string, args ...any) ([]*healthcode.OutboxBatch, error) {
+	cols := `id, to_region, records, created_at, refusals, refused_status, refused_code, refused_message, refused_at, retry_at, parked_at`
+	if signed {
+		cols += `, signed`
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT `+cols+` FROM outbox_batches `+where+` ORDER BY created_at, id`, args...)
 	if err != nil {
-		return nil, db.wrap(err, "unsent outbox batches")
+		return nil, db.wrap(err, what)
 	}
 	defer rows.Close()
 	var bs []*healthcode.OutboxBatch
 	for rows.Next() {
 		b := &healthcode.OutboxBatch{}
 		var sealed []byte
-		var created int64
-		if err := rows.Scan(&b.ID, &b.To, &sealed, &b.Records, &created); err != nil {
+		var created, refusedAt, retryAt, parkedAt int64
+		dest := []any{&b.ID, &b.To, &b.Records, &created, &b.Refusals, &b.LastRefusal.Status,
+			&b.LastRefusal.Code, &b.LastRefusal.Message, &refusedAt, &retryAt, &parkedAt}
+		if signed {
+			dest = append(dest, &sealed)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, db.wrap(err, "scan outbox batch")
 		}
-		signed, err := db.box.Open(sealed)
-		if err != nil {
-			return nil, err
+		if signed {
+			opened, err := db.box.Open(sealed)
+			if err != nil {
+				return nil, err
+			}
+			b.Signed = string(opened)
 		}
-		b.Signed, b.CreatedAt = string(signed), fromMicros(created)
+		b.CreatedAt, b.LastRefusal.At = fromMicros(created), fromMicros(refusedAt)
+		b.RetryAt, b.ParkedAt = fromMicros(retryAt), fromMicros(parkedAt)
 		bs = append(bs, b)
 	}
-	return bs, db.wrap(rows.Err(), "unsent outbox batches")
+	return bs, db.wrap(rows.Err(), what)
 }
 
 // MarkOutboxSent marks the batch sent, and with it its records: a
@@ -131,8 +156,9 @@ func (db *DB) UnsentOutboxBatches(ctx context.Context) ([]*healthcode.OutboxBatc
 // of 5,000 writes one row.
 func (db *DB) MarkOutboxSent(ctx context.Context, id string, at time.Time) error {
 	// A batch sent already keeps its first time: two senders may both
-	// have posted it.
-	res, err := db.db.ExecContext(ctx, `UPDATE outbox_batches SET sent_at = CASE WHEN sent_at = 0 THEN $2 ELSE sent_at END WHERE id = $1`,
+	// have posted it. One a sender parked while another's post of it was
+	// out is sent, not parked.
+	res, err := db.db.ExecContext(ctx, `UPDATE outbox_batches SET sent_at = CASE WHEN sent_at = 0 THEN $2 ELSE sent_at END, parked_at = 0 WHERE id = $1`,
 		id, micros(at))
 	if err != nil {
 		return db.wrap(err, "mark outbox batch sent")

@@ -2,8 +2,10 @@ package web
 
 import (
 	"encoding/hex"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -40,6 +42,8 @@ type adminData struct {
 	Regions   []trustRegionRow
 	Hub       *node.HubStatus
 	HubListAt string
+	Parked    int    // batches parked, with Hub
+	ParkedTo  string // by region: "CN-110100: 1, CN-440100: 2"
 }
 
 func (h *Handler) adminData(r *request) (adminData, error) {
@@ -75,6 +79,18 @@ func (h *Handler) adminData(r *request) (adminData, error) {
 	if h.Hub != nil {
 		st := h.Hub.Status()
 		d.Hub = &st
+		if h.Outbox != nil {
+			parked, err := h.Outbox.ParkedOutbox(r.Context())
+			if err != nil {
+				return d, err
+			}
+			var to []string
+			for _, region := range slices.Sorted(maps.Keys(parked)) {
+				d.Parked += parked[region]
+				to = append(to, region+": "+strconv.Itoa(parked[region]))
+			}
+			d.ParkedTo = strings.Join(to, ", ")
+		}
 	}
 	return d, nil
 }

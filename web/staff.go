@@ -28,6 +28,12 @@ type HubStatus interface {
 	Status() node.HubStatus
 }
 
+// ParkedOutbox counts the outbox's parked batches by the region they go
+// to (the store, *sqlstore.DB).
+type ParkedOutbox interface {
+	ParkedOutbox(ctx context.Context) (map[string]int, error)
+}
+
 var (
 	_ Overview   = (*node.Overview)(nil)
 	_ TokenAdmin = (*node.TokenAdmin)(nil)

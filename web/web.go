@@ -62,6 +62,9 @@ type Handler struct {
 	Tokens    TokenAdmin
 	TrustList func(context.Context) (*trust.List, error)
 	Hub       HubStatus
+	// Outbox counts the batches for other regions the hub refused too
+	// often, parked until requeued; shown with Hub (nil: not shown).
+	Outbox ParkedOutbox
 
 	// Checkins checks citizens in at venues by their place codes (area:
 	// check-in).

@@ -20,6 +20,7 @@ Usage:
   healthcode token      create --role ROLE [--venue ID] [--kind KIND] [--name NAME] | revoke ID | list
   healthcode keys       rotate [--alg EdDSA|ES256] | revoke ID | list
   healthcode import     KIND FILE [--format csv|ndjson] [--report FILE]
+  healthcode outbox     list [--parked] | requeue ID …|--all
   healthcode risk-areas set FILE.json | list
   healthcode gen        --persons N [--seed S] [--out DIR] [--data DIR|--db URL]
   healthcode trace      --cases FILE [--out FILE] [--apply]

@@ -187,6 +187,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	pages.Tokens, pages.TrustList = &node.TokenAdmin{Store: db, Now: time.Now}, trustDoc.List
 	if trustDoc.Hub != nil {
 		pages.Hub = trustDoc.Hub
+		pages.Outbox = db // the batches the hub refused too often, parked
 	}
 
 	logger.Info("serving", "addr", *addr, "region", *region, "policy", policy.Version)
@@ -205,6 +206,7 @@ type hubFlags struct {
 	refresh, exchange *time.Duration
 	resolveVia        *string
 	outboxRetention   *time.Duration
+	parkAfter         *int
 }
 
 func addHubFlags(fs *flag.FlagSet) hubFlags {
@@ -217,6 +219,8 @@ func addHubFlags(fs *flag.FlagSet) hubFlags {
 			"how often records for other regions are sent to the hub and this region's are fetched"),
 		outboxRetention: envDuration(fs, "hub-outbox-retention", "HEALTHCODE_HUB_OUTBOX_RETENTION", node.DefaultOutboxRetention,
 			"how long batches the hub took are kept, with their records, before they are purged"),
+		parkAfter: envInt(fs, "hub-park-after", "HEALTHCODE_HUB_PARK_AFTER", node.DefaultHubParkAfter,
+			"refusals by the hub (4xx) after which a batch of records for another region is parked: not posted again until healthcode outbox requeue"),
 		resolveVia: envString(fs, "resolve-via-hub", "HEALTHCODE_RESOLVE_VIA_HUB", "",
 			"regions (comma-separated, or * for every other) whose codes checkpoints resolve through the hub instead of trusting them directly"),
 	}
@@ -257,6 +261,9 @@ func (f hubFlags) check() (ed25519.PublicKey, error) {
 	}
 	if *f.outboxRetention <= 0 {
 		return nil, fmt.Errorf("--hub-outbox-retention: must be positive")
+	}
+	if *f.parkAfter < 1 {
+		return nil, fmt.Errorf("--hub-park-after: must be 1 or more")
 	}
 	return ed25519.PublicKey(key), nil
 }
