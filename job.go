@@ -90,6 +90,9 @@ type RecomputeStore interface {
 	// division whose risk entries changed. It returns how many it marked.
 	ChangeRiskAreas(ctx context.Context, areas []RiskArea, now time.Time, lookback time.Duration) (touched int64, err error)
 	RiskAreas(ctx context.Context) ([]RiskArea, error)
+	// MarkAllDue marks every stored status due at now (the region's
+	// policy changed) and returns how many it marked.
+	MarkAllDue(ctx context.Context, now time.Time) (int64, error)
 }
 
 // RiskAreaService replaces and lists the region's risk areas.

@@ -34,6 +34,8 @@ type Recompute struct {
 	mu     sync.Mutex
 	run    sync.Mutex      // one job at a time in this process
 	queued *healthcode.Job // the job waiting for run: later requests join it
+	active int             // jobs made and not finished (Wait)
+	idle   chan struct{}   // closed when active falls to 0; nil while nobody waits
 }
 
 var (
@@ -108,6 +110,56 @@ func (r *Recompute) RunScheduler(ctx context.Context, interval time.Duration) {
 	}
 }
 
+// Rejudge marks every stored status due and starts a job over them, so
+// that each is judged by the policy of r.Citizens: the region's policy
+// changed, and a status's policy version need not tell (the text may
+// change alone). A read judges a status anew before the job reaches it.
+// It returns the job and how many statuses it marked.
+func (r *Recompute) Rejudge(ctx context.Context, reason string) (*healthcode.Job, int64, error) {
+	marked, err := r.Store.MarkAllDue(ctx, r.Citizens.Now())
+	if err != nil {
+		return nil, 0, err
+	}
+	job, err := r.Recompute(ctx, reason)
+	if err != nil {
+		return nil, marked, err
+	}
+	r.logger().InfoContext(ctx, "every status marked due", "reason", reason, "policy", r.Citizens.Policy.Version, "marked", marked, "job", job.ID)
+	return job, marked, nil
+}
+
+// Wait returns when no job r made is queued or running, or with ctx's
+// error when ctx ends first. Jobs started after it returns are not waited
+// for: the caller stops what starts them first.
+func (r *Recompute) Wait(ctx context.Context) error {
+	r.mu.Lock()
+	if r.active == 0 {
+		r.mu.Unlock()
+		return nil
+	}
+	if r.idle == nil {
+		r.idle = make(chan struct{})
+	}
+	idle := r.idle
+	r.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// finished counts a job made by newJob as ended.
+func (r *Recompute) finished() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.active--; r.active == 0 && r.idle != nil {
+		close(r.idle)
+		r.idle = nil
+	}
+}
+
 // ChangeRiskAreas validates and stores the region's risk area list, marks
 // the people whose stays it touches, and starts a job for them.
 func (r *Recompute) ChangeRiskAreas(ctx context.Context, areas []healthcode.RiskArea) (job *healthcode.Job, touched int64, err error) {
@@ -152,12 +204,17 @@ func (r *Recompute) newJob(ctx context.Context, reason string, tokenID int64) (*
 	if err := r.Store.CreateJob(ctx, j); err != nil {
 		return nil, err
 	}
+	r.mu.Lock()
+	r.active++
+	r.mu.Unlock()
 	r.Citizens.Metrics.recomputeJob("", healthcode.JobQueued)
 	return j, nil
 }
 
-// execute runs j: chunk after chunk until nothing is due.
+// execute runs j, which newJob made: chunk after chunk until nothing is
+// due.
 func (r *Recompute) execute(ctx context.Context, j *healthcode.Job, progress func(done, total int64)) error {
+	defer r.finished()
 	r.run.Lock()
 	defer r.run.Unlock()
 	r.mu.Lock()

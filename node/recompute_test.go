@@ -332,6 +332,44 @@ func TestSchedulerTurnsStatusBack(t *testing.T) {
 	}
 }
 
+// After a policy change Rejudge judges every stored status again, due or
+// not, and Wait returns once its job is done.
+func TestRejudgeJudgesEveryStatus(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	now := e.clock.Now()
+	const n = 10
+	ids := seedCity(t, e.db, 1, n, now, func(i int) cityPerson {
+		// Not due: red for a day more, by the policy before.
+		return cityPerson{prev: &healthcode.Status{Colour: healthcode.Red, Since: now.Add(-time.Hour), ReevaluateAt: now.Add(24 * time.Hour),
+			PolicyVersion: "old"}}
+	})
+	r := e.recompute()
+	if err := r.Wait(ctx); err != nil {
+		t.Fatalf("Wait with no job: %v", err)
+	}
+	job, marked, err := r.Rejudge(ctx, "policy changed")
+	if err != nil || marked != n || job.ID == 0 {
+		t.Fatalf("Rejudge = %+v, %d, %v; want a job over %d", job, marked, err, n)
+	}
+	if err := r.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done, err := r.Job(ctx, job.ID)
+	if err != nil || done.State != healthcode.JobDone || done.Done != n || done.Changed != n {
+		t.Fatalf("job after Wait = %+v, %v; want done, %d evaluated and changed", done, err, n)
+	}
+	for _, id := range ids {
+		st, err := e.db.FindStatus(ctx, id)
+		if err != nil || st.Colour != healthcode.Green || st.PolicyVersion != e.citizens.Policy.Version {
+			t.Fatalf("status %d = %+v, %v; want green under the current policy", id, st, err)
+		}
+	}
+	if e.due(t) != 0 {
+		t.Fatalf("%d statuses still due", e.due(t))
+	}
+}
+
 func TestValidateRiskAreas(t *testing.T) {
 	from := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	ok := healthcode.RiskArea{Division: "420100", Area: "某小区", Level: healthcode.RiskHigh, From: from}

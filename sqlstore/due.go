@@ -28,6 +28,14 @@ func markDue(ctx context.Context, tx execer, at time.Time, selectIDs string, arg
 	return res.RowsAffected()
 }
 
+// MarkAllDue marks every stored status due at now, so the recompute and
+// the next read judge each again: after a change of the region's policy,
+// whose version a status need not tell apart (the text may change alone).
+func (db *DB) MarkAllDue(ctx context.Context, now time.Time) (int64, error) {
+	n, err := markDue(ctx, db.db, now, `SELECT person_id FROM statuses`)
+	return n, db.wrap(err, "mark every status due")
+}
+
 // dueAt is when a stored status is due: the earlier of its own
 // re-evaluation time and its mark; zero when neither is set.
 func dueAt(own, mark sql.NullInt64) time.Time {

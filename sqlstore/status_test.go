@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -84,6 +85,33 @@ func TestWhenAStatusIsDue(t *testing.T) {
 		if n, _ := db.CountDue(ctx, tc.at); int(n) != count(tc.want) {
 			t.Errorf("at %v CountDue = %d, want %d", tc.at, n, count(tc.want))
 		}
+	}
+}
+
+// MarkAllDue marks every stored status due, timed or not; a person with
+// no status has none to mark.
+func TestMarkAllDue(t *testing.T) {
+	db := storetest.MustOpenDB(t)
+	for i, reevaluate := range []time.Time{{}, t0.Add(time.Hour), t0.Add(-time.Hour)} {
+		p := mustPerson(t, db, fmt.Sprintf("1380000000%d", i))
+		if err := db.SaveStatus(ctx, p.ID, &healthcode.Status{ReevaluateAt: reevaluate, EvaluatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustPerson(t, db, "13800000009")
+	if n, _ := db.CountDue(ctx, t0); n != 1 {
+		t.Fatalf("before: CountDue = %d, want 1", n)
+	}
+	marked, err := db.MarkAllDue(ctx, t0)
+	if err != nil || marked != 3 {
+		t.Fatalf("MarkAllDue = %d, %v; want 3", marked, err)
+	}
+	// The one past its own time counts twice (CountDue's convention).
+	if n, _ := db.CountDue(ctx, t0); n != 4 {
+		t.Fatalf("after: CountDue = %d, want 4", n)
+	}
+	if n, _ := db.CountDue(ctx, t0.Add(-time.Microsecond)); n != 1 {
+		t.Fatalf("before the mark's time: CountDue = %d, want 1", n)
 	}
 }
 
