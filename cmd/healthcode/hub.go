@@ -40,7 +40,7 @@ const hubUsage = `Usage:
                                                            statuses with; a flag not given is kept, "" clears, - reads stdin
   healthcode hub region set-policy --id CN-650100 [--policy FILE]
                                                            the policy the hub judges a region of mode national by (none: the
-                                                           national default); a running hub applies it when it starts again
+                                                           national default); a running hub applies it within 30 s
   healthcode hub region list                               regions, modes and keys (JSON lines)
   healthcode hub region revoke-key --id CN-440100 --kid BASE64
   healthcode hub region token --id CN-440100               another peer token for the region
@@ -157,7 +157,7 @@ func runHubServe(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	// Way 3: regions of mode national, hosted here; they reach the hub
 	// over loopback as a node would, once it serves.
 	hosted := &hostedRegions{Hub: g, HubAuth: srv.Auth, Box: box, DataDir: *sf.data, DBURL: *sf.db, Sender: sender,
-		Dev: *dev, Logger: logger, Registry: reg, HubURL: loopbackURL(ln.Addr()), HubKey: pub,
+		Dev: *dev, Logger: logger, Registry: reg, Metrics: newHostedMetrics(reg), HubURL: loopbackURL(ln.Addr()), HubKey: pub,
 		Exchange: *exchange, Refresh: 5 * time.Minute, SweepEvery: *sweepEvery}
 	srv.Hosted = hosted.Handler
 	defer hosted.Close()
@@ -369,7 +369,7 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if err != nil {
 			return fail(stderr, "hub region set-policy", err)
 		}
-		fmt.Fprintf(stderr, "%s is judged by %s; a running hub applies it when it starts again\n", r.ID, policyName(r))
+		fmt.Fprintf(stderr, "%s is judged by %s; a running hub applies it within %s\n", r.ID, policyName(r), DefaultHostedSync)
 	case "revoke-key":
 		if err := g.RevokeKey(ctx, *id, kidBytes); err != nil {
 			return fail(stderr, "hub region revoke-key", err)

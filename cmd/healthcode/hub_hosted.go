@@ -22,6 +22,7 @@ import (
 	"github.com/healthcode/healthcode/secret"
 	"github.com/healthcode/healthcode/sqlite"
 	"github.com/healthcode/healthcode/sqlstore"
+	"github.com/healthcode/healthcode/status"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -29,7 +30,9 @@ import (
 // mode national (way 3, docs/federation.md "Way 3"): a store of the
 // region's own, its citizens' API under /regions/{id}/, codes issued by CN
 // naming the region as home and judged by its policy, and way 1 with the
-// hub over loopback, as a node of the region would.
+// hub over loopback, as a node of the region would. When a region's policy
+// changes, Sync builds its stack again over the same store and swaps it in
+// while the hub serves.
 type hostedRegions struct {
 	Hub     *hub.Registry
 	HubAuth healthcode.AuthService // the hub's tokens: a region's peer token pushes its data
@@ -44,6 +47,7 @@ type hostedRegions struct {
 	Dev      bool
 	Logger   *slog.Logger
 	Registry prometheus.Registerer
+	Metrics  *hostedMetrics
 	// HubURL and HubKey are how the regions reach this hub: its address on
 	// the loopback interface and its trust-list key.
 	HubURL     string
@@ -52,23 +56,48 @@ type hostedRegions struct {
 	Refresh    time.Duration
 	SweepEvery time.Duration
 
+	syncing sync.Mutex // one Sync at a time
 	mu      sync.RWMutex
 	regions map[string]*hostedRegion
+	// stackMetrics are each region's, kept across its stacks and across
+	// starts that failed: they are registered once.
+	stackMetrics map[string]*stackMetrics
 }
 
-// hostedRegion is one region the hub hosts.
+// hostedRegion is one region the hub hosts: its store, and the stack that
+// serves it now.
 type hostedRegion struct {
-	policy  string // the text it was started with
-	db      *sqlstore.DB
+	db     *sqlstore.DB
+	link   hubLink // with the loopback token made when its hosting started
+	reg    prometheus.Registerer
+	logger *slog.Logger
+
+	mu    sync.RWMutex
+	stack *hostedStack
+}
+
+// hostedStack is one build of a region's stack, for one policy.
+type hostedStack struct {
+	text    string // the stored policy text it was built with
+	policy  *status.Policy
+	st      *regionStack
 	handler http.Handler
+	// inflight counts the requests handler serves: a stack swapped out
+	// retires once they are done.
+	inflight sync.WaitGroup
+	stop     context.CancelFunc // ends st's jobs
+	// settled is closed once the stack before it has retired and every
+	// status was marked due for this one's policy (at once for the first):
+	// a further change waits for it.
+	settled chan struct{}
 }
 
 // DefaultHostedSync is how often the hub looks for newly registered
-// regions of mode national.
+// regions of mode national and for changed policies of those it hosts.
 const DefaultHostedSync = 30 * time.Second
 
-// Run looks for regions of mode national to host every interval, until
-// ctx ends.
+// Run looks for regions of mode national to host, and for changed
+// policies, every interval, until ctx ends.
 func (h *hostedRegions) Run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -84,10 +113,12 @@ func (h *hostedRegions) Run(ctx context.Context, every time.Duration) {
 	}
 }
 
-// Sync starts hosting each region of mode national not hosted yet. A
-// region's policy is read when its hosting starts: a change made since is
-// logged, and applies when the hub starts again.
+// Sync starts hosting each region of mode national not hosted yet, and
+// applies the stored policy of each hosted region whose policy changed
+// (applyPolicy). Stacks live until ctx ends or Close.
 func (h *hostedRegions) Sync(ctx context.Context) error {
+	h.syncing.Lock()
+	defer h.syncing.Unlock()
 	entries, err := h.Hub.Regions(ctx)
 	if err != nil {
 		return err
@@ -99,8 +130,8 @@ func (h *hostedRegions) Sync(ctx context.Context) error {
 			continue
 		}
 		if held := h.get(r.ID); held != nil {
-			if held.policy != r.Policy {
-				h.Logger.WarnContext(ctx, "hosted region: its policy changed; restart the hub to judge by it", "region", r.ID)
+			if err := h.applyPolicy(ctx, held, r); err != nil {
+				failed = append(failed, r.ID)
 			}
 			continue
 		}
@@ -110,7 +141,7 @@ func (h *hostedRegions) Sync(ctx context.Context) error {
 		}
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("regions not hosted: %s", strings.Join(failed, ", "))
+		return fmt.Errorf("regions not hosted, or not on their stored policy: %s", strings.Join(failed, ", "))
 	}
 	return nil
 }
@@ -125,6 +156,7 @@ func (h *hostedRegions) get(id string) *hostedRegion {
 func (h *hostedRegions) start(ctx context.Context, r *healthcode.Region) error {
 	policy, err := hub.RegionPolicy(r)
 	if err != nil {
+		h.Metrics.policy(r.ID, "rejected")
 		return err
 	}
 	dir := filepath.Join(h.DataDir, "regions", r.ID)
@@ -136,16 +168,13 @@ func (h *hostedRegions) start(ctx context.Context, r *healthcode.Region) error {
 		return err
 	}
 	logger := h.Logger.With("region", r.ID)
-	reg := prometheus.WrapRegistererWith(prometheus.Labels{"region": r.ID}, prometheus.WrapRegistererWithPrefix("hosted_", h.Registry))
-	stack, err := newRegionStack(ctx, db, h.Box, regionConfig{Region: r.ID, Policy: policy, Alg: healthcode.AlgEdDSA,
-		Sender: h.Sender, Dev: h.Dev, Logger: logger, Registry: reg, HTTPMetrics: hchttp.NewMetrics(nil)})
+	hr := &hostedRegion{db: db, logger: logger,
+		reg: prometheus.WrapRegistererWith(prometheus.Labels{"region": r.ID}, prometheus.WrapRegistererWithPrefix("hosted_", h.Registry))}
+	hs, err := h.build(ctx, r.ID, hr, r.Policy, policy)
 	if err != nil {
 		db.Close()
 		return err
 	}
-	// Codes are national codes: CN signs them, naming the region as home.
-	stack.Citizens.NationalSigner = h.Hub.NationalSigner
-	stack.Server.Auth = hostedAuth{AuthService: stack.Auth, hub: h.HubAuth, region: r.ID}
 	token, err := h.loopbackToken(ctx, r.ID)
 	if err != nil {
 		db.Close()
@@ -153,19 +182,147 @@ func (h *hostedRegions) start(ctx context.Context, r *healthcode.Region) error {
 	}
 	// Its key signs the batches it sends (way 1); the hub lists it as the
 	// region's, and signs its codes with CN's.
-	stack.joinHub(ctx, hubLink{URL: h.HubURL, Token: token, HubKey: h.HubKey, DataDir: dir,
-		Refresh: h.Refresh, Exchange: h.Exchange}, policy.CodeLifetime(), reg, logger)
-	go stack.Recompute.RunScheduler(ctx, h.SweepEvery)
+	hr.link = hubLink{URL: h.HubURL, Token: token, HubKey: h.HubKey, DataDir: dir, Refresh: h.Refresh, Exchange: h.Exchange}
+	close(hs.settled)
+	hr.stack = hs
+	h.run(ctx, hr, hs, nil)
 
-	hr := &hostedRegion{policy: r.Policy, db: db, handler: stack.Server.Handler()}
 	h.mu.Lock()
 	if h.regions == nil {
 		h.regions = map[string]*hostedRegion{}
 	}
 	h.regions[r.ID] = hr
 	h.mu.Unlock()
+	h.Metrics.hosting(r.ID)
 	logger.InfoContext(ctx, "hosting region", "backend", db.Backend(), "policy", policy.Version, "api", "/regions/"+r.ID+"/api/v1/")
 	return nil
+}
+
+// build makes a stack of region id over hr's store, judging by policy
+// (stored as text); its jobs start with run.
+func (h *hostedRegions) build(ctx context.Context, id string, hr *hostedRegion, text string, policy *status.Policy) (*hostedStack, error) {
+	h.mu.Lock()
+	if h.stackMetrics == nil {
+		h.stackMetrics = map[string]*stackMetrics{}
+	}
+	sm := h.stackMetrics[id]
+	if sm == nil {
+		sm = newStackMetrics(hr.reg)
+		h.stackMetrics[id] = sm
+	}
+	h.mu.Unlock()
+	st, err := newRegionStack(ctx, hr.db, h.Box, regionConfig{Region: id, Policy: policy, Alg: healthcode.AlgEdDSA,
+		Sender: h.Sender, Dev: h.Dev, Logger: hr.logger, Registry: hr.reg, Metrics: sm, HTTPMetrics: hchttp.NewMetrics(nil)})
+	if err != nil {
+		return nil, err
+	}
+	// Codes are national codes: CN signs them, naming the region as home.
+	st.Citizens.NationalSigner = h.Hub.NationalSigner
+	st.Server.Auth = hostedAuth{AuthService: st.Auth, hub: h.HubAuth, region: id}
+	return &hostedStack{text: text, policy: policy, st: st, handler: st.Server.Handler(), settled: make(chan struct{})}, nil
+}
+
+// run starts hs's jobs, which end with ctx or hs.stop: way 1 with the hub,
+// the scheduler, and when hs takes over from prev, settling.
+func (h *hostedRegions) run(ctx context.Context, hr *hostedRegion, hs, prev *hostedStack) {
+	jobs, stop := context.WithCancel(ctx)
+	hs.stop = stop
+	hs.st.joinHub(jobs, hr.link, hs.policy.CodeLifetime(), hr.reg, hr.logger)
+	hs.st.jobs.Go(func() { hs.st.Recompute.RunScheduler(jobs, h.SweepEvery) })
+	if prev != nil {
+		hs.st.jobs.Go(func() { settle(jobs, hr.logger, hs, prev) })
+	}
+}
+
+// applyPolicy makes a hosted region judge by its stored policy, r.Policy,
+// when it is not the one its stack was built with: it builds a stack of
+// the new policy over the same store and swaps it in (handler), so
+// requests in flight end on the old stack and new ones reach the new one;
+// the old stack's jobs end before the new one's start, and the new one
+// settles. A policy that does not load, or a stack that cannot be built,
+// leaves the region on the stack it has, logged and counted
+// (healthcode_hub_hosted_policy_changes_total), and is tried again at the
+// next Sync; so is a change that comes while the last has not settled.
+func (h *hostedRegions) applyPolicy(ctx context.Context, hr *hostedRegion, r *healthcode.Region) error {
+	cur := hr.current()
+	if cur.text == r.Policy {
+		return nil
+	}
+	select {
+	case <-cur.settled:
+	default:
+		hr.logger.InfoContext(ctx, "hosted region: its policy changed again; applied once the last change has settled", "policy", cur.policy.Version)
+		return nil
+	}
+	policy, err := hub.RegionPolicy(r)
+	if err != nil {
+		h.Metrics.policy(r.ID, "rejected")
+		hr.logger.ErrorContext(ctx, "hosted region: its new policy does not load; it is judged by the one it has", "policy", cur.policy.Version, "err", err)
+		return err
+	}
+	next, err := h.build(ctx, r.ID, hr, r.Policy, policy)
+	if err != nil {
+		h.Metrics.policy(r.ID, "failed")
+		hr.logger.ErrorContext(ctx, "hosted region: no stack for its new policy; it is judged by the one it has", "policy", cur.policy.Version, "new_policy", policy.Version, "err", err)
+		return err
+	}
+	hr.mu.Lock()
+	hr.stack = next
+	hr.mu.Unlock()
+	// Way 1 and the scheduler of the old stack end before the new one's
+	// begin: two receivers would take the same batches.
+	cur.stop()
+	cur.st.jobs.Wait()
+	h.run(ctx, hr, next, cur)
+	h.Metrics.policy(r.ID, "applied")
+	hr.logger.InfoContext(ctx, "hosted region: judged by its new policy", "old_policy", cur.policy.Version, "new_policy", policy.Version)
+	if cur.policy.Version == policy.Version {
+		hr.logger.WarnContext(ctx, "hosted region: its policy changed but kept its version; statuses tell the two apart only by their time of evaluation",
+			"policy", policy.Version)
+	}
+	return nil
+}
+
+// settle retires prev once hs has taken over: when prev's last request and
+// recompute jobs are done (so nothing judges by prev's policy any more), it
+// marks every status due and starts a recompute through hs, which judges
+// each by hs's policy. A read judges a status anew meanwhile, its policy
+// version differing. settle ends early with ctx.
+func settle(ctx context.Context, logger *slog.Logger, hs, prev *hostedStack) {
+	defer close(hs.settled)
+	served := make(chan struct{})
+	go func() { // ends with prev's last request, ctx or not
+		prev.inflight.Wait()
+		close(served)
+	}()
+	select {
+	case <-served:
+	case <-ctx.Done():
+		return
+	}
+	if prev.st.Recompute.Wait(ctx) != nil {
+		return
+	}
+	if _, _, err := hs.st.Recompute.Rejudge(ctx, "policy "+hs.policy.Version); err != nil && ctx.Err() == nil {
+		logger.ErrorContext(ctx, "hosted region: statuses not judged again by its new policy; each is when read", "policy", hs.policy.Version, "err", err)
+	}
+}
+
+func (hr *hostedRegion) current() *hostedStack {
+	hr.mu.RLock()
+	defer hr.mu.RUnlock()
+	return hr.stack
+}
+
+// ServeHTTP serves a request with the region's stack of the moment, to the
+// end, even when another is swapped in meanwhile.
+func (hr *hostedRegion) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hr.mu.RLock()
+	hs := hr.stack
+	hs.inflight.Add(1) // under the lock: the swap's retiring waits for it
+	hr.mu.RUnlock()
+	defer hs.inflight.Done()
+	hs.handler.ServeHTTP(w, r)
 }
 
 // openStore opens region id's store: SQLite in dir, or a schema of the
@@ -214,20 +371,26 @@ func (h *hostedRegions) loopbackToken(ctx context.Context, id string) (string, e
 // Handler returns region id's API handler, nil when it is not hosted.
 func (h *hostedRegions) Handler(id string) http.Handler {
 	if hr := h.get(id); hr != nil {
-		return hr.handler
+		return hr
 	}
 	return nil
 }
 
-// Close closes the hosted regions' stores, once the server has answered
-// its last request.
+// Close ends the hosted regions' jobs and closes their stores, once the
+// server has answered its last request.
 func (h *hostedRegions) Close() {
+	h.syncing.Lock()
+	defer h.syncing.Unlock()
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, hr := range h.regions {
+	regions := h.regions
+	h.regions = nil
+	h.mu.Unlock()
+	for _, hr := range regions {
+		hs := hr.current()
+		hs.stop()
+		hs.st.jobs.Wait()
 		hr.db.Close()
 	}
-	h.regions = nil
 }
 
 // hostedAuth is a hosted region's own sign-in and sessions, and also takes

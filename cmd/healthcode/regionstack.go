@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	hchttp "github.com/healthcode/healthcode/http"
@@ -28,6 +29,33 @@ type regionStack struct {
 	Recompute *node.Recompute
 	Imports   *node.ImportService
 	Server    *hchttp.Server
+
+	metrics *stackMetrics
+	// jobs are the stack's goroutines (joinHub's, and the scheduler where
+	// the caller starts it here): they end with the ctx they were given,
+	// and Wait tells when they have.
+	jobs sync.WaitGroup
+}
+
+// stackMetrics are a region stack's Prometheus metrics, made once for a
+// registry: a stack built again over the same registry (a hosted region
+// whose policy changed) counts on in them, as registering twice would
+// panic.
+type stackMetrics struct {
+	node       *node.Metrics
+	audit      *node.AuditMetrics
+	imports    *node.ImportMetrics
+	resumption *node.ResumptionMetrics
+	orgs       *node.OrgMetrics
+	// Made by joinHub the first time the stack follows a hub.
+	hub     *node.HubMetrics
+	send    *node.HubSendMetrics
+	receive *node.HubReceiveMetrics
+}
+
+func newStackMetrics(reg prometheus.Registerer) *stackMetrics {
+	return &stackMetrics{node: node.NewMetrics(reg), audit: node.NewAuditMetrics(reg), imports: node.NewImportMetrics(reg),
+		resumption: node.NewResumptionMetrics(reg), orgs: node.NewOrgMetrics(reg)}
 }
 
 // regionConfig is what a regionStack is built with.
@@ -42,11 +70,18 @@ type regionConfig struct {
 	IssuedMemory int
 	Logger       *slog.Logger
 	Registry     prometheus.Registerer
-	HTTPMetrics  *hchttp.Metrics
+	// Metrics, when set, are those of an earlier stack over the same
+	// Registry; when nil they are made on Registry.
+	Metrics     *stackMetrics
+	HTTPMetrics *hchttp.Metrics
 }
 
 func newRegionStack(ctx context.Context, db *sqlstore.DB, box *secret.Box, cfg regionConfig) (*regionStack, error) {
-	metrics := node.NewMetrics(cfg.Registry)
+	sm := cfg.Metrics
+	if sm == nil {
+		sm = newStackMetrics(cfg.Registry)
+	}
+	metrics := sm.node
 	keys := node.NewKeyRing(db)
 	if err := keys.Ensure(ctx, cfg.Alg); err != nil {
 		return nil, err
@@ -59,10 +94,10 @@ func newRegionStack(ctx context.Context, db *sqlstore.DB, box *secret.Box, cfg r
 	}
 	citizens := &node.CitizenService{Store: db, Policy: cfg.Policy, Keys: keys, Region: cfg.Region,
 		Now: time.Now, Logger: cfg.Logger, Metrics: metrics, Issued: issued}
-	audit := &node.Audit{Store: db, Now: time.Now, Logger: cfg.Logger, Metrics: node.NewAuditMetrics(cfg.Registry)}
+	audit := &node.Audit{Store: db, Now: time.Now, Logger: cfg.Logger, Metrics: sm.audit}
 	recompute := &node.Recompute{Store: db, Citizens: citizens}
 	imports := &node.ImportService{Store: db, PersonKey: box.PersonKey, Recomputer: recompute, Region: cfg.Region,
-		Now: time.Now, Logger: cfg.Logger, Metrics: node.NewImportMetrics(cfg.Registry)}
+		Now: time.Now, Logger: cfg.Logger, Metrics: sm.imports}
 
 	srv := hchttp.NewServer()
 	srv.Auth, srv.Citizens, srv.Audit = auth, citizens, audit
@@ -71,13 +106,13 @@ func newRegionStack(ctx context.Context, db *sqlstore.DB, box *secret.Box, cfg r
 	srv.Jobs, srv.RiskAreas, srv.Imports = recompute, recompute, imports
 	srv.HealthChecks = &node.HealthChecks{Store: db, Citizens: citizens, Audit: audit, Now: time.Now}
 	srv.Resumptions = &node.ResumptionService{Store: db, Region: cfg.Region, Now: time.Now, Audit: audit, Logger: cfg.Logger,
-		Metrics: node.NewResumptionMetrics(cfg.Registry)}
+		Metrics: sm.resumption}
 	srv.Orgs = &node.OrgService{Store: db, Box: box, Audit: audit, Now: time.Now, Logger: cfg.Logger,
-		Metrics: node.NewOrgMetrics(cfg.Registry)}
+		Metrics: sm.orgs}
 	srv.Region, srv.Ready = cfg.Region, db.Ping
 	srv.Logger, srv.Metrics, srv.Dev = cfg.Logger, cfg.HTTPMetrics, cfg.Dev
 	return &regionStack{DB: db, Keys: keys, Auth: auth, Citizens: citizens, Audit: audit, Recompute: recompute,
-		Imports: imports, Server: srv}, nil
+		Imports: imports, Server: srv, metrics: sm}, nil
 }
 
 // hubLink is how a region reaches the hub it follows.
@@ -94,21 +129,25 @@ type hubLink struct {
 // joinHub follows the hub: publishes the region's keys and keeps its trust
 // list (loaded from the cache first, so visitors verify while the hub is
 // down), and runs way 1: records about other regions' people go out
-// through the hub, and theirs about this region's people come in.
+// through the hub, and theirs about this region's people come in. Its
+// goroutines run until ctx ends, as st's jobs.
 func (st *regionStack) joinHub(ctx context.Context, l hubLink, codeLifetime time.Duration, reg prometheus.Registerer, logger *slog.Logger) *node.HubClient {
 	region := st.Citizens.Region
+	if m := st.metrics; m.hub == nil {
+		m.hub, m.send, m.receive = node.NewHubMetrics(reg), node.NewHubSendMetrics(reg), node.NewHubReceiveMetrics(reg)
+	}
 	hub := &node.HubClient{URL: l.URL, Token: l.Token, HubKey: l.HubKey, Region: region, Keys: st.Keys,
 		CodeLifetime: codeLifetime, DataDir: l.DataDir, HTTP: &http.Client{Timeout: node.DefaultHubTimeout},
-		Now: time.Now, Logger: logger, Metrics: node.NewHubMetrics(reg)}
+		Now: time.Now, Logger: logger, Metrics: st.metrics.hub}
 	if err := hub.LoadCache(); err != nil {
 		logger.Warn("hub: cached trust list not used", "err", err)
 	}
-	go hub.Run(ctx, l.Refresh)
+	st.jobs.Go(func() { hub.Run(ctx, l.Refresh) })
 	sender := &node.HubSender{Client: hub, Store: st.DB, Retention: l.OutboxRetention, Now: time.Now, Logger: logger,
-		Metrics: node.NewHubSendMetrics(reg)}
+		Metrics: st.metrics.send}
 	receiver := &node.HubReceiver{Client: hub, Store: st.DB, Import: st.Imports, Region: region,
-		Now: time.Now, Logger: logger, Metrics: node.NewHubReceiveMetrics(reg)}
-	go sender.Run(ctx, l.Exchange)
-	go receiver.Run(ctx, l.Exchange)
+		Now: time.Now, Logger: logger, Metrics: st.metrics.receive}
+	st.jobs.Go(func() { sender.Run(ctx, l.Exchange) })
+	st.jobs.Go(func() { receiver.Run(ctx, l.Exchange) })
 	return hub
 }
