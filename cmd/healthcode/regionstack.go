@@ -124,6 +124,9 @@ type hubLink struct {
 	Exchange   time.Duration
 	// OutboxRetention is how long sent batches are kept; 0: the default.
 	OutboxRetention time.Duration
+	// ParkAfter is the refusals after which a batch is parked; 0: the
+	// default.
+	ParkAfter int
 }
 
 // joinHub follows the hub: publishes the region's keys and keeps its trust
@@ -143,7 +146,7 @@ func (st *regionStack) joinHub(ctx context.Context, l hubLink, codeLifetime time
 		logger.Warn("hub: cached trust list not used", "err", err)
 	}
 	st.jobs.Go(func() { hub.Run(ctx, l.Refresh) })
-	sender := &node.HubSender{Client: hub, Store: st.DB, Retention: l.OutboxRetention, Now: time.Now, Logger: logger,
+	sender := &node.HubSender{Client: hub, Store: st.DB, Retention: l.OutboxRetention, ParkAfter: l.ParkAfter, Now: time.Now, Logger: logger,
 		Metrics: st.metrics.send}
 	receiver := &node.HubReceiver{Client: hub, Store: st.DB, Import: st.Imports, Region: region,
 		Now: time.Now, Logger: logger, Metrics: st.metrics.receive}

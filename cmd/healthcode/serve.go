@@ -139,7 +139,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		// Way 1 of federation too: records about other regions' people go
 		// out through the hub, and theirs about this region's people come in.
 		trustDoc.Hub = stack.joinHub(ctx, hubLink{URL: *hf.url, Token: *hf.token, HubKey: hubKey, DataDir: *sf.data,
-			Refresh: *hf.refresh, Exchange: *hf.exchange, OutboxRetention: *hf.outboxRetention}, policy.CodeLifetime(), reg, logger)
+			Refresh: *hf.refresh, Exchange: *hf.exchange, OutboxRetention: *hf.outboxRetention,
+			ParkAfter: *hf.parkAfter}, policy.CodeLifetime(), reg, logger)
 		logger.Info("following hub", "hub", *hf.url, "hub_kid", trust.HubKID(hubKey), "refresh", hf.refresh.String())
 	}
 	srv.TrustJSON = trustDoc.JSON
