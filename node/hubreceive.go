@@ -30,17 +30,16 @@ import (
 type HubReceiver struct {
 	Client *HubClient // the hub, the peer token and the trust list held
 	Store  healthcode.InboxStore
-	// Import is the node's import path (an *ImportService): rows go
-	// through its checks, its duplicates by id, its pending people and the
-	// recompute it starts.
+	// Import is the node's import path: records go through its checks,
+	// its duplicates by id, its pending people and the recompute it starts.
 	//
-	// When it is an *ImportService with a Recomputer, the receiver starts
+	// When it has a Recomputer, the receiver starts
 	// that recompute itself, for many batches at once rather than once for
 	// each import: whenever RecomputeEvery records were stored since the
 	// last one, and at the first round that finds nothing new (or fails).
 	// Until then the statuses those records touch are marked due, which
 	// every read of a status honours.
-	Import healthcode.ImportService
+	Import *ImportService
 	// RecomputeEvery is the records stored (accepted or corrected) after
 	// which a recompute starts in the middle of a round; 0:
 	// DefaultRecomputeEvery.
@@ -190,16 +189,16 @@ type receiveRound struct {
 	refreshed bool // the trust list was fetched again for a batch it did not know
 	// imports is the import path of the batches; when recomputer is set,
 	// it starts no recompute itself: the receiver does.
-	imports    healthcode.ImportService
+	imports    *ImportService
 	recomputer healthcode.Recomputer
 }
 
 func (r *HubReceiver) newRound() *receiveRound {
 	round := &receiveRound{imports: r.Import}
-	if s, ok := r.Import.(*ImportService); ok && s.Recomputer != nil {
-		quiet := *s
+	if r.Import.Recomputer != nil {
+		quiet := *r.Import
 		quiet.Recomputer = nil
-		round.imports, round.recomputer = &quiet, s.Recomputer
+		round.imports, round.recomputer = &quiet, r.Import.Recomputer
 	}
 	return round
 }

@@ -1,10 +1,10 @@
 package node
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,9 +12,9 @@ import (
 	"github.com/healthcode/healthcode/importer"
 )
 
-// maxReceivedRecordBytes bounds one record passed to the import, far above
-// a record's few hundred bytes and below the import's 64 KiB line, which
-// would refuse the whole kind.
+// maxReceivedRecordBytes bounds the values of one record passed to the
+// import, far above a record's few hundred bytes (an NDJSON file's line
+// may be 64 KiB).
 const maxReceivedRecordBytes = 32 << 10
 
 // maxLoggedRecords bounds the records of one batch named in the log.
@@ -23,8 +23,8 @@ const maxLoggedRecords = 20
 // apply imports the records of p, kind by kind, through the node's import
 // path, and sums up what became of them. An error is one of the store or
 // of the import path itself: the batch is then not applied and comes again.
-func (r *HubReceiver) apply(ctx context.Context, imports healthcode.ImportService, p *receivedBatch) (*healthcode.InboxSummary, error) {
-	a := &batchApply{r: r, imports: imports, ctx: ctx, batch: p, rows: map[string][][]byte{}}
+func (r *HubReceiver) apply(ctx context.Context, imports *ImportService, p *receivedBatch) (*healthcode.InboxSummary, error) {
+	a := &batchApply{r: r, imports: imports, ctx: ctx, batch: p, rows: map[string][][]string{}}
 	a.sum.Records = int64(len(p.Records))
 	recs, err := a.read()
 	if err != nil {
@@ -47,11 +47,11 @@ func (r *HubReceiver) apply(ctx context.Context, imports healthcode.ImportServic
 // batchApply is the state of applying one batch.
 type batchApply struct {
 	r       *HubReceiver
-	imports healthcode.ImportService
+	imports *ImportService
 	ctx     context.Context
 	batch   *receivedBatch
 	people  map[string]healthcode.Identity // by string(subject)
-	rows    map[string][][]byte            // NDJSON lines by kind
+	rows    map[string][][]string          // values by kind, in importer.Fields order
 	sum     healthcode.InboxSummary
 	logged  int // records named in the log so far
 }
@@ -116,34 +116,32 @@ func jsonString(raw json.RawMessage) string {
 	return s
 }
 
-// add puts rec among the rows of its kind, naming the person by document,
-// or counts why it cannot go.
+// add puts rec's values among the rows of its kind, naming the person by
+// document, or counts why it cannot go.
 func (a *batchApply) add(rec receivedRecord) {
 	if rec.bad != "" {
 		a.sum.Invalid++
 		a.note(rec.id, rec.bad)
 		return
 	}
-	line := make([]byte, 0, 512)
-	line = append(line, '{')
-	field := func(name string, value []byte) {
-		if len(line) > 1 {
-			line = append(line, ',')
-		}
-		line = strconv.AppendQuote(line, name)
-		line = append(line, ':')
-		line = append(line, value...)
-	}
 	names, _ := importer.Fields(rec.kind)
-	for _, name := range names {
+	vals := make([]string, len(names))
+	size := 0
+	for i, name := range names {
 		// A record here is about a person of this region: it must not be
-		// forwarded again, whatever home_region it claims.
-		if v, ok := rec.fields[name]; ok && name != importer.HomeRegion {
-			if rec.subject != nil && (name == "id_type" || name == "id_number") {
-				continue // the subject names the person
-			}
-			field(name, v)
+		// forwarded again, whatever home_region it claims (Fields does not
+		// list it).
+		raw, ok := rec.fields[name]
+		if !ok || rec.subject != nil && (name == "id_type" || name == "id_number") {
+			continue // the subject names the person
 		}
+		v, ok := importer.JSONValue(raw)
+		if !ok {
+			a.sum.Invalid++
+			a.note(rec.id, name+": must be a string, a number or true/false")
+			return
+		}
+		vals[i], size = v, size+len(v)
 	}
 	if rec.subject != nil {
 		p, ok := a.people[string(rec.subject)]
@@ -152,31 +150,26 @@ func (a *batchApply) add(rec receivedRecord) {
 			a.note(rec.id, "no person here has the subject the record names")
 			return
 		}
-		idType, _ := json.Marshal(string(p.IDType))
-		idNumber, _ := json.Marshal(p.IDNumber)
-		field("id_type", idType)
-		field("id_number", idNumber)
+		vals[slices.Index(names, "id_type")], vals[slices.Index(names, "id_number")] = string(p.IDType), p.IDNumber
 	}
-	line = append(line, '}')
-	if len(line) > maxReceivedRecordBytes {
+	if size > maxReceivedRecordBytes {
 		a.sum.Invalid++
 		a.note(rec.id, "the record is too large")
 		return
 	}
-	a.rows[rec.kind] = append(a.rows[rec.kind], line)
+	a.rows[rec.kind] = append(a.rows[rec.kind], vals)
 }
 
-// importKind feeds the rows of kind to the import as one NDJSON file.
+// importKind feeds the rows of kind to the import.
 func (a *batchApply) importKind(kind string) error {
 	rows := a.rows[kind]
 	if len(rows) == 0 {
 		return nil
 	}
-	file := bytes.Join(rows, []byte("\n"))
-	s, err := a.imports.Import(a.ctx, kind, healthcode.FormatNDJSON, bytes.NewReader(file))
+	s, err := a.imports.ImportValues(a.ctx, kind, rows)
 	if healthcode.ErrorCode(err) == healthcode.EINVALID {
-		// The file was refused whole: with the lines built here that is a
-		// row the import cannot read, not a failure to retry.
+		// Refused whole: with the values built here that is a row the
+		// import cannot read, not a failure to retry.
 		a.sum.Rejected += int64(len(rows))
 		a.r.log().WarnContext(a.ctx, "hub: records of the batch refused by the import", "batch", a.batch.ID, "kind", kind,
 			"records", len(rows), "err", err)

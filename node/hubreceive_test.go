@@ -411,12 +411,14 @@ func TestHubReceiveRecordsByDocument(t *testing.T) {
 		map[string]any{"record_kind": "purchases", "id": sender + "/p-1", "id_number": ownID},
 		// A row the import rejects.
 		map[string]any{"record_kind": healthcode.KindTests, "id": sender + "/lab-2", "id_number": ownID, "sampled_at": sampled, "result": "maybe"},
+		// A value no file could hold.
+		map[string]any{"record_kind": healthcode.KindTests, "id": sender + "/lab-3", "id_number": ownID, "sampled_at": map[string]string{"at": sampled}, "result": "positive"},
 	)
 	e.send(t, e.key, b)
 	e.receive(t)
 
 	got := e.applied(t, b.ID).Summary
-	want := healthcode.InboxSummary{Records: 7, Accepted: 3, Pending: 2, UnknownSubject: 1, Invalid: 2, Rejected: 1, Jobs: got.Jobs}
+	want := healthcode.InboxSummary{Records: 8, Accepted: 3, Pending: 2, UnknownSubject: 1, Invalid: 3, Rejected: 1, Jobs: got.Jobs}
 	if got.Records != want.Records || got.Accepted != want.Accepted || got.Pending != want.Pending || got.UnknownSubject != want.UnknownSubject ||
 		got.Invalid != want.Invalid || got.Rejected != want.Rejected || got.Duplicate != 0 || got.Corrected != 0 {
 		t.Fatalf("summary = %+v, want %+v", got, want)
@@ -437,7 +439,7 @@ func TestHubReceiveRecordsByDocument(t *testing.T) {
 	if n := e.stored(t, "quarantines", sender+"/q-1"); n != 1 {
 		t.Errorf("the pending quarantine was not stored")
 	}
-	for _, rec := range []string{sender + "/trace-7-V2-2", "lab-1", sender + "/p-1", sender + "/lab-2"} {
+	for _, rec := range []string{sender + "/trace-7-V2-2", "lab-1", sender + "/p-1", sender + "/lab-2", sender + "/lab-3"} {
 		e.wantLogged(t, "record of the batch not applied", "batch="+b.ID, "record="+rec)
 	}
 }

@@ -43,6 +43,24 @@ func (s *ImportService) Import(ctx context.Context, kind, format string, r io.Re
 		return nil, err
 	}
 	rd.SetRegion(s.Region)
+	return s.store(ctx, kind, rd, now)
+}
+
+// ImportValues is Import for records already split into values (in the
+// order of importer.Fields(kind)), as a hub batch's are: the same checks,
+// store and recompute, without writing and parsing a file between. No
+// record is forwarded to another region.
+func (s *ImportService) ImportValues(ctx context.Context, kind string, rows [][]string) (*healthcode.ImportSummary, error) {
+	now := s.Now()
+	rd, err := importer.NewValuesReader(kind, rows, s.PersonKey, now)
+	if err != nil {
+		return nil, err
+	}
+	return s.store(ctx, kind, rd, now)
+}
+
+// store stores the rows rd reads and starts the recompute.
+func (s *ImportService) store(ctx context.Context, kind string, rd *importer.Reader, now time.Time) (*healthcode.ImportSummary, error) {
 	src := &progressSource{ImportSource: rd, ctx: ctx, logger: s.logger(), every: s.logEvery(),
 		next: time.Now().Add(s.logEvery()), metrics: s.Metrics}
 	start := time.Now()
