@@ -76,7 +76,12 @@ func (db *DB) PackOutbox(ctx context.Context, b *healthcode.OutboxBatch, seqs []
 	}
 	var res sql.Result
 	if db.dialect.Name == "postgres" {
-		res, err = tx.ExecContext(ctx, `UPDATE outbox SET batch_id = $1 WHERE to_region = $2 AND batch_id IS NULL AND seq = ANY(CAST($3 AS BIGINT[]))`,
+		// Driven by the listed seqs, one primary key probe each: filtered
+		// through the unpacked index instead, each batch walked past every
+		// row packed before it and not vacuumed yet (1.5 s a batch after
+		// 100,000 records).
+		res, err = tx.ExecContext(ctx, `UPDATE outbox o SET batch_id = $1 FROM unnest(CAST($3 AS BIGINT[])) AS s (seq)
+			WHERE o.seq = s.seq AND o.to_region = $2 AND o.batch_id IS NULL`,
 			b.ID, b.To, db.idsArg(joinIDs(seqs)))
 	} else {
 		// seqs are the first unpacked records to the region (UnpackedOutbox
