@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/healthcode/healthcode"
@@ -20,13 +21,13 @@ func (db *DB) QueueOutbox(ctx context.Context, recs []*healthcode.OutboxRecord, 
 	defer tx.Rollback()
 	q := db.outboxQueue(tx, now)
 	defer q.close()
+	got, err := q.add(ctx, recs)
+	if err != nil {
+		return 0, err
+	}
 	n := 0
-	for _, r := range recs {
-		got, err := q.add(ctx, r)
-		if err != nil {
-			return 0, err
-		}
-		if got == queuedNew {
+	for _, g := range got {
+		if g == queuedNew {
 			n++
 		}
 	}
@@ -48,7 +49,6 @@ type outboxQueue struct {
 	db     *DB
 	tx     *sql.Tx
 	now    int64
-	insert *sql.Stmt
 	lookup *sql.Stmt
 }
 
@@ -57,48 +57,94 @@ func (db *DB) outboxQueue(tx *sql.Tx, now time.Time) *outboxQueue {
 }
 
 func (q *outboxQueue) close() {
-	for _, s := range []*sql.Stmt{q.insert, q.lookup} {
-		if s != nil {
-			s.Close()
-		}
+	if q.lookup != nil {
+		q.lookup.Close()
 	}
 }
 
-// add queues r unless its kind and id are queued already, and says which.
-func (q *outboxQueue) add(ctx context.Context, r *healthcode.OutboxRecord) (queued, error) {
-	sealed, err := q.db.box.Seal(r.Row)
-	if err != nil {
-		return 0, err
-	}
-	hash := q.db.outboxHash(r)
-	if q.insert == nil {
-		if q.insert, err = q.tx.PrepareContext(ctx, `INSERT INTO outbox (to_region, kind, record_id, body, body_hash, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, record_id) DO NOTHING`); err != nil {
-			return 0, q.db.wrap(err, "prepare queue outbox")
+// outboxColumns are the columns a queued record is inserted with.
+const outboxColumns = "to_region, kind, record_id, body, body_hash, created_at"
+
+// add queues each of recs unless its kind and id are queued already, and
+// says which, in order. Many rows go in one insert: row by row, an
+// import of 100,000 rows for other regions took a round trip each on
+// PostgreSQL.
+func (q *outboxQueue) add(ctx context.Context, recs []*healthcode.OutboxRecord) ([]queued, error) {
+	got := make([]queued, len(recs))
+	per := importBatchOf(q.db.dialect.Name)
+	for start := 0; start < len(recs); start += per {
+		if err := q.addRows(ctx, recs[start:min(start+per, len(recs))], got[start:]); err != nil {
+			return nil, err
 		}
 	}
-	res, err := q.insert.ExecContext(ctx, r.To, r.Kind, r.ID, sealed, hash, q.now)
+	return got, nil
+}
+
+// addRows queues recs in one insert and sets got[i] for recs[i].
+func (q *outboxQueue) addRows(ctx context.Context, recs []*healthcode.OutboxRecord, got []queued) error {
+	args := make([]any, 0, len(recs)*6)
+	hashes := make([][]byte, len(recs))
+	for i, r := range recs {
+		sealed, err := q.db.box.Seal(r.Row)
+		if err != nil {
+			return err
+		}
+		hashes[i] = q.db.outboxHash(r)
+		args = append(args, r.To, r.Kind, r.ID, sealed, hashes[i], q.now)
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO outbox (" + outboxColumns + ") VALUES ")
+	valuesList(&b, len(recs), 6, 0, q.db.dialect.Name != "sqlite")
+	b.WriteString(" ON CONFLICT (kind, record_id) DO NOTHING RETURNING kind, record_id")
+	rows, err := q.tx.QueryContext(ctx, b.String(), args...)
 	if err != nil {
-		return 0, q.db.wrap(err, "queue outbox record")
+		return q.db.wrap(err, "queue outbox records")
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return 0, q.db.wrap(err, "queue outbox record")
-	} else if n == 1 {
-		return queuedNew, nil
+	inserted := make(map[[2]string]bool, len(recs))
+	for rows.Next() {
+		var kind, id string
+		if err := rows.Scan(&kind, &id); err != nil {
+			rows.Close()
+			return q.db.wrap(err, "queue outbox records")
+		}
+		inserted[[2]string{kind, id}] = true
 	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return q.db.wrap(err, "queue outbox records")
+	}
+	for i, r := range recs {
+		if key := [2]string{r.Kind, r.ID}; inserted[key] {
+			delete(inserted, key) // a second of the same id is not new
+			got[i] = queuedNew
+			continue
+		}
+		same, err := q.queuedAs(ctx, r, hashes[i])
+		if err != nil {
+			return err
+		}
+		got[i] = queuedOther
+		if same {
+			got[i] = queuedSame
+		}
+	}
+	return nil
+}
+
+// queuedAs says whether the record queued already under r's kind and id
+// has the fingerprint hash.
+func (q *outboxQueue) queuedAs(ctx context.Context, r *healthcode.OutboxRecord, hash []byte) (bool, error) {
+	var err error
 	if q.lookup == nil {
 		if q.lookup, err = q.tx.PrepareContext(ctx, `SELECT body_hash FROM outbox WHERE kind = $1 AND record_id = $2`); err != nil {
-			return 0, q.db.wrap(err, "prepare outbox lookup")
+			return false, q.db.wrap(err, "prepare outbox lookup")
 		}
 	}
 	var held []byte
 	if err := q.lookup.QueryRowContext(ctx, r.Kind, r.ID).Scan(&held); err != nil {
-		return 0, q.db.wrap(err, "look up outbox record")
+		return false, q.db.wrap(err, "look up outbox record")
 	}
-	if bytes.Equal(held, hash) {
-		return queuedSame, nil
-	}
-	return queuedOther, nil
+	return bytes.Equal(held, hash), nil
 }
 
 // outboxHash fingerprints a record's region and body under the box's key:
