@@ -257,10 +257,12 @@ func BenchmarkFederationFlow(b *testing.B) {
 		f := newFederationFlow(b, n)
 		importB += f.importB
 		b.StartTimer()
+		stop := profileTimed(b)
 		start, cpu0 := time.Now(), cpuTime()
 		f.run(b)
 		timed += time.Since(start)
 		cpu += cpuTime() - cpu0
+		stop()
 		b.StopTimer()
 		f.check(b)
 	}
