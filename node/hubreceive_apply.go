@@ -24,7 +24,7 @@ const maxLoggedRecords = 20
 // path, and sums up what became of them. An error is one of the store or
 // of the import path itself: the batch is then not applied and comes again.
 func (r *HubReceiver) apply(ctx context.Context, imports *ImportService, p *receivedBatch) (*healthcode.InboxSummary, error) {
-	a := &batchApply{r: r, imports: imports, ctx: ctx, batch: p, rows: map[string][][]string{}}
+	a := &batchApply{r: r, imports: imports, ctx: ctx, batch: p, rows: map[string][][]string{}, names: map[string][]string{}}
 	a.sum.Records = int64(len(p.Records))
 	recs, err := a.read()
 	if err != nil {
@@ -52,6 +52,7 @@ type batchApply struct {
 	batch   *receivedBatch
 	people  map[string]healthcode.Identity // by string(subject)
 	rows    map[string][][]string          // values by kind, in importer.Fields order
+	names   map[string][]string            // importer.Fields by kind
 	sum     healthcode.InboxSummary
 	logged  int // records named in the log so far
 }
@@ -124,7 +125,7 @@ func (a *batchApply) add(rec receivedRecord) {
 		a.note(rec.id, rec.bad)
 		return
 	}
-	names, _ := importer.Fields(rec.kind)
+	names := a.fields(rec.kind)
 	vals := make([]string, len(names))
 	size := 0
 	for i, name := range names {
@@ -158,6 +159,16 @@ func (a *batchApply) add(rec receivedRecord) {
 		return
 	}
 	a.rows[rec.kind] = append(a.rows[rec.kind], vals)
+}
+
+// fields is importer.Fields(kind), read once a batch.
+func (a *batchApply) fields(kind string) []string {
+	names, ok := a.names[kind]
+	if !ok {
+		names, _ = importer.Fields(kind)
+		a.names[kind] = names
+	}
+	return names
 }
 
 // importKind feeds the rows of kind to the import.
