@@ -20,7 +20,8 @@ import (
 // (4xx) is recorded on the batch with the hub's message (refuse): it goes
 // again after a backoff, or is parked. A network error, a 5xx, a 429 or
 // a 408 is returned: the hub is down or busy, which says nothing of the
-// batch, and the round stops.
+// batch, and the round stops; so does a 401, a peer token the hub does not
+// take, which no batch can help.
 func (s *HubSender) post(ctx context.Context, b *healthcode.OutboxBatch) error {
 	c := s.Client
 	body, _ := json.Marshal(map[string]string{"signed": b.Signed})
@@ -53,6 +54,13 @@ func (s *HubSender) post(ctx context.Context, b *healthcode.OutboxBatch) error {
 		s.Metrics.sent(result)
 		s.log().InfoContext(ctx, "hub: batch sent", "batch", b.ID, "to", b.To, "records", b.Records, "result", result)
 		return nil
+	case resp.StatusCode == http.StatusUnauthorized:
+		// The peer token, not this batch: every batch would be refused
+		// and parked. The round stops and says so; the batches wait.
+		s.Metrics.sent(HubRefused)
+		_, msg := hubError(resp.Body)
+		return &healthcode.Error{Code: healthcode.EUNAUTHORIZED, Message: "the hub refused this node's peer token (--hub-token): batches wait until it is put right",
+			Err: fmt.Errorf("POST batch %s answered %s: %s", b.ID, resp.Status, msg)}
 	case resp.StatusCode/100 == 4 && resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusRequestTimeout:
 		s.Metrics.sent(HubRefused)
 		code, msg := refusalOf(resp.Body)

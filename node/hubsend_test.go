@@ -496,16 +496,22 @@ func TestHubSenderRefused(t *testing.T) {
 
 // TestHubSenderRefusalMessage: of a 400 naming several fields, the
 // refusal keeps each field's reason (the message alone says "invalid
-// input"); a 429 is the hub busy, not a refusal of the batch: the round
-// stops and the batch is not counted refused.
+// input"); a 429 is the hub busy and a 401 the node's token, neither a
+// refusal of the batch: the round stops and the batch is not counted
+// refused (nor, after many 401s, parked).
 func TestHubSenderRefusalMessage(t *testing.T) {
 	e := newSenderEnv(t)
 	ctx := context.Background()
 	fields := map[string]string{"records[0].id": "must be the sending region", "to": "is not a region of the hub"}
-	var busy atomic.Bool
+	var busy, badToken atomic.Bool
 	busy.Store(true)
 	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		if badToken.Load() {
+			w.WriteHeader(http.StatusUnauthorized)
+			json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": "unauthorized", "message": "unknown token"}})
+			return
+		}
 		if busy.Load() {
 			w.WriteHeader(http.StatusTooManyRequests)
 			json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": "rate_limited", "message": "slow down"}})
@@ -523,6 +529,17 @@ func TestHubSenderRefusalMessage(t *testing.T) {
 	if err != nil || len(unsent) != 1 || unsent[0].Refusals != 0 || e.sentCount(t, node.HubRefused) != 0 {
 		t.Fatalf("after a 429: %+v, %v, refused %v", unsent, err, e.sentCount(t, node.HubRefused))
 	}
+	// A token the hub does not take stops the round; it is no refusal
+	// of the batch, which would park every batch in turn.
+	badToken.Store(true)
+	for range node.DefaultHubParkAfter + 1 {
+		wantCode(t, s.Send(ctx), healthcode.EUNAUTHORIZED)
+	}
+	unsent, err = e.db.UnsentOutboxBatches(ctx)
+	if err != nil || len(unsent) != 1 || unsent[0].Refusals != 0 || !unsent[0].ParkedAt.IsZero() {
+		t.Fatalf("after 401s: %+v, %v", unsent, err)
+	}
+	badToken.Store(false)
 	busy.Store(false)
 	if err := s.Send(ctx); err != nil {
 		t.Fatal(err)
