@@ -35,7 +35,8 @@ type OutboxRecord struct {
 //
 // A batch the hub refuses (a 4xx answer) is posted again after a backoff,
 // and parked after so many refusals: a parked batch is not posted again
-// until an operator requeues it (`healthcode outbox requeue`).
+// until an operator requeues it (`healthcode outbox requeue`), or drops it
+// with its records (`healthcode outbox drop`, see OutboxDrop).
 type OutboxBatch struct {
 	ID        string // 32 hex digits, random
 	To        string
@@ -60,6 +61,29 @@ type OutboxRefusal struct {
 	Message string
 	At      time.Time
 }
+
+// OutboxDrop is what is kept of a parked batch an operator dropped: the
+// batch and its records are deleted, and the drop is recorded without
+// anything of the records (nor the hub's message, which may name record
+// ids), so that the records discarded can be accounted for.
+type OutboxDrop struct {
+	BatchID   string
+	To        string
+	Records   int       // the records deleted with the batch
+	CreatedAt time.Time // when the batch was packed
+	Refusals  int
+	// LastStatus and LastCode are the HTTP status and the hub's error code
+	// of the last refusal, at LastRefusedAt.
+	LastStatus    int
+	LastCode      string
+	LastRefusedAt time.Time
+	ParkedAt      time.Time
+	DroppedAt     time.Time
+	Reason        string // the operator's, required
+}
+
+// MaxOutboxDropReason bounds an OutboxDrop's reason, in bytes.
+const MaxOutboxDropReason = 1000
 
 // OutboxStore keeps the outbox.
 type OutboxStore interface {
@@ -102,6 +126,16 @@ type OutboxStore interface {
 	// ENOTFOUND when there is no such batch, ECONFLICT when the hub took
 	// it already.
 	RequeueOutboxBatch(ctx context.Context, id string) error
+	// DropOutboxBatches deletes the parked batches with ids and their
+	// records, and records an OutboxDrop of each with reason (trimmed) and
+	// at, all in one transaction; it returns the drops in the order of ids.
+	// Nothing is dropped when any of ids is not a parked batch: ENOTFOUND
+	// when there is no such batch (or it was dropped already), ECONFLICT
+	// when it is not parked or the hub took it; EINVALID when reason is
+	// empty or longer than MaxOutboxDropReason.
+	DropOutboxBatches(ctx context.Context, ids []string, reason string, at time.Time) ([]*OutboxDrop, error)
+	// ListOutboxDrops returns the batches dropped, in the order they were.
+	ListOutboxDrops(ctx context.Context) ([]*OutboxDrop, error)
 	// ParkedOutbox counts the parked batches by the region they go to.
 	ParkedOutbox(ctx context.Context) (map[string]int, error)
 	// MarkOutboxSent marks the batch with id and its records sent at at,

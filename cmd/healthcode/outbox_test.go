@@ -144,7 +144,7 @@ func TestOutboxCommands(t *testing.T) {
 		says string
 	}{
 		{[]string{"outbox"}, 2, "Usage"},
-		{[]string{"outbox", "drop"}, 2, "unknown action"},
+		{[]string{"outbox", "forget"}, 2, "unknown action"},
 		{[]string{"outbox", "list", "x"}, 2, "unexpected argument"},
 		{[]string{"outbox", "requeue"}, 2, "or --all"},
 		{[]string{"outbox", "requeue", "--all", parked[0]}, 2, "or --all"},
@@ -155,6 +155,103 @@ func TestOutboxCommands(t *testing.T) {
 		if exit != tc.exit || !strings.Contains(errOut, tc.says) {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d saying %q", tc.args, exit, errOut, tc.exit, tc.says)
 		}
+	}
+}
+
+// TestOutboxDrop: outbox drop needs parked batches' ids and a reason;
+// it drops a parked batch with its records, all the named ones or none,
+// and logs each, never the records; outbox list --parked shows it no
+// more and outbox list --dropped shows what is kept of it.
+func TestOutboxDrop(t *testing.T) {
+	st := storeArgs(t)
+	parked := parkBatches(t, st, 2, "CN-440100", "CN-110100")
+	waiting := parkBatches(t, st, 1, "CN-310000")[0]
+	if rows, _, errOut := outboxLines(t, append([]string{"--dropped"}, st...)...); len(rows) != 0 || !strings.Contains(errOut, "no batch was dropped") {
+		t.Fatalf("list --dropped before any drop: %+v, %q", rows, errOut)
+	}
+	reason := "409: the hub holds the batch with other content; the records are imported again"
+
+	for _, tc := range []struct {
+		args []string
+		exit int
+		says string
+	}{
+		{[]string{"outbox", "drop", parked[0]}, 2, "--reason is required"},
+		{[]string{"outbox", "drop", parked[0], "--reason", "  "}, 2, "--reason is required"},
+		{[]string{"outbox", "drop", "--reason", reason}, 2, "name the parked batches"},
+		{[]string{"outbox", "drop", "--reason", reason, "5"}, 2, "not a batch id"},
+		{[]string{"outbox", "drop", "--reason", strings.Repeat("x", 1001), parked[0]}, 2, "at most 1000 bytes"},
+		{[]string{"outbox", "list", "--parked", "--dropped"}, 2, "not both"},
+		{[]string{"outbox", "drop", "--reason", reason, waiting}, 1, waiting + " is not parked"},
+		{[]string{"outbox", "drop", "--reason", reason, strings.Repeat("9", 32)}, 1, "not found"},
+		{[]string{"outbox", "drop", "--reason", reason, parked[0], waiting}, 1, "no batch was dropped"},
+	} {
+		_, errOut, exit := runCmd(append(tc.args, st...)...)
+		if exit != tc.exit || !strings.Contains(errOut, tc.says) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d saying %q", tc.args, exit, errOut, tc.exit, tc.says)
+		}
+	}
+	if rows, _, _ := outboxLines(t, append([]string{"--parked"}, st...)...); len(rows) != 2 {
+		t.Fatalf("parked after the refused drops: %+v", rows)
+	}
+
+	out, errOut, exit := runCmd(append([]string{"outbox", "drop", parked[0], "--reason", reason}, st...)...)
+	if exit != 0 || out != "" {
+		t.Fatalf("outbox drop: exit %d, stdout %q, stderr %s", exit, out, errOut)
+	}
+	var logged []string
+	for line := range strings.Lines(errOut) {
+		if strings.Contains(line, "dropped with its records") {
+			logged = append(logged, line)
+		}
+	}
+	if len(logged) != 1 {
+		t.Fatalf("outbox drop logged %d lines, want 1:\n%s", len(logged), errOut)
+	}
+	for _, want := range []string{"level=WARN", "batch=" + parked[0], "to=CN-440100", "records=1", "refusals=2", "last_status=403",
+		"last_code=forbidden", `reason="` + reason + `"`} {
+		if !strings.Contains(logged[0], want) {
+			t.Errorf("the drop's log line has no %s: %s", want, logged[0])
+		}
+	}
+	for _, personal := range []string{"11010519491231002X", "positive", "resident", "signed-body"} {
+		if strings.Contains(errOut, personal) {
+			t.Errorf("outbox drop shows %q:\n%s", personal, errOut)
+		}
+	}
+
+	rows, _, _ := outboxLines(t, append([]string{"--parked"}, st...)...)
+	if len(rows) != 1 || rows[0].ID != parked[1] {
+		t.Errorf("parked after the drop: %+v, want %s only", rows, parked[1])
+	}
+	if rows, _, _ := outboxLines(t, st...); len(rows) != 2 || rows[0].ID != parked[1] || rows[1].ID != waiting {
+		t.Errorf("unsent after the drop: %+v", rows)
+	}
+	out, errOut, exit = runCmd(append([]string{"outbox", "list", "--dropped"}, st...)...)
+	var drops []outboxDropJSON
+	for line := range strings.Lines(out) {
+		var d outboxDropJSON
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
+			t.Fatalf("outbox list --dropped: %q: %v", line, err)
+		}
+		drops = append(drops, d)
+	}
+	if exit != 0 || len(drops) != 1 {
+		t.Fatalf("outbox list --dropped: exit %d, %d lines, %s", exit, len(drops), errOut)
+	}
+	if d := drops[0]; d.ID != parked[0] || d.To != "CN-440100" || d.Records != 1 || d.State != "dropped" || d.Refusals != 2 ||
+		d.LastStatus != 403 || d.LastCode != "forbidden" || d.LastRefusedAt == nil || d.ParkedAt == nil || d.CreatedAt.IsZero() ||
+		time.Since(d.DroppedAt) > time.Minute || d.Reason != reason {
+		t.Errorf("dropped row: %+v", d)
+	}
+	for _, personal := range []string{"11010519491231002X", "positive", "resident", "signed-body", "kid QUJD"} {
+		if strings.Contains(out, personal) {
+			t.Errorf("outbox list --dropped shows %q:\n%s", personal, out)
+		}
+	}
+	if _, errOut, exit := runCmd(append([]string{"outbox", "drop", "--reason", reason, parked[0]}, st...)...); exit != 1 ||
+		!strings.Contains(errOut, "dropped already") {
+		t.Errorf("a second drop: exit %d, %s", exit, errOut)
 	}
 }
 
