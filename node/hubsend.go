@@ -26,7 +26,8 @@ import (
 // doubles with each refusal, as a refusal may pass (the hub's list not yet
 // holding a key just rotated); after ParkAfter refusals it is parked, not
 // posted again until an operator requeues it (`healthcode outbox
-// requeue`). Neither holds back the region's other batches.
+// requeue`) or drops it with its records (`healthcode outbox drop`).
+// Neither holds back the region's other batches.
 type HubSender struct {
 	Client    *HubClient // the hub, the peer token and the signing keys
 	Store     healthcode.OutboxStore

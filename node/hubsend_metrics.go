@@ -38,7 +38,7 @@ func NewHubSendMetrics(reg prometheus.Registerer) *HubSendMetrics {
 	}
 	m.parked = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "healthcode_hub_outbox_parked_batches",
-		Help: "Batches the hub refused too often, parked until an operator requeues them (healthcode outbox requeue), by the region they go to.",
+		Help: "Batches the hub refused too often, parked until an operator requeues or drops them (healthcode outbox requeue|drop), by the region they go to.",
 	}, []string{"to"})
 	reg.MustRegister(m.outbox, m.parked)
 	for _, r := range []string{HubOK, BatchDuplicate, HubRefused, HubUnreachable, BatchFailed} {

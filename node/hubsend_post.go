@@ -91,7 +91,7 @@ func (s *HubSender) refuse(ctx context.Context, b *healthcode.OutboxBatch, r hea
 	case parked:
 		s.log().ErrorContext(ctx, "hub: batch refused and parked: it is not posted again until requeued", "batch", b.ID, "to", b.To,
 			"records", b.Records, "refusals", refusals, "status", r.Status, "code", r.Code, "message", r.Message,
-			"requeue", "healthcode outbox requeue "+b.ID)
+			"requeue", "healthcode outbox requeue "+b.ID, "or_drop", "healthcode outbox drop "+b.ID+" --reason …")
 	default:
 		s.log().WarnContext(ctx, "hub: batch refused, left in the outbox to post again", "batch", b.ID, "to", b.To,
 			"records", b.Records, "refusals", refusals, "park_after", s.parkAfter(), "retry_at", retryAt,
