@@ -87,8 +87,9 @@ func (db *DB) PackOutbox(ctx context.Context, b *healthcode.OutboxBatch, seqs []
 		// seqs are the first unpacked records to the region (UnpackedOutbox
 		// reads them in seq order), so their range holds no other
 		// unpacked record. On SQLite a record queued since has a higher
-		// seq (the rowid after the largest; outbox rows are never
-		// deleted), so a range read along the index does, and the count
+		// seq (the rowid after the largest row there is, and seqs exist
+		// until packed: purge and drop delete packed rows only), so a
+		// range read along the index does, and the count
 		// below still catches records packed meanwhile. On PostgreSQL a
 		// lower seq can commit late, hence the list there.
 		res, err = tx.ExecContext(ctx, `UPDATE outbox SET batch_id = $1 WHERE to_region = $2 AND batch_id IS NULL AND seq >= $3 AND seq <= $4`,
