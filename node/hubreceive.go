@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/failpoint"
 )
 
 // HubReceiver is the node's inbox (docs/federation.md, "Node side"): it
@@ -55,6 +56,10 @@ type HubReceiver struct {
 	// last recompute this receiver started.
 	stored atomic.Int64
 }
+
+// CrashAfterBatchImport is the failpoint between a batch's import and
+// its record: the test of exactly once crashes the node there.
+const CrashAfterBatchImport = "hub-receive-after-import"
 
 // DefaultRecomputeEvery is RecomputeEvery when 0.
 const DefaultRecomputeEvery = 50_000
@@ -256,6 +261,7 @@ func (r *HubReceiver) receive(ctx context.Context, round *receiveRound, b listed
 	if round.recomputer != nil {
 		r.stored.Add(sum.Accepted + sum.Corrected)
 	}
+	failpoint.Crash(CrashAfterBatchImport)
 	isNew, err := r.Store.RecordInboxBatch(ctx, &healthcode.InboxBatch{ID: p.ID, From: p.From, Seq: b.Seq, AppliedAt: r.now(), Summary: *sum})
 	if err != nil {
 		r.Metrics.received(ReceiveFailed)

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/healthcode/healthcode/failpoint"
+	"github.com/healthcode/healthcode/node"
 	"github.com/healthcode/healthcode/secret"
 	"github.com/healthcode/healthcode/sqlite"
 	"github.com/healthcode/healthcode/storetest"
@@ -36,11 +38,10 @@ import (
 //   - the hub again, at a random moment of the next exchange;
 //   - A inside the transaction that imports a batch (its store's write
 //     lock held, the batch not acked);
-//   - A between that import's commit and the record of the batch (the
-//     test watches for the batch's last record and kills A at once,
-//     holding A's write lock when it can): the batch comes again and
-//     every record of it must be found a duplicate. The window is a
-//     millisecond or two: best effort, 5 tries, logged;
+//   - A between that import's commit and the record of the batch: A runs
+//     with the failpoint node.CrashAfterBatchImport, which kills it
+//     (SIGKILL) right there; the batch comes again and every record of it
+//     must be found a duplicate;
 //   - A while down, B's next batch waiting at the hub.
 //
 // A is watched through its SQLite store, read-only but for a probe that
@@ -130,7 +131,7 @@ func TestFederationReliability(t *testing.T) {
 		atKill, len(g.all), bSent("duplicate")-duplicates)
 
 	// A killed inside the import of a batch, and started again.
-	unacked, caught := f.killAApplying(t, g, relKillImporting, func() { importAtB(aKilledImporting, 2000) })
+	unacked, caught := f.killAApplying(t, g, func() { importAtB(aKilledImporting, 2000) })
 	if !caught {
 		t.Fatal("A was not caught importing a batch in 5 tries")
 	}
@@ -139,21 +140,20 @@ func TestFederationReliability(t *testing.T) {
 	f.a.start(t)
 	f.waitAllAtA(t, g, "after A's restart")
 
-	// A killed between the import of a batch and its record: the batch's
-	// records come again, every one a duplicate. The window is a
-	// millisecond or two, which a busy machine may not let the test hit:
-	// the run then goes on with A killed idle.
-	reapplied := int64(-1)
-	unacked, caught = f.killAApplying(t, g, relKillBeforeRecord, func() { importAtB(aKilledBeforeRecord, 1000) })
-	if caught {
-		reapplied = unacked[0]
-		t.Logf("A killed between a batch's import and its record, %d of %d records at A, %d batches unacked at the hub",
-			f.a.countFrom(t, f.b.region), len(g.all), len(unacked))
-	} else {
-		t.Logf("A not caught between a batch's import and its record in 5 tries: killed idle")
-		f.a.kill()
-		unacked = f.hubBatchesForA(t, 1000)
+	// A crashed between the import of a batch and its record, by the
+	// failpoint there: the import committed, the batch neither recorded
+	// nor acked. Its records come again, every one a duplicate.
+	f.a.kill()
+	f.a.start(t, failpoint.EnvVar+"="+node.CrashAfterBatchImport)
+	importAtB(aKilledBeforeRecord, 1000)
+	relWait(t, 15*time.Second, "A crashing between a batch's import and its record", f.a.dead)
+	unacked = f.hubBatchesForA(t, 1000)
+	if len(unacked) != 1 || f.a.countFrom(t, f.b.region) != len(g.all) || f.a.inboxRecorded(t, unacked[0]) {
+		t.Fatalf("A crashed at the failpoint with %d batches unacked at the hub (want 1), %d of %d records stored (want all), the batch recorded: %v",
+			len(unacked), f.a.countFrom(t, f.b.region), len(g.all), len(unacked) > 0 && f.a.inboxRecorded(t, unacked[0]))
 	}
+	reapplied := unacked[0]
+	t.Logf("A crashed between a batch's import and its record, %d records at A, batch %d unacked at the hub", len(g.all), reapplied)
 
 	// A down: B's next records wait at the hub; then A starts again on its
 	// data and port.
@@ -275,9 +275,12 @@ func (f *relFederation) killHub(t *testing.T) {
 
 // start starts the node's process, again after a kill, on its data and
 // port.
-func (n *relNode) start(t *testing.T) {
+// start starts the node on its data and port, with env added to its
+// environment.
+func (n *relNode) start(t *testing.T, env ...string) {
 	t.Helper()
-	p := startNodeProcess(t, n.addr, n.args)
+	p := startProcessEnv(t, "http://"+n.addr+"/healthz", env,
+		append([]string{"serve", "--dev", "--addr", n.addr, "--log-level", "warn"}, n.args...)...)
 	n.nodeProcess = p
 	t.Cleanup(func() { p.stop(t) })
 }
@@ -392,36 +395,26 @@ func (f *relFederation) checkA(t *testing.T, g *relRecords) []string {
 	return problems
 }
 
-// The moments killAApplying kills A at.
-const (
-	relKillImporting    = iota // inside the transaction that imports the batch
-	relKillBeforeRecord        // after that transaction, before the batch is recorded
-)
-
 // killAApplying runs send (which has B send a batch to A) until A is
-// caught applying the batch, at most 5 times, kills A (SIGKILL) at the
-// moment asked, and returns the batches the hub still lists for A (A died
-// before it acked them), and whether A was caught. When it was not, A
-// runs, every batch applied.
+// caught importing the batch, at most 5 times, kills A (SIGKILL) while
+// the import's transaction holds the write lock, so the import is rolled
+// back, and returns the batches the hub still lists for A (A died before
+// it acked them), and whether A was caught. When it was not, A runs,
+// every batch applied.
 //
-// A applying is A writing its store while the hub lists a batch for A,
+// A importing is A writing its store while the hub lists a batch for A,
 // after A's store was quiet: the receiver's first write is the import's
-// transaction. relKillImporting kills A while the write lock is held:
-// the import is rolled back. relKillBeforeRecord kills A as soon as the
-// batch's last record is in its store, taking the write lock first when
-// it is free so that A's next write (the recompute job the import starts,
-// or the batch's record) waits on it: the import is committed, the batch
-// not recorded. Whether A was killed so is checked after the kill.
-func (f *relFederation) killAApplying(t *testing.T, g *relRecords, when int, send func()) ([]int64, bool) {
+// transaction. Whether A was killed so is checked after the kill.
+func (f *relFederation) killAApplying(t *testing.T, g *relRecords, send func()) ([]int64, bool) {
 	t.Helper()
 	for attempt := 1; attempt <= 5; attempt++ {
 		f.a.waitQuiet(t)
 		send()
 		// A's first write from now on is the import of B's batch.
-		if f.a.killWriting(t, when, f.b.region+"/"+g.all[len(g.all)-1].id) {
+		if f.a.killImporting(t, f.b.region+"/"+g.all[len(g.all)-1].id) {
 			seqs := f.hubBatchesForA(t, 1000)
 			imported := f.a.countFrom(t, f.b.region) == len(g.all)
-			if len(seqs) == 1 && imported == (when == relKillBeforeRecord) && !f.a.inboxRecorded(t, seqs[0]) {
+			if len(seqs) == 1 && !imported && !f.a.inboxRecorded(t, seqs[0]) {
 				return seqs, true
 			}
 			t.Logf("attempt %d: A killed at another moment (%d batches unacked, import committed: %v)", attempt, len(seqs), imported)
@@ -436,43 +429,30 @@ func (f *relFederation) killAApplying(t *testing.T, g *relRecords, when int, sen
 	return nil, false
 }
 
-// killWriting watches the node's store and kills the node (see
-// killAApplying) at the moment asked. lastID is the external id of the
-// batch's last record: once it is stored, the import has committed. It
-// reports false when the moment passed unseen.
-func (n *relNode) killWriting(t *testing.T, when int, lastID string) bool {
+// killImporting watches the node's store and kills the node (see
+// killAApplying) once a write has held the lock for 5 ms: the import
+// holds it for tens of milliseconds, other writes (the receiver's cursor,
+// a recompute job) for less than one. lastID is the external id of the
+// batch's last record: once it is stored, the import has committed, and
+// the moment passed unseen (false).
+func (n *relNode) killImporting(t *testing.T, lastID string) bool {
 	t.Helper()
 	probe, stored := n.writeProbe(t), n.storedProbe(t)
 	var lockedSince time.Time
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
-		if when == relKillImporting {
-			// The import holds the lock for tens of milliseconds, other
-			// writes (the receiver's cursor, a recompute job) for less
-			// than one.
-			tx, locked := relTryWriteLock(t, probe)
-			switch {
-			case !locked:
-				tx.Rollback()
-				lockedSince = time.Time{}
-			case lockedSince.IsZero():
-				lockedSince = time.Now()
-			case time.Since(lockedSince) >= 5*time.Millisecond:
-				n.kill()
-				return true
-			}
-			if stored(lastID) {
-				return false
-			}
-			time.Sleep(500 * time.Microsecond)
-		} else if stored(lastID) {
-			// Spun on: A's next writes follow the commit within a
-			// millisecond or two.
-			tx, locked := relTryWriteLock(t, probe)
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Microsecond) {
+		tx, locked := relTryWriteLock(t, probe)
+		switch {
+		case !locked:
+			tx.Rollback()
+			lockedSince = time.Time{}
+		case lockedSince.IsZero():
+			lockedSince = time.Now()
+		case time.Since(lockedSince) >= 5*time.Millisecond:
 			n.kill()
-			if !locked {
-				tx.Rollback()
-			}
 			return true
+		}
+		if stored(lastID) {
+			return false
 		}
 	}
 	t.Fatalf("%s has not applied B's batch after 15 s", n.region)

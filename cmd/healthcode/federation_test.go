@@ -96,8 +96,16 @@ func (f *federation) hubCommand(t *testing.T, args ...string) string {
 // recovers its store).
 func startProcess(t *testing.T, health string, args ...string) *nodeProcess {
 	t.Helper()
+	return startProcessEnv(t, health, nil, args...)
+}
+
+// startProcessEnv is startProcess with env added to the process's
+// environment.
+func startProcessEnv(t *testing.T, health string, env []string, args ...string) *nodeProcess {
+	t.Helper()
 	p := &nodeProcess{log: &lockedWriter{w: &bytes.Buffer{}}, exited: make(chan struct{})}
 	p.cmd = helperCommand(args...)
+	p.cmd.Env = append(p.cmd.Env, env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
