@@ -13,7 +13,7 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, token string, expires t
 	http.SetCookie(w, &http.Cookie{
 		Name:     sessionCookie,
 		Value:    token,
-		Path:     "/",
+		Path:     s.cookiePath(),
 		Expires:  expires,
 		HttpOnly: true,
 		Secure:   s.SecureCookies,
@@ -25,10 +25,18 @@ func (s *Server) clearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{
 		Name:     sessionCookie,
 		Value:    "",
-		Path:     "/",
+		Path:     s.cookiePath(),
 		MaxAge:   -1,
 		HttpOnly: true,
 		Secure:   s.SecureCookies,
 		SameSite: http.SameSiteLaxMode,
 	})
+}
+
+// cookiePath is the session cookie's Path: CookiePath, "/" when unset.
+func (s *Server) cookiePath() string {
+	if s.CookiePath != "" {
+		return s.CookiePath
+	}
+	return "/"
 }

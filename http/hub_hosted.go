@@ -16,7 +16,10 @@ var hostedPrefixes = []string{
 }
 
 // handleHosted serves /regions/{id}/api/v1/… with the API of region id,
-// which the hub hosts (docs/federation.md, "Way 3").
+// which the hub hosts (docs/federation.md, "Way 3"), and every other path
+// under /regions/{id}/ but the region server's /metrics and /healthz with
+// its citizen's web pages (the region's Pages: sign-in, their pages,
+// static assets, the language switch), when it has them.
 func (h *HubServer) handleHosted(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	var region http.Handler
@@ -30,6 +33,10 @@ func (h *HubServer) handleHosted(w http.ResponseWriter, r *http.Request) {
 	}
 	prefix := "/regions/" + id
 	path := strings.TrimPrefix(r.URL.Path, prefix)
+	if !strings.HasPrefix(path, "/api/") && path != "/api" && path != "/metrics" && path != "/healthz" {
+		http.StripPrefix(prefix, region).ServeHTTP(w, r)
+		return
+	}
 	for _, p := range hostedPrefixes {
 		if strings.HasPrefix(path, p) {
 			http.StripPrefix(prefix, region).ServeHTTP(w, r)

@@ -7,7 +7,8 @@ import (
 
 // The hub serves a hosted region's citizen and data routes under
 // /regions/{id}/, with the prefix taken off, and nothing of a node's
-// venues, checkpoints or traces.
+// venues, checkpoints or traces; the paths outside /api/ are its pages,
+// but for the region server's own /metrics and /healthz.
 func TestHubHostedRoutes(t *testing.T) {
 	e := newHubEnv(t)
 	e.srv.Hosted = func(id string) http.Handler {
@@ -32,6 +33,14 @@ func TestHubHostedRoutes(t *testing.T) {
 		{"POST", "/regions/CN-650100/api/v1/venues", http.StatusNotFound, ""},
 		{"POST", "/regions/CN-650100/api/v1/traces", http.StatusNotFound, ""},
 		{"GET", "/regions/CN-650100/metrics", http.StatusNotFound, ""},
+		{"GET", "/regions/CN-650100/healthz", http.StatusNotFound, ""},
+		{"GET", "/regions/CN-650100/api", http.StatusNotFound, ""},
+		{"GET", "/regions/CN-650100/api/v2/me/code", http.StatusNotFound, ""},
+		{"GET", "/regions/CN-650100/", http.StatusTeapot, "/"},
+		{"GET", "/regions/CN-650100/signin", http.StatusTeapot, "/signin"},
+		{"POST", "/regions/CN-650100/me/declare", http.StatusTeapot, "/me/declare"},
+		{"GET", "/regions/CN-650100/static/app.0123abcd.css", http.StatusTeapot, "/static/app.0123abcd.css"},
+		{"GET", "/regions/CN-330100/signin", http.StatusNotFound, ""},
 		{"GET", "/regions/CN-330100/api/v1/me/code", http.StatusNotFound, ""},
 	}
 	for _, tt := range tests {

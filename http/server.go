@@ -71,6 +71,10 @@ type Server struct {
 	TrustProxy bool
 	// SecureCookies marks the session cookie Secure (behind HTTPS).
 	SecureCookies bool
+	// CookiePath is the session cookie's Path, "/" when empty. A region
+	// the hub hosts has "/regions/{id}/", so a browser sends the cookie of
+	// one hosted region to that region's pages and API only.
+	CookiePath string
 	// Pages, when set, serves every path outside /api/, /metrics and
 	// /healthz: the web pages (package web). They go through the same
 	// logging, metrics and panic recovery as the API.

@@ -152,5 +152,5 @@ func (h *Handler) handleTokenRevoke(w http.ResponseWriter, r *request) {
 		return
 	}
 	h.Logger.InfoContext(r.Context(), "staff token revoked on the admin page", "by", r.Caller.TokenID, "id", id)
-	http.Redirect(w, r.Request, "/admin?revoked="+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	h.redirect(w, r.Request, "/admin?revoked="+strconv.FormatInt(id, 10))
 }

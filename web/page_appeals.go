@@ -54,5 +54,5 @@ func (h *Handler) handleAppealSubmit(w http.ResponseWriter, r *request) {
 		h.formError(w, r, &view{Title: "appeals.title", Form: r.PostForm}, err, "reason", "appeals.html", data)
 		return
 	}
-	http.Redirect(w, r.Request, "/me/appeals?filed=1", http.StatusSeeOther)
+	h.redirect(w, r.Request, "/me/appeals?filed=1")
 }

@@ -83,7 +83,7 @@ func (h *Handler) handleDeclareSubmit(w http.ResponseWriter, r *request) {
 		h.formError(w, r, v, err, "", "declare.html", data)
 		return
 	}
-	http.Redirect(w, r.Request, "/me/code?declared=1", http.StatusSeeOther)
+	h.redirect(w, r.Request, "/me/code?declared=1")
 }
 
 // declarationOf reads the form; rowOf maps each declared place to its

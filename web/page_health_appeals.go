@@ -97,7 +97,7 @@ func (h *Handler) handleAppealDecide(w http.ResponseWriter, r *request) {
 				}
 			}
 		} else {
-			http.Redirect(w, r.Request, "/health/appeals?purpose="+url.QueryEscape(purpose)+"&decided="+strconv.FormatInt(id, 10), http.StatusSeeOther)
+			h.redirect(w, r.Request, "/health/appeals?purpose="+url.QueryEscape(purpose)+"&decided="+strconv.FormatInt(id, 10))
 			return
 		}
 	}

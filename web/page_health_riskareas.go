@@ -82,7 +82,7 @@ func (h *Handler) handleRiskAreasSubmit(w http.ResponseWriter, r *request) {
 		h.renderErr(w, r, err)
 		return
 	}
-	http.Redirect(w, r.Request, "/health/risk-areas?job="+strconv.FormatInt(job.ID, 10)+"&touched="+strconv.FormatInt(touched, 10), http.StatusSeeOther)
+	h.redirect(w, r.Request, "/health/risk-areas?job="+strconv.FormatInt(job.ID, 10)+"&touched="+strconv.FormatInt(touched, 10))
 }
 
 // riskAreasText writes the list as the form edits it.

@@ -66,7 +66,7 @@ func (h *Handler) handleTraceStart(w http.ResponseWriter, r *request) {
 		h.formError(w, r, v, err, "id_number", "traces.html", data)
 		return
 	}
-	http.Redirect(w, r.Request, "/health/traces/"+strconv.FormatInt(t.ID, 10), http.StatusSeeOther)
+	h.redirect(w, r.Request, "/health/traces/"+strconv.FormatInt(t.ID, 10))
 }
 
 // pageDate reads a date input (China Standard Time), zero when empty.

@@ -94,5 +94,5 @@ func (h *Handler) handleProfileSubmit(w http.ResponseWriter, r *request) {
 		h.formError(w, r, &view{Title: "profile.title", Form: f}, err, "", "profile.html", data)
 		return
 	}
-	http.Redirect(w, r.Request, "/me/profile?saved=1", http.StatusSeeOther)
+	h.redirect(w, r.Request, "/me/profile?saved=1")
 }

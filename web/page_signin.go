@@ -20,22 +20,22 @@ type signInData struct {
 // their role, anyone else to sign in.
 func (h *Handler) handleHome(w http.ResponseWriter, r *request) {
 	if r.Caller.Is(healthcode.RoleCitizen) {
-		http.Redirect(w, r.Request, "/me/code", http.StatusSeeOther)
+		h.redirect(w, r.Request, "/me/code")
 		return
 	}
 	if r.Caller != nil {
 		if landing := h.landing(r.Caller); landing != "" {
-			http.Redirect(w, r.Request, landing, http.StatusSeeOther)
+			h.redirect(w, r.Request, landing)
 			return
 		}
 	}
-	http.Redirect(w, r.Request, "/signin", http.StatusSeeOther)
+	h.redirect(w, r.Request, "/signin")
 }
 
 func (h *Handler) handleSignIn(w http.ResponseWriter, r *request) {
 	next := localPath(r.URL.Query().Get("next"), "/me/code")
 	if r.Caller.Is(healthcode.RoleCitizen) {
-		http.Redirect(w, r.Request, next, http.StatusSeeOther)
+		h.redirect(w, r.Request, next)
 		return
 	}
 	h.render(w, r, http.StatusOK, "signin.html", &view{Title: "signin.title", Form: url.Values{},
@@ -78,7 +78,7 @@ func (h *Handler) handleSignInSubmit(w http.ResponseWriter, r *request) {
 		return
 	}
 	h.Sessions.SetSessionCookie(w, token, sess.ExpiresAt)
-	http.Redirect(w, r.Request, data.Next, http.StatusSeeOther)
+	h.redirect(w, r.Request, data.Next)
 }
 
 // handleSignOut ends the session: a citizen's is deleted; a staff
@@ -93,10 +93,10 @@ func (h *Handler) handleSignOut(w http.ResponseWriter, r *request) {
 	}
 	h.Sessions.ClearSessionCookie(w)
 	if r.Caller != nil && !r.Caller.Is(healthcode.RoleCitizen) {
-		http.Redirect(w, r.Request, "/signin/staff", http.StatusSeeOther)
+		h.redirect(w, r.Request, "/signin/staff")
 		return
 	}
-	http.Redirect(w, r.Request, "/signin", http.StatusSeeOther)
+	h.redirect(w, r.Request, "/signin")
 }
 
 // handleLang is the language switch: it remembers the choice for a year
@@ -107,9 +107,9 @@ func (h *Handler) handleLang(w http.ResponseWriter, r *request) {
 		h.handleNotFound(w, r)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: h.cookiePath(), MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, Secure: h.SecureCookies, SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r.Request, localPath(r.URL.Query().Get("next"), "/"), http.StatusSeeOther)
+	h.redirect(w, r.Request, localPath(r.URL.Query().Get("next"), "/"))
 }
 
 func (h *Handler) handleNotFound(w http.ResponseWriter, r *request) {

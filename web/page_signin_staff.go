@@ -28,7 +28,7 @@ func (h *Handler) handleStaffSignIn(w http.ResponseWriter, r *request) {
 		if next == "" {
 			next = h.landing(r.Caller)
 		}
-		http.Redirect(w, r.Request, next, http.StatusSeeOther)
+		h.redirect(w, r.Request, next)
 		return
 	}
 	h.render(w, r, http.StatusOK, "signin_staff.html", &view{Title: "signin.staff.title", Form: url.Values{},
@@ -81,7 +81,7 @@ func (h *Handler) handleStaffSignInSubmit(w http.ResponseWriter, r *request) {
 		next = landing
 	}
 	h.Logger.InfoContext(r.Context(), "staff signed in to the pages", "role", string(c.Role), "token_id", c.TokenID)
-	http.Redirect(w, r.Request, next, http.StatusSeeOther)
+	h.redirect(w, r.Request, next)
 }
 
 // landing is the first page of the caller's navigation, "" when their

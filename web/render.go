@@ -35,8 +35,11 @@ func templateFuncs(c *catalog) template.FuncMap {
 	return template.FuncMap{
 		"t":      c.T,
 		"static": staticURL,
-		"field":  newField,
-		"inc":    func(i int) int { return i + 1 },
+		// url is a path of the pages as a link, form or script names it:
+		// under the handler's Base (pageTemplates binds both per handler).
+		"url":   func(p string) string { return p },
+		"field": newField,
+		"inc":   func(i int) int { return i + 1 },
 		// celsius shows a temperature the person may not have given.
 		"celsius": func(v *float64) string {
 			if v == nil {
@@ -80,6 +83,26 @@ func mustParseTemplates() map[string]map[string]*template.Template {
 	return sets
 }
 
+// pageTemplates returns the page templates for pages served under base
+// ("" at the root, "/regions/CN-650100" for a region the hub hosts): clones
+// of the parsed sets (templates, never executed themselves) whose url and
+// static put base in front of every path. A Handler makes its own once.
+func pageTemplates(base string) map[string]map[string]*template.Template {
+	funcs := template.FuncMap{
+		"url":    func(p string) string { return base + p },
+		"static": func(name string) string { return base + staticURL(name) },
+	}
+	sets := make(map[string]map[string]*template.Template, len(templates))
+	for lang, set := range templates {
+		sets[lang] = make(map[string]*template.Template, len(set))
+		for name, t := range set {
+			c := template.Must(t.Clone())
+			sets[lang][name] = c.Funcs(funcs)
+		}
+	}
+	return sets
+}
+
 // view is what the layout and a page's template see. Data is the page's
 // own; Errors names each field with its message, Form holds what was
 // posted, so a refused form comes back filled in.
@@ -96,6 +119,11 @@ type view struct {
 	Form      url.Values
 	Data      any
 	OtherLang string // the language the switch offers
+	// RegionName names the region in the header, on pages a hub serves
+	// for a region it hosts; "" on a node's own.
+	RegionName string
+	// StaffSignIn offers the staff sign-in (not on a hosted region's pages).
+	StaffSignIn bool
 }
 
 // Err returns the message of field, "" when it has none.
@@ -147,8 +175,9 @@ func (h *Handler) render(w http.ResponseWriter, r *request, status int, name str
 		v.Path = "/signin"
 	}
 	v.Caller, v.Dev = r.Caller, h.Dev
+	v.RegionName, v.StaffSignIn = h.RegionName, !h.CitizenOnly
 	v.Nav = h.nav(r)
-	t := templates[v.Lang][name]
+	t := h.templates[v.Lang][name]
 	if t == nil {
 		panic("web: no template " + name)
 	}

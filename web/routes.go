@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/healthcode/healthcode"
 )
@@ -23,7 +25,7 @@ var citizen = []healthcode.Role{healthcode.RoleCitizen}
 // health staff, venues, organisations…) adds its pages here with its
 // roles; the navigation shows a caller only the links of their role.
 func (h *Handler) pages() []page {
-	return []page{
+	all := []page{
 		{pattern: "GET /{$}", handle: (*Handler).handleHome},
 		{pattern: "GET /signin", handle: (*Handler).handleSignIn},
 		{pattern: "POST /signin/otp", handle: (*Handler).handleSignInOTP},
@@ -83,6 +85,22 @@ func (h *Handler) pages() []page {
 		// Anything else: the not-found page (in HTML, with the navigation).
 		{pattern: "/", handle: (*Handler).handleNotFound},
 	}
+	if !h.CitizenOnly {
+		return all
+	}
+	// A region the hub hosts: the citizen's pages and those of anyone
+	// (sign-in, language, not found); no staff sign-in, and no check-in
+	// without a check-in service (a hosted region has no venues).
+	var kept []page
+	for _, p := range all {
+		switch {
+		case strings.HasPrefix(p.pattern, "GET /signin/staff"), strings.HasPrefix(p.pattern, "POST /signin/staff"):
+		case strings.HasSuffix(p.pattern, " /me/checkin") && h.Checkins == nil:
+		case len(p.roles) == 0, slices.Equal(p.roles, citizen):
+			kept = append(kept, p)
+		}
+	}
+	return kept
 }
 
 // navLink is a link of the navigation as the layout shows it.

@@ -74,7 +74,7 @@ func (h *Handler) wrap(p page) http.Handler {
 				if !slices.Contains(p.roles, healthcode.RoleCitizen) {
 					signin = "/signin/staff" // staff pages: staff sign in with a token
 				}
-				http.Redirect(w, r, signin+"?next="+url.QueryEscape(next), http.StatusSeeOther)
+				h.redirect(w, r, signin+"?next="+url.QueryEscape(next))
 				return
 			}
 			if !rq.Caller.Is(p.roles...) {
@@ -85,6 +85,16 @@ func (h *Handler) wrap(p page) http.Handler {
 		p.handle(h, w, rq)
 	})
 }
+
+// redirect sends the browser to path, a path of the pages ("/me/code"),
+// under Base: handlers, forms and next= values speak paths without it.
+func (h *Handler) redirect(w http.ResponseWriter, r *http.Request, path string) {
+	http.Redirect(w, r, h.Base+path, http.StatusSeeOther)
+}
+
+// cookiePath is the Path of the cookies the pages set: Base's, so the
+// cookies of a hosted region's pages are sent to its pages and API only.
+func (h *Handler) cookiePath() string { return h.Base + "/" }
 
 // localPath returns next when it is a path on this site, else fallback:
 // a redirect after sign-in or a language switch never leaves the node.

@@ -17,8 +17,10 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -70,6 +72,22 @@ type Handler struct {
 	// check-in).
 	Checkins CheckinService
 
+	// Base is the path the pages are served under, "" at the root: a hub
+	// serves a hosted region's at "/regions/{id}" (the request reaching
+	// the Handler with the prefix stripped). It is the one place that
+	// knows the prefix: every link, form, asset, redirect and cookie Path
+	// of the pages is put under it. It starts with "/" and does not end
+	// with one.
+	Base string
+	// RegionName, when set, names the region in each page's header (a
+	// region the hub hosts: the citizen sees whose pages these are).
+	RegionName string
+	// CitizenOnly serves the citizen's pages alone (a region the hub
+	// hosts, which has no node): sign-in by one-time password, the
+	// language switch and the citizen's role's pages, without the check-in
+	// when Checkins is nil; no staff sign-in or staff pages.
+	CitizenOnly bool
+
 	// Dev shows the one-time password on the sign-in page, as the API's
 	// dev_otp does: for trying the system out, never in production.
 	Dev bool
@@ -78,10 +96,11 @@ type Handler struct {
 	Logger        *slog.Logger
 	Now           func() time.Time
 
-	once  sync.Once
-	mux   *http.ServeMux
-	csrf  *http.CrossOriginProtection
-	table []page
+	once      sync.Once
+	mux       *http.ServeMux
+	csrf      *http.CrossOriginProtection
+	table     []page
+	templates map[string]map[string]*template.Template // per language, per page, under Base
 }
 
 // ServeHTTP serves the pages. The request reaches the page table's
@@ -99,6 +118,10 @@ func (h *Handler) init() {
 	if h.Now == nil {
 		h.Now = time.Now
 	}
+	if h.Base != "" && (!strings.HasPrefix(h.Base, "/") || strings.HasSuffix(h.Base, "/")) {
+		panic("web: Base must start with / and not end with one: " + h.Base)
+	}
+	h.templates = pageTemplates(h.Base)
 	h.csrf = http.NewCrossOriginProtection()
 	h.mux = http.NewServeMux()
 	h.table = h.pages()

@@ -91,6 +91,7 @@ func runHubServe(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	logLevel := envString(fs, "log-level", "HEALTHCODE_LOG_LEVEL", "info", "debug, info, warn or error")
 	logFormat := envString(fs, "log-format", "HEALTHCODE_LOG_FORMAT", "text", "text or json")
 	trustProxy := envBool(fs, "trust-proxy", "HEALTHCODE_TRUST_PROXY", false, "take the client address exchanges are limited by from X-Forwarded-For (behind a reverse proxy only)")
+	secureCookies := envBool(fs, "secure-cookies", "HEALTHCODE_SECURE_COOKIES", false, "mark hosted regions' session and language cookies Secure (serve behind HTTPS)")
 	liveTimeout := envDuration(fs, "live-timeout", "HEALTHCODE_HUB_LIVE_TIMEOUT", hub.DefaultLiveTimeout,
 		"how long a resolve waits for the issuing region's node before the code's own claims count")
 	// Way 3: the regions of mode national the hub hosts.
@@ -157,7 +158,7 @@ func runHubServe(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	// Way 3: regions of mode national, hosted here; they reach the hub
 	// over loopback as a node would, once it serves.
 	hosted := &hostedRegions{Hub: g, HubAuth: srv.Auth, Box: box, DataDir: *sf.data, DBURL: *sf.db, Sender: sender,
-		Dev: *dev, Logger: logger, Registry: reg, Metrics: newHostedMetrics(reg), HubURL: loopbackURL(ln.Addr()), HubKey: pub,
+		Dev: *dev, SecureCookies: *secureCookies, Logger: logger, Registry: reg, Metrics: newHostedMetrics(reg), HubURL: loopbackURL(ln.Addr()), HubKey: pub,
 		Exchange: *exchange, Refresh: 5 * time.Minute, SweepEvery: *sweepEvery}
 	srv.Hosted = hosted.Handler
 	defer hosted.Close()

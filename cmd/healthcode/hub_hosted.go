@@ -23,12 +23,15 @@ import (
 	"github.com/healthcode/healthcode/sqlite"
 	"github.com/healthcode/healthcode/sqlstore"
 	"github.com/healthcode/healthcode/status"
+	"github.com/healthcode/healthcode/web"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 // hostedRegions runs, inside the hub, a region stack for each region of
 // mode national (way 3, docs/federation.md "Way 3"): a store of the
-// region's own, its citizens' API under /regions/{id}/, codes issued by CN
+// region's own, its citizens' API under /regions/{id}/api/v1/ and their
+// web pages under /regions/{id}/ (package web, citizen pages only, with
+// the region's name in the header), codes issued by CN
 // naming the region as home and judged by its policy, and way 1 with the
 // hub over loopback, as a node of the region would. When a region's policy
 // changes, Sync builds its stack again over the same store and swaps it in
@@ -42,12 +45,14 @@ type hostedRegions struct {
 	DataDir string
 	// DBURL, when set, is the hub's PostgreSQL database: a region's store
 	// is a schema of its own there.
-	DBURL    string
-	Sender   node.OTPSender
-	Dev      bool
-	Logger   *slog.Logger
-	Registry prometheus.Registerer
-	Metrics  *hostedMetrics
+	DBURL  string
+	Sender node.OTPSender
+	Dev    bool
+	// SecureCookies marks the hosted regions' pages' cookies Secure.
+	SecureCookies bool
+	Logger        *slog.Logger
+	Registry      prometheus.Registerer
+	Metrics       *hostedMetrics
 	// HubURL and HubKey are how the regions reach this hub: its address on
 	// the loopback interface and its trust-list key.
 	HubURL     string
@@ -170,7 +175,7 @@ func (h *hostedRegions) start(ctx context.Context, r *healthcode.Region) error {
 	logger := h.Logger.With("region", r.ID)
 	hr := &hostedRegion{db: db, logger: logger,
 		reg: prometheus.WrapRegistererWith(prometheus.Labels{"region": r.ID}, prometheus.WrapRegistererWithPrefix("hosted_", h.Registry))}
-	hs, err := h.build(ctx, r.ID, hr, r.Policy, policy)
+	hs, err := h.build(ctx, r, hr, policy)
 	if err != nil {
 		db.Close()
 		return err
@@ -194,13 +199,15 @@ func (h *hostedRegions) start(ctx context.Context, r *healthcode.Region) error {
 	h.regions[r.ID] = hr
 	h.mu.Unlock()
 	h.Metrics.hosting(r.ID)
-	logger.InfoContext(ctx, "hosting region", "backend", db.Backend(), "policy", policy.Version, "api", "/regions/"+r.ID+"/api/v1/")
+	logger.InfoContext(ctx, "hosting region", "backend", db.Backend(), "policy", policy.Version, "api", "/regions/"+r.ID+"/api/v1/",
+		"pages", "/regions/"+r.ID+"/")
 	return nil
 }
 
-// build makes a stack of region id over hr's store, judging by policy
-// (stored as text); its jobs start with run.
-func (h *hostedRegions) build(ctx context.Context, id string, hr *hostedRegion, text string, policy *status.Policy) (*hostedStack, error) {
+// build makes a stack of region r over hr's store, judging by policy
+// (r.Policy loaded); its jobs start with run.
+func (h *hostedRegions) build(ctx context.Context, r *healthcode.Region, hr *hostedRegion, policy *status.Policy) (*hostedStack, error) {
+	id, text := r.ID, r.Policy
 	h.mu.Lock()
 	if h.stackMetrics == nil {
 		h.stackMetrics = map[string]*stackMetrics{}
@@ -219,6 +226,15 @@ func (h *hostedRegions) build(ctx context.Context, id string, hr *hostedRegion, 
 	// Codes are national codes: CN signs them, naming the region as home.
 	st.Citizens.NationalSigner = h.Hub.NationalSigner
 	st.Server.Auth = hostedAuth{AuthService: st.Auth, hub: h.HubAuth, region: id}
+	// The citizen's pages, under the region's prefix as its API is: every
+	// link, asset, redirect and cookie stays under it, so two hosted
+	// regions' sessions never meet. Signed in by the region's own
+	// sessions only (a peer token is no citizen's).
+	base := "/regions/" + id
+	st.Server.CookiePath, st.Server.SecureCookies = base+"/", h.SecureCookies
+	st.Server.Pages = &web.Handler{Auth: st.Auth, Citizens: st.Citizens, Appeals: st.Server.Appeals, Audit: st.Audit,
+		Sessions: st.Server, Base: base, RegionName: r.Name, CitizenOnly: true,
+		Dev: h.Dev, SecureCookies: h.SecureCookies, Logger: hr.logger}
 	return &hostedStack{text: text, policy: policy, st: st, handler: st.Server.Handler(), settled: make(chan struct{})}, nil
 }
 
@@ -260,7 +276,7 @@ func (h *hostedRegions) applyPolicy(ctx context.Context, hr *hostedRegion, r *he
 		hr.logger.ErrorContext(ctx, "hosted region: its new policy does not load; it is judged by the one it has", "policy", cur.policy.Version, "err", err)
 		return err
 	}
-	next, err := h.build(ctx, r.ID, hr, r.Policy, policy)
+	next, err := h.build(ctx, r, hr, policy)
 	if err != nil {
 		h.Metrics.policy(r.ID, "failed")
 		hr.logger.ErrorContext(ctx, "hosted region: no stack for its new policy; it is judged by the one it has", "policy", cur.policy.Version, "new_policy", policy.Version, "err", err)
