@@ -9,7 +9,6 @@ import (
 	"image/png"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/browsertest"
 	"github.com/healthcode/healthcode/qr"
 	"github.com/healthcode/healthcode/verify"
 )
@@ -29,72 +29,23 @@ import (
 //	go test ./web -run TestScreenshots -screenshots ../docs/screenshots
 var screenshots = flag.String("screenshots", "", "write a screenshot of each page into this directory")
 
-// chromiumPath finds Debian's chromium (CHROMIUM overrides). Without one
-// the browser tests skip, except in CI (CI=true), where they fail:
-// .ci/run installs it.
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	p := os.Getenv("CHROMIUM")
-	if p == "" {
-		p = "/usr/bin/chromium"
-	}
-	if _, err := exec.LookPath(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no chromium at %s: the browser tests are required in CI (apt-get install chromium)", p)
-		}
-		t.Skipf("no chromium at %s: browser test skipped (apt-get install chromium)", p)
-	}
-	return p
-}
+// The browser helpers of package browsertest, under the short names the
+// tests of this package use.
+func chromiumPath(t *testing.T) string { t.Helper(); return browsertest.Path(t) }
 
-// newBrowser starts a headless chromium of its own (a fresh profile, no
-// background connections: the machine's network is closed) with a
-// window of width × height CSS pixels; extra adds flags (a fake camera).
 func newBrowser(t *testing.T, width, height int, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-extensions", true),
-		// A Chinese browser: the pages are in Chinese unless switched.
-		chromedp.Flag("lang", "zh-CN"),
-		chromedp.Flag("accept-lang", "zh-CN,zh"),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(width, height),
-	}
-	opts = append(opts, extra...)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
+	return browsertest.New(t, width, height, extra...)
 }
 
-// do runs steps with a deadline, failing the test with what was running.
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
+	browsertest.Do(t, ctx, what, steps...)
 }
 
 func run[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-	return v
+	return browsertest.Run(t, ctx, what, a)
 }
 
 // citizenJourney signs a citizen in through the pages, saves a profile
