@@ -9,12 +9,6 @@ import (
 	"github.com/healthcode/healthcode"
 )
 
-type statCard struct {
-	Key, Label string
-	Count      int64
-	Percent    int
-}
-
 type hourScansRow struct {
 	Hour           time.Time
 	Passed, Denied int64
@@ -23,7 +17,7 @@ type hourScansRow struct {
 type healthData struct {
 	At             time.Time
 	People         int64
-	Colours        []statCard
+	Colours        []countRow
 	ActionRequired int64
 	Hours          []hourScansRow
 	HoursChart     template.HTML
@@ -54,9 +48,9 @@ func (h *Handler) handleHealth(w http.ResponseWriter, r *request) {
 		return
 	}
 	d := healthData{At: o.At, ActionRequired: o.ActionRequired, Busiest: o.Busiest}
-	for _, row := range colourRows(r, o.Colours) {
+	d.Colours = colourRows(r, o.Colours)
+	for _, row := range d.Colours {
 		d.People += row.Count
-		d.Colours = append(d.Colours, statCard{Key: row.Key, Label: row.Label, Count: row.Count, Percent: row.Percent})
 	}
 	bars := make([]chartBar, 0, len(o.ScansPerHour))
 	for _, hs := range o.ScansPerHour {
