@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -163,13 +164,7 @@ func parseRiskTime(s string) (time.Time, error) {
 // the text (the list as posted, counting only area lines).
 func lineErrors(fields map[string]string) string {
 	var msgs []string
-	for _, f := range slices.Sorted(func(yield func(string) bool) {
-		for k := range fields {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, f := range slices.Sorted(maps.Keys(fields)) {
 		msg := f + ": " + fields[f]
 		if rest, ok := strings.CutPrefix(f, "["); ok {
 			if i, field, ok := strings.Cut(rest, "]."); ok {
