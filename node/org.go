@@ -47,9 +47,15 @@ var (
 	errNotOrgish = healthcode.Errorf(healthcode.EFORBIDDEN, "only the organisation's managers and health staff")
 )
 
-// orgFor returns the organisation with id when caller may act for it:
-// health staff and admins for any, an org token for its own only.
+// orgFor returns the organisation with id when caller may act for it.
 func (s *OrgService) orgFor(ctx context.Context, caller *healthcode.Caller, id string) (*healthcode.Org, error) {
+	return findOrgFor(ctx, s.Store, caller, id)
+}
+
+// findOrgFor returns the organisation with id from store when caller may
+// act for it: health staff and admins for any, an org token for its own
+// only.
+func findOrgFor(ctx context.Context, store healthcode.OrgStore, caller *healthcode.Caller, id string) (*healthcode.Org, error) {
 	switch {
 	case caller.Is(healthcode.RoleAdmin, healthcode.RoleHealth):
 	case caller.Is(healthcode.RoleOrg) && caller.OrgID == id:
@@ -58,7 +64,7 @@ func (s *OrgService) orgFor(ctx context.Context, caller *healthcode.Caller, id s
 	default:
 		return nil, errNotOrgish
 	}
-	return s.Store.FindOrg(ctx, id)
+	return store.FindOrg(ctx, id)
 }
 
 // unitFor is the unit caller acts for within the organisation: an org

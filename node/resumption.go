@@ -36,18 +36,9 @@ const (
 	triggerSweep = "sweep"
 )
 
-// org returns the organisation with id when caller may act for it: health
-// staff and admins for any, an org token for its own only.
+// org returns the organisation with id when caller may act for it.
 func (s *ResumptionService) org(ctx context.Context, caller *healthcode.Caller, id string) (*healthcode.Org, error) {
-	switch {
-	case caller.Is(healthcode.RoleAdmin, healthcode.RoleHealth):
-	case caller.Is(healthcode.RoleOrg) && caller.OrgID == id:
-	case caller.Is(healthcode.RoleOrg):
-		return nil, healthcode.Errorf(healthcode.EFORBIDDEN, "this token manages another organisation")
-	default:
-		return nil, healthcode.Errorf(healthcode.EFORBIDDEN, "only the organisation's managers and health staff")
-	}
-	return s.Store.FindOrg(ctx, id)
+	return findOrgFor(ctx, s.Store, caller, id)
 }
 
 // unitOf is the unit caller is bound to: an org token of one unit sees
