@@ -78,10 +78,7 @@ func (s *HealthChecks) CommunityCheckIns(ctx context.Context, caller *healthcode
 	if err := CheckPurpose(caller, purpose); err != nil {
 		return nil, err
 	}
-	unit := ""
-	if caller.Is(healthcode.RoleOrg) {
-		unit = caller.OrgUnit
-	}
+	unit := unitOf(caller)
 	if _, err := s.orgFor(ctx, caller, orgID, unit, healthcode.OrgCommunity, "check-ins of home quarantine"); err != nil {
 		return nil, err
 	}

@@ -71,13 +71,23 @@ func findOrgFor(ctx context.Context, store healthcode.OrgStore, caller *healthco
 // token of one unit only that one (asking for another is refused); others
 // the unit they ask for, "" for all.
 func unitFor(caller *healthcode.Caller, asked, field string) (string, error) {
-	if caller.Is(healthcode.RoleOrg) && caller.OrgUnit != "" {
-		if asked != "" && asked != caller.OrgUnit {
-			return "", &healthcode.Error{Code: healthcode.EFORBIDDEN, Message: field + ": this token manages unit " + caller.OrgUnit + " only"}
-		}
-		return caller.OrgUnit, nil
+	bound := unitOf(caller)
+	if bound == "" {
+		return asked, nil
 	}
-	return asked, nil
+	if asked != "" && asked != bound {
+		return "", &healthcode.Error{Code: healthcode.EFORBIDDEN, Message: field + ": this token manages unit " + bound + " only"}
+	}
+	return bound, nil
+}
+
+// unitOf is the unit caller is bound to: an org token of one unit sees
+// that unit's members only; "" for the whole organisation.
+func unitOf(caller *healthcode.Caller) string {
+	if caller.Is(healthcode.RoleOrg) {
+		return caller.OrgUnit
+	}
+	return ""
 }
 
 // CreateOrg checks o and stores it (health staff and admins).

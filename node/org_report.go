@@ -18,7 +18,7 @@ func (s *OrgService) Report(ctx context.Context, caller *healthcode.Caller, orgI
 	if err != nil {
 		return nil, err
 	}
-	unit, _ := unitFor(caller, "", "unit")
+	unit := unitOf(caller)
 	now := s.Now()
 	today := now.In(orgZone).Format(time.DateOnly)
 	if date == "" {

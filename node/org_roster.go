@@ -21,7 +21,7 @@ func (s *OrgService) ImportRoster(ctx context.Context, caller *healthcode.Caller
 	if err != nil {
 		return nil, err
 	}
-	unit, _ := unitFor(caller, "", "unit")
+	unit := unitOf(caller)
 	start := time.Now()
 	rd, err := importer.NewRosterReader(format, r, s.Now())
 	if err != nil {

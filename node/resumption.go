@@ -41,15 +41,6 @@ func (s *ResumptionService) org(ctx context.Context, caller *healthcode.Caller, 
 	return findOrgFor(ctx, s.Store, caller, id)
 }
 
-// unitOf is the unit caller is bound to: an org token of one unit sees
-// that unit's members only; "" for the whole organisation.
-func unitOf(caller *healthcode.Caller) string {
-	if caller.Is(healthcode.RoleOrg) {
-		return caller.OrgUnit
-	}
-	return ""
-}
-
 // Apply makes o's application to resume work, or returns the one it has,
 // and evaluates it at once: with enough staff ready it is approved before
 // the answer. Only an employer applies, by a manager of the whole
