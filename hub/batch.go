@@ -66,7 +66,7 @@ func parseBatch(signed string, now time.Time) (*signedBatch, error) {
 // collide at the receiver.
 func (p *batchPayload) validate(now time.Time) error {
 	var fe healthcode.FieldErrors
-	if !validBatchID(p.ID) {
+	if !ValidBatchID(p.ID) {
 		fe.Add("id", "must be 32 lowercase hex digits")
 	}
 	if !healthcode.ValidRegionID(p.From) {
@@ -116,9 +116,9 @@ func (p *batchPayload) validate(now time.Time) error {
 	return fe.Err()
 }
 
-// validBatchID reports whether id is 32 lowercase hex digits, as a sender
+// ValidBatchID reports whether id is 32 lowercase hex digits, as a sender
 // makes it from 16 random bytes.
-func validBatchID(id string) bool {
+func ValidBatchID(id string) bool {
 	if len(id) != 32 {
 		return false
 	}

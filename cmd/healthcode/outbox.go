@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/hub"
 )
 
 func init() { commands["outbox"] = runOutbox }
@@ -95,7 +96,7 @@ func runOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 2
 	}
 	for _, id := range pos {
-		if !batchID(id) {
+		if !hub.ValidBatchID(id) {
 			fmt.Fprintf(stderr, "outbox %s: %q is not a batch id (32 hex digits, as outbox list prints it)\n", action, id)
 			return 2
 		}
@@ -252,17 +253,4 @@ func timeOrNil(t time.Time) *time.Time {
 		return nil
 	}
 	return &t
-}
-
-// batchID reports whether id is a batch id: 32 lowercase hex digits.
-func batchID(id string) bool {
-	if len(id) != 32 {
-		return false
-	}
-	for _, c := range id {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
 }
