@@ -142,9 +142,8 @@ func (h *Handler) handleTokenCreate(w http.ResponseWriter, r *request) {
 
 // handleTokenRevoke revokes a token (not the one signed in with).
 func (h *Handler) handleTokenRevoke(w http.ResponseWriter, r *request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id < 1 {
-		h.renderError(w, r, http.StatusNotFound, "error.notfound")
+	id, ok := h.pathID(w, r)
+	if !ok {
 		return
 	}
 	if err := h.Tokens.Revoke(r.Context(), r.Caller, id); err != nil {

@@ -3,7 +3,6 @@ package web
 import (
 	"html/template"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/healthcode/healthcode"
@@ -78,9 +77,8 @@ type jobData struct {
 // handleJob follows a background job (an import's or a risk area
 // change's recompute); the page reloads itself while the job runs.
 func (h *Handler) handleJob(w http.ResponseWriter, r *request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id < 1 {
-		h.renderError(w, r, http.StatusNotFound, "error.notfound")
+	id, ok := h.pathID(w, r)
+	if !ok {
 		return
 	}
 	j, err := h.Jobs.Job(r.Context(), id)

@@ -55,9 +55,8 @@ func (h *Handler) renderQueue(w http.ResponseWriter, r *request, v *view, purpos
 
 // handleAppealDecide accepts or rejects one pending appeal.
 func (h *Handler) handleAppealDecide(w http.ResponseWriter, r *request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id < 1 {
-		h.renderError(w, r, http.StatusNotFound, "error.notfound")
+	id, ok := h.pathID(w, r)
+	if !ok {
 		return
 	}
 	r.ParseForm()

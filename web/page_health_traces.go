@@ -107,9 +107,8 @@ type traceData struct {
 // nothing is recorded), then, with a stated purpose, its findings with
 // the masked identities: a read in the access log of everyone listed.
 func (h *Handler) handleTrace(w http.ResponseWriter, r *request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id < 1 {
-		h.renderError(w, r, http.StatusNotFound, "error.notfound")
+	id, ok := h.pathID(w, r)
+	if !ok {
 		return
 	}
 	purpose := strings.TrimSpace(r.URL.Query().Get("purpose"))
@@ -176,9 +175,8 @@ func (h *Handler) renderTrace(w http.ResponseWriter, r *request, v *view, id int
 // handleTraceApply turns a finished trace's findings into contacts
 // records; applying twice changes nothing.
 func (h *Handler) handleTraceApply(w http.ResponseWriter, r *request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id < 1 {
-		h.renderError(w, r, http.StatusNotFound, "error.notfound")
+	id, ok := h.pathID(w, r)
+	if !ok {
 		return
 	}
 	r.ParseForm()

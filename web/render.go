@@ -197,6 +197,17 @@ func (h *Handler) renderError(w http.ResponseWriter, r *request, status int, key
 	h.render(w, r, status, "error.html", &view{Title: "error.title", Error: r.Lang.T(key)})
 }
 
+// pathID is the page's {id}, a positive number; for anything else it
+// shows the not-found page and ok is false.
+func (h *Handler) pathID(w http.ResponseWriter, r *request) (id int64, ok bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		h.renderError(w, r, http.StatusNotFound, "error.notfound")
+		return 0, false
+	}
+	return id, true
+}
+
 // renderErr shows the error page for a service error.
 func (h *Handler) renderErr(w http.ResponseWriter, r *request, err error) {
 	// The API's mapping, so a page and its API answer alike.
