@@ -156,17 +156,6 @@ func (db *DB) ImportRecords(ctx context.Context, src healthcode.ImportSource, no
 	defer imp.close()
 	batch := importBatchOf(db.dialect.Name)
 	imp.batch = batch
-	imp.insertText = func(n int) string {
-		insert := insertRowsWith(k.table, k.columns, n, db.dialect.Name != "sqlite")
-		if db.dialect.Name == "sqlite" {
-			// OR IGNORE, unlike ON CONFLICT DO NOTHING, leaves the
-			// statement no constraint to abort on (the arguments are
-			// validated), so SQLite keeps no statement journal of the
-			// pages it changes.
-			insert = "INSERT OR IGNORE" + strings.TrimSuffix(strings.TrimPrefix(insert, "INSERT"), " ON CONFLICT DO NOTHING")
-		}
-		return insert
-	}
 	if imp.insert, err = tx.PrepareContext(ctx, imp.insertText(batch)); err != nil {
 		return nil, db.wrap(err, "prepare import")
 	}
@@ -287,14 +276,11 @@ type importer struct {
 	kind   *importKind
 	now    int64
 	sum    *healthcode.ImportSummary
-	batch  int       // rows a full batch
-	insert *sql.Stmt // of batch rows
-	// insertText is the insert of n rows; insert is it prepared for a
-	// whole batch.
-	insertText func(n int) string
-	lookup     *sql.Stmt    // prepared on the first skipped row
-	update     *sql.Stmt    // prepared on the first correction
-	outbox     *outboxQueue // made on the first row for another region
+	batch  int          // rows a full batch
+	insert *sql.Stmt    // insertText(batch), prepared
+	lookup *sql.Stmt    // prepared on the first skipped row
+	update *sql.Stmt    // prepared on the first correction
+	outbox *outboxQueue // made on the first row for another region
 	// ids are the people of the rows stored (inserted or corrected) that
 	// name a registered person, formerIDs those a correction moved a row
 	// away from: all are re-evaluated. pendingKeys are the keys of the
@@ -358,6 +344,18 @@ func (imp *importer) store(ctx context.Context, b *rowBatch) error {
 		}
 	}
 	return nil
+}
+
+// insertText is the insert of n rows of the kind.
+func (imp *importer) insertText(n int) string {
+	insert := insertRowsWith(imp.kind.table, imp.kind.columns, n, imp.db.dialect.Name != "sqlite")
+	if imp.db.dialect.Name == "sqlite" {
+		// OR IGNORE, unlike ON CONFLICT DO NOTHING, leaves the statement
+		// no constraint to abort on (the arguments are validated), so
+		// SQLite keeps no statement journal of the pages it changes.
+		insert = "INSERT OR IGNORE" + strings.TrimSuffix(strings.TrimPrefix(insert, "INSERT"), " ON CONFLICT DO NOTHING")
+	}
+	return insert
 }
 
 func (imp *importer) insertBatch(ctx context.Context, b *rowBatch) (int64, error) {

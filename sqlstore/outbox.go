@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"strings"
 	"time"
 
 	"github.com/healthcode/healthcode"
@@ -92,11 +91,9 @@ func (q *outboxQueue) addRows(ctx context.Context, recs []*healthcode.OutboxReco
 		hashes[i] = q.db.outboxHash(r)
 		args = append(args, r.To, r.Kind, r.ID, sealed, hashes[i], q.now)
 	}
-	var b strings.Builder
-	b.WriteString("INSERT INTO outbox (" + outboxColumns + ") VALUES ")
-	valuesList(&b, len(recs), 6, 0, q.db.dialect.Name != "sqlite")
-	b.WriteString(" ON CONFLICT (kind, record_id) DO NOTHING RETURNING kind, record_id")
-	rows, err := q.tx.QueryContext(ctx, b.String(), args...)
+	// The only conflict is on (kind, record_id): seq is generated.
+	insert := insertRowsWith("outbox", outboxColumns, len(recs), q.db.dialect.Name != "sqlite") + " RETURNING kind, record_id"
+	rows, err := q.tx.QueryContext(ctx, insert, args...)
 	if err != nil {
 		return q.db.wrap(err, "queue outbox records")
 	}
