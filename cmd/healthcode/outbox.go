@@ -138,17 +138,23 @@ func runOutbox(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	return 0
 }
 
+// outboxBatchHead is what a line of outbox list and one of outbox list
+// --dropped both begin with.
+type outboxBatchHead struct {
+	ID         string    `json:"id"`
+	To         string    `json:"to"`
+	Records    int       `json:"records"`
+	CreatedAt  time.Time `json:"created_at"`
+	State      string    `json:"state"` // due, waiting (a refusal's backoff), parked or dropped
+	Refusals   int       `json:"refusals"`
+	LastStatus int       `json:"last_status,omitempty"`
+	LastCode   string    `json:"last_code,omitempty"`
+}
+
 // outboxBatchJSON is a line of outbox list: what an operator acts on,
 // nothing of the records.
 type outboxBatchJSON struct {
-	ID            string     `json:"id"`
-	To            string     `json:"to"`
-	Records       int        `json:"records"`
-	CreatedAt     time.Time  `json:"created_at"`
-	State         string     `json:"state"` // due, waiting (a refusal's backoff) or parked
-	Refusals      int        `json:"refusals"`
-	LastStatus    int        `json:"last_status,omitempty"`
-	LastCode      string     `json:"last_code,omitempty"`
+	outboxBatchHead
 	LastMessage   string     `json:"last_message,omitempty"`
 	LastRefusedAt *time.Time `json:"last_refused_at,omitempty"`
 	RetryAt       *time.Time `json:"retry_at,omitempty"`
@@ -165,9 +171,9 @@ func outboxList(ctx context.Context, db healthcode.OutboxStore, parked bool, std
 	enc.SetEscapeHTML(false)
 	nParked := 0
 	for _, b := range bs {
-		row := outboxBatchJSON{ID: b.ID, To: b.To, Records: b.Records, CreatedAt: b.CreatedAt, State: "due", Refusals: b.Refusals,
-			LastStatus: b.LastRefusal.Status, LastCode: b.LastRefusal.Code, LastMessage: b.LastRefusal.Message,
-			LastRefusedAt: timeOrNil(b.LastRefusal.At), ParkedAt: timeOrNil(b.ParkedAt)}
+		row := outboxBatchJSON{outboxBatchHead: outboxBatchHead{ID: b.ID, To: b.To, Records: b.Records, CreatedAt: b.CreatedAt, State: "due",
+			Refusals: b.Refusals, LastStatus: b.LastRefusal.Status, LastCode: b.LastRefusal.Code},
+			LastMessage: b.LastRefusal.Message, LastRefusedAt: timeOrNil(b.LastRefusal.At), ParkedAt: timeOrNil(b.ParkedAt)}
 		switch {
 		case !b.ParkedAt.IsZero():
 			row.State = "parked"
@@ -216,14 +222,7 @@ func outboxDrop(ctx context.Context, db healthcode.OutboxStore, ids []string, re
 // outboxDropJSON is a line of outbox list --dropped: what is kept of a
 // batch dropped, nothing of its records.
 type outboxDropJSON struct {
-	ID            string     `json:"id"`
-	To            string     `json:"to"`
-	Records       int        `json:"records"`
-	CreatedAt     time.Time  `json:"created_at"`
-	State         string     `json:"state"` // dropped
-	Refusals      int        `json:"refusals"`
-	LastStatus    int        `json:"last_status,omitempty"`
-	LastCode      string     `json:"last_code,omitempty"`
+	outboxBatchHead
 	LastRefusedAt *time.Time `json:"last_refused_at,omitempty"`
 	ParkedAt      *time.Time `json:"parked_at,omitempty"`
 	DroppedAt     time.Time  `json:"dropped_at"`
@@ -238,9 +237,9 @@ func outboxDropped(ctx context.Context, db healthcode.OutboxStore, stdout, stder
 	enc := json.NewEncoder(stdout)
 	enc.SetEscapeHTML(false)
 	for _, d := range drops {
-		enc.Encode(outboxDropJSON{ID: d.BatchID, To: d.To, Records: d.Records, CreatedAt: d.CreatedAt, State: "dropped",
-			Refusals: d.Refusals, LastStatus: d.LastStatus, LastCode: d.LastCode, LastRefusedAt: timeOrNil(d.LastRefusedAt),
-			ParkedAt: timeOrNil(d.ParkedAt), DroppedAt: d.DroppedAt, Reason: d.Reason})
+		enc.Encode(outboxDropJSON{outboxBatchHead: outboxBatchHead{ID: d.BatchID, To: d.To, Records: d.Records, CreatedAt: d.CreatedAt,
+			State: "dropped", Refusals: d.Refusals, LastStatus: d.LastStatus, LastCode: d.LastCode},
+			LastRefusedAt: timeOrNil(d.LastRefusedAt), ParkedAt: timeOrNil(d.ParkedAt), DroppedAt: d.DroppedAt, Reason: d.Reason})
 	}
 	if len(drops) == 0 {
 		fmt.Fprintln(stderr, "no batch was dropped")
