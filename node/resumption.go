@@ -64,7 +64,11 @@ func (s *ResumptionService) Apply(ctx context.Context, caller *healthcode.Caller
 	if created {
 		s.logger().InfoContext(ctx, "resumption: application made", "org", o.ID, "by", caller.Name)
 	}
-	r, err := s.evaluate(ctx, o, a, "", false, triggerApply, now)
+	th, err := s.Store.ResumptionThreshold(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	r, err := s.evaluate(ctx, o, a, th, "", false, triggerApply, now)
 	return r, created, err
 }
 
@@ -89,9 +93,11 @@ func (s *ResumptionService) Report(ctx context.Context, caller *healthcode.Calle
 	if err != nil {
 		return nil, err
 	}
-	unit := unitOf(caller)
-	now := s.Now()
-	r, err := s.evaluate(ctx, o, a, unit, true, triggerRead, now)
+	th, err := s.Store.ResumptionThreshold(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.evaluate(ctx, o, a, th, unitOf(caller), true, triggerRead, s.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -107,15 +113,13 @@ func (s *ResumptionService) Report(ctx context.Context, caller *healthcode.Calle
 
 // evaluate counts who of o's members may return at now, records the
 // counts on a (nil: no application yet) and approves it when the share
-// reaches the threshold. With people, the report lists the members of
-// unit ("" for all) with masked names; the counts are always the whole
-// organisation's, which is what the threshold judges.
+// reaches the threshold th (read by the caller, once for a whole sweep).
+// With people, the report lists the members of unit ("" for all) with
+// masked names; the counts are always the whole organisation's, which is
+// what the threshold judges.
 func (s *ResumptionService) evaluate(ctx context.Context, o *healthcode.Org, a *healthcode.ResumptionApplication,
-	unit string, people bool, trigger string, now time.Time) (*healthcode.ResumptionReport, error) {
-	th, err := s.Store.ResumptionThreshold(ctx)
-	if err != nil {
-		return nil, err
-	}
+	th *healthcode.ResumptionThreshold, unit string, people bool, trigger string, now time.Time) (*healthcode.ResumptionReport, error) {
+	var err error
 	r := &healthcode.ResumptionReport{OrgID: o.ID, Application: a, Threshold: th.Share, TestWindow: o.TestWindow, AsOf: now}
 	if people {
 		listed, err := s.Store.MemberReadiness(ctx, o.ID, unit, true)

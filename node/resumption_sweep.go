@@ -17,6 +17,10 @@ const DefaultResumptionSweep = time.Minute
 // looking. It returns how many it approved.
 func (s *ResumptionService) Sweep(ctx context.Context) (int, error) {
 	pending, err := s.Store.ListResumptions(ctx, healthcode.ResumptionPending)
+	if err != nil || len(pending) == 0 {
+		return 0, err
+	}
+	th, err := s.Store.ResumptionThreshold(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -30,7 +34,7 @@ func (s *ResumptionService) Sweep(ctx context.Context) (int, error) {
 		}
 		o, err := s.Store.FindOrg(ctx, a.OrgID)
 		if err == nil {
-			_, err = s.evaluate(ctx, o, a, "", false, triggerSweep, s.Now())
+			_, err = s.evaluate(ctx, o, a, th, "", false, triggerSweep, s.Now())
 		}
 		switch {
 		case err != nil && first == nil:
