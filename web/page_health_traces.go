@@ -50,14 +50,10 @@ func (h *Handler) handleTraceStart(w http.ResponseWriter, r *request) {
 	}
 	t, err := h.Traces.StartTrace(r.Context(), []healthcode.TraceCase{c})
 	if err != nil {
-		if fields := healthcode.ErrorFields(err); len(fields) > 0 {
+		// The service names the fields of its one case "cases[0].…".
+		if fields, ok := h.fieldErrors(r, err); ok {
 			for k, msg := range fields {
 				errs[strings.TrimPrefix(k, "cases[0].")] = msg
-			}
-			for k, msg := range errs {
-				if key, ok := reasonKeys[msg]; ok {
-					errs[k] = r.Lang.T(key)
-				}
 			}
 			v.Errors, v.Data = errs, data
 			h.render(w, r, http.StatusBadRequest, "traces.html", v)
