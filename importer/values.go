@@ -3,7 +3,6 @@ package importer
 import (
 	"encoding/json"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -70,8 +69,8 @@ func JSONValue(raw json.RawMessage) (value string, ok bool) {
 	case '{', '[':
 		return "", false
 	}
-	// A number, as written (json.Number's text).
-	if _, err := strconv.ParseFloat(string(raw), 64); err != nil {
+	// A number, as written (json.Number's text, whatever its range).
+	if !json.Valid(raw) {
 		return "", false
 	}
 	return string(raw), true

@@ -27,6 +27,7 @@ func TestJSONValue(t *testing.T) {
 		{`[1]`, "", false},
 		{`nul`, "", false},
 		{`0x10`, "", false},
+		{`1e400`, "1e400", true},     // out of float64's range, kept as written
 		{"\"\xff\"", "\ufffd", true}, // invalid UTF-8 reads as a decoder reads it
 	} {
 		got, ok := JSONValue(json.RawMessage(c.raw))

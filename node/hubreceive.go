@@ -34,10 +34,10 @@ type HubReceiver struct {
 	// Import is the node's import path: records go through its checks,
 	// its duplicates by id, its pending people and the recompute it starts.
 	//
-	// When it has a Recomputer, the receiver starts
-	// that recompute itself, for many batches at once rather than once for
-	// each import: whenever RecomputeEvery records were stored since the
-	// last one, and at the first round that finds nothing new (or fails).
+	// When it has a Recomputer, the receiver starts that recompute itself,
+	// for many batches at once rather than once for each import: whenever
+	// RecomputeEvery records were stored since the last one, and at the
+	// first round that finds nothing new (or fails).
 	// Until then the statuses those records touch are marked due, which
 	// every read of a status honours.
 	Import *ImportService
