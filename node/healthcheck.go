@@ -23,10 +23,6 @@ type HealthChecks struct {
 
 var _ healthcode.HealthCheckService = (*HealthChecks)(nil)
 
-// checkZone is the zone a check's day is counted in: every region of
-// China keeps Beijing time (as http's regionZone).
-var checkZone = time.FixedZone("CST", 8*60*60)
-
 // Bounds of what a check records.
 const (
 	minCheckTemperature = 34.0 // °C; below is a measuring error
@@ -52,11 +48,11 @@ func (s *HealthChecks) fever(c *healthcode.HealthCheck) bool {
 // checkDay reads date (YYYY-MM-DD; "" today) and returns it with the
 // instant its day starts. A day after today is refused.
 func checkDay(field, date string, now time.Time) (string, time.Time, error) {
-	today := now.In(checkZone).Format(time.DateOnly)
+	today := now.In(dayZone).Format(time.DateOnly)
 	if date == "" {
 		date = today
 	}
-	day, err := time.ParseInLocation(time.DateOnly, date, checkZone)
+	day, err := time.ParseInLocation(time.DateOnly, date, dayZone)
 	if err != nil {
 		return "", time.Time{}, (healthcode.FieldErrors{field: "must be a YYYY-MM-DD date"}).Err()
 	}

@@ -31,7 +31,7 @@ func (s *HealthChecks) CheckIn(ctx context.Context, personID int64, in *healthco
 	}
 	now := s.Now()
 	c := &healthcode.HealthCheck{PersonKey: key, Session: healthcode.CheckDaily,
-		Date: now.In(checkZone).Format(time.DateOnly), CheckedAt: now.Truncate(time.Second),
+		Date: now.In(dayZone).Format(time.DateOnly), CheckedAt: now.Truncate(time.Second),
 		Temperature: in.Temperature, Symptoms: in.Symptoms, EnteredBy: "self"}
 	people, err := s.Store.SaveHealthChecks(ctx, []*healthcode.HealthCheck{c}, s.fever)
 	if err != nil {
@@ -133,7 +133,7 @@ func (s *HealthChecks) CommunityCheckIns(ctx context.Context, caller *healthcode
 		} else {
 			// Days in a row without a check-in, back to the day the order
 			// began.
-			startDay := l.start.In(checkZone).Format(time.DateOnly)
+			startDay := l.start.In(dayZone).Format(time.DateOnly)
 			for d := day; e.MissedDays < maxMissedLookback; d = d.AddDate(0, 0, -1) {
 				ds := d.Format(time.DateOnly)
 				if ds < startDay || checkedIn[string(l.m.PersonKey)+"|"+ds] != nil {

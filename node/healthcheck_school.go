@@ -55,7 +55,7 @@ func (s *HealthChecks) EnterClassCheck(ctx context.Context, caller *healthcode.C
 		return nil, err
 	}
 	checkedAt := now.Truncate(time.Second)
-	if date != now.In(checkZone).Format(time.DateOnly) {
+	if date != now.In(dayZone).Format(time.DateOnly) {
 		checkedAt = day.Add(time.Duration(sessionHour[c.Session]) * time.Hour)
 	}
 	checks := make([]*healthcode.HealthCheck, len(c.Entries))

@@ -31,9 +31,11 @@ type OrgService struct {
 
 var _ healthcode.OrgService = (*OrgService)(nil)
 
-// orgZone is where an organisation's day begins: the daily report of a
-// date counts as of that day in China.
-var orgZone = time.FixedZone("CST", 8*60*60)
+// dayZone is where the days of organisations and health checks begin:
+// every region of China keeps Beijing time (as http's regionZone). The
+// daily report of a date counts as of that day, and a check is of the day
+// it was made in this zone.
+var dayZone = time.FixedZone("CST", 8*60*60)
 
 // Limits of what an organisation states.
 const (

@@ -51,8 +51,8 @@ func (s *OrgService) RunMorningReports(ctx context.Context, at time.Duration) {
 
 // nextAt is the first time after now at the time of day at, in China.
 func nextAt(now time.Time, at time.Duration) time.Time {
-	local := now.In(orgZone)
-	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, orgZone)
+	local := now.In(dayZone)
+	day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, dayZone)
 	next := day.Add(at)
 	if !next.After(now) {
 		next = day.AddDate(0, 0, 1).Add(at)

@@ -20,11 +20,11 @@ func (s *OrgService) Report(ctx context.Context, caller *healthcode.Caller, orgI
 	}
 	unit := unitOf(caller)
 	now := s.Now()
-	today := now.In(orgZone).Format(time.DateOnly)
+	today := now.In(dayZone).Format(time.DateOnly)
 	if date == "" {
 		date = today
 	}
-	day, err := time.ParseInLocation(time.DateOnly, date, orgZone)
+	day, err := time.ParseInLocation(time.DateOnly, date, dayZone)
 	switch {
 	case err != nil:
 		return nil, (healthcode.FieldErrors{"date": "must be a date, YYYY-MM-DD"}).Err()
@@ -51,7 +51,7 @@ func (s *OrgService) liveReport(ctx context.Context, o *healthcode.Org, unit str
 	if err != nil {
 		return nil, err
 	}
-	r := &healthcode.OrgReport{OrgID: o.ID, OrgName: o.Name, Kind: o.Kind, Date: now.In(orgZone).Format(time.DateOnly),
+	r := &healthcode.OrgReport{OrgID: o.ID, OrgName: o.Name, Kind: o.Kind, Date: now.In(dayZone).Format(time.DateOnly),
 		AsOf: now, Window: int(o.TestWindow / time.Hour), Units: units, Live: true}
 	for _, u := range units {
 		r.Total.Add(u)
