@@ -65,18 +65,11 @@ func (db *DB) dropOutboxBatch(ctx context.Context, tx *sql.Tx, id, reason string
 		return nil, db.wrap(err, "claim parked outbox batch")
 	}
 	d.CreatedAt, d.LastRefusedAt, d.ParkedAt = fromMicros(created), fromMicros(refusedAt), fromMicros(parkedAt)
-	res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE batch_id = $1`, id)
+	n, err := db.deleteOutboxBatch(ctx, tx, id, "drop")
 	if err != nil {
-		return nil, db.wrap(err, "drop outbox records")
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return nil, db.wrap(err, "drop outbox records")
+		return nil, err
 	}
 	d.Records = int(n) // what was discarded: the rows deleted
-	if _, err := tx.ExecContext(ctx, `DELETE FROM outbox_batches WHERE id = $1`, id); err != nil {
-		return nil, db.wrap(err, "drop outbox batch")
-	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox_drops (batch_id, to_region, records, created_at, refusals, refused_status,
 			refused_code, refused_at, parked_at, dropped_at, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 		id, d.To, d.Records, created, d.Refusals, d.LastStatus, d.LastCode, refusedAt, parkedAt, micros(at), reason); err != nil {

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -47,15 +48,28 @@ func (db *DB) purgeSentChunk(ctx context.Context, cutoff int64) (records, batche
 		return 0, 0, db.wrap(err, "sent outbox batches")
 	}
 	for _, id := range ids {
-		res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE batch_id = $1`, id)
+		n, err := db.deleteOutboxBatch(ctx, tx, id, "purge")
 		if err != nil {
-			return 0, 0, db.wrap(err, "purge outbox records")
+			return 0, 0, err
 		}
-		n, _ := res.RowsAffected()
 		records += n
-		if _, err := tx.ExecContext(ctx, `DELETE FROM outbox_batches WHERE id = $1`, id); err != nil {
-			return 0, 0, db.wrap(err, "purge outbox batch")
-		}
 	}
 	return records, int64(len(ids)), db.wrap(tx.Commit(), "commit purge outbox")
+}
+
+// deleteOutboxBatch deletes the batch with id and its records in tx, for
+// what (drop or purge), and returns how many records it deleted.
+func (db *DB) deleteOutboxBatch(ctx context.Context, tx *sql.Tx, id, what string) (int64, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE batch_id = $1`, id)
+	if err != nil {
+		return 0, db.wrap(err, what+" outbox records")
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, db.wrap(err, what+" outbox records")
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM outbox_batches WHERE id = $1`, id); err != nil {
+		return 0, db.wrap(err, what+" outbox batch")
+	}
+	return n, nil
 }
