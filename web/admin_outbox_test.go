@@ -73,8 +73,5 @@ func TestAdminPageParkedBatches(t *testing.T) {
 			t.Errorf("%s: after the requeue, parked batches shown as %q", lang, got)
 		}
 	}
-	missingKeys.Range(func(k, _ any) bool {
-		t.Errorf("missing message %s", k)
-		return true
-	})
+	wantNoMissingKeys(t)
 }

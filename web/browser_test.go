@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/browsertest"
@@ -46,6 +48,15 @@ func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action
 func run[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
 	t.Helper()
 	return browsertest.Run(t, ctx, what, a)
+}
+
+// forgetSession clears the browser's cookies: the next page is signed out.
+func forgetSession(t *testing.T, ctx context.Context) {
+	t.Helper()
+	do(t, ctx, "forget the session", func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, tg, network.ClearBrowserCookies, cdp.Empty{})
+		return chromedp.Void{}, err
+	})
 }
 
 // citizenJourney signs a citizen in through the pages, saves a profile

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/healthcode/healthcode"
 )
@@ -150,10 +148,7 @@ func TestCheckinPage(t *testing.T) {
 	if p := cp.get("/me/checkin"); p.Status != http.StatusForbidden {
 		t.Errorf("a checkpoint opens /me/checkin: %d", p.Status)
 	}
-	missingKeys.Range(func(k, _ any) bool {
-		t.Errorf("missing message %s", k)
-		return true
-	})
+	wantNoMissingKeys(t)
 }
 
 // TestBrowserCheckinCamera: a citizen signs in, declares and opens the
@@ -192,10 +187,7 @@ func TestBrowserCheckinCamera(t *testing.T) {
 func checkinScreenshots(t *testing.T, ctx context.Context, write func(name string)) {
 	t.Helper()
 	s := newCheckinStack(t)
-	do(t, ctx, "forget the session", func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, tg, network.ClearBrowserCookies, cdp.Empty{})
-		return chromedp.Void{}, err
-	})
+	forgetSession(t, ctx)
 	do(t, ctx, "Chinese", chromedp.Navigate(s.HTTP.URL+"/lang/zh?next=/signin"), chromedp.WaitVisible("#phone"))
 	citizenJourney(t, ctx, s.HTTP.URL, "13800138000", "11010519491231002X", nil)
 	do(t, ctx, "open the check-in", chromedp.Click(`nav a[href="/me/checkin"]`), chromedp.WaitVisible("#ci-camera"))

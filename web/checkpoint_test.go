@@ -179,10 +179,7 @@ func TestCheckpointPage(t *testing.T) {
 	if p := other.do("GET", "/api/v1/venues/"+s.Venue.ID+"/occupancy", nil); p.Status != http.StatusForbidden {
 		t.Errorf("another venue's checkpoint reads this one's occupancy: %d", p.Status)
 	}
-	missingKeys.Range(func(k, _ any) bool {
-		t.Errorf("missing message %s", k)
-		return true
-	})
+	wantNoMissingKeys(t)
 }
 
 // signInCheckpoint signs the device in through the staff sign-in page.

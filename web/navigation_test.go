@@ -163,10 +163,7 @@ func TestEveryRoleReachesItsPages(t *testing.T) {
 			})
 		}
 	}
-	missingKeys.Range(func(k, _ any) bool {
-		t.Errorf("missing message %s", k)
-		return true
-	})
+	wantNoMissingKeys(t)
 }
 
 // patternOf is the page table's GET pattern serving path.

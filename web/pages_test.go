@@ -43,6 +43,16 @@ func TestCatalogsHoldTheSameKeys(t *testing.T) {
 	}
 }
 
+// wantNoMissingKeys fails on every catalog key a page asked for that its
+// catalog lacks (missingKeys, cleared when the test began).
+func wantNoMissingKeys(t *testing.T) {
+	t.Helper()
+	missingKeys.Range(func(k, _ any) bool {
+		t.Errorf("missing message %s", k)
+		return true
+	})
+}
+
 // TestEveryKeyUsedIsInTheCatalogs reads every key a template, the Go code
 // or an enumeration (colours, symptoms, reasons…) can ask for, and fails
 // on one that either catalog lacks.
@@ -343,10 +353,7 @@ func TestEveryPageRendersInBothLanguages(t *testing.T) {
 			}
 		})
 	}
-	missingKeys.Range(func(k, _ any) bool {
-		t.Errorf("missing message %s", k)
-		return true
-	})
+	wantNoMissingKeys(t)
 }
 
 func TestLanguageSwitch(t *testing.T) {

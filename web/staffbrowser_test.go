@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/node"
@@ -21,10 +19,7 @@ import (
 // token, after forgetting any session it had.
 func signInStaff(t *testing.T, ctx context.Context, base, token, landing string) {
 	t.Helper()
-	do(t, ctx, "forget the session", func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, tg, network.ClearBrowserCookies, cdp.Empty{})
-		return chromedp.Void{}, err
-	})
+	forgetSession(t, ctx)
 	do(t, ctx, "open the staff sign-in", chromedp.Navigate(base+"/signin/staff"), chromedp.WaitVisible("#token"))
 	do(t, ctx, "paste the token",
 		chromedp.SendKeys("#token", token),

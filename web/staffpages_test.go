@@ -136,10 +136,7 @@ func TestVenuePages(t *testing.T) {
 	if !strings.Contains(p.Body, "银泰百货") || !strings.Contains(p.Body, "西湖文化广场") {
 		t.Errorf("health staff do not see every venue")
 	}
-	missingKeys.Range(func(k, _ any) bool {
-		t.Errorf("missing message %s", k)
-		return true
-	})
+	wantNoMissingKeys(t)
 }
 
 // postFile posts a form with a file, as the imports page's form does.
@@ -350,10 +347,7 @@ func TestHealthPages(t *testing.T) {
 			}
 		})
 	}
-	missingKeys.Range(func(k, _ any) bool {
-		t.Errorf("missing message %s", k)
-		return true
-	})
+	wantNoMissingKeys(t)
 }
 
 // TestStaffPagesRoles: each role opens its own pages only.
@@ -493,10 +487,7 @@ func TestAdminPage(t *testing.T) {
 	if p := c.post("/admin/tokens/"+strconv.FormatInt(toks[0].ID, 10)+"/revoke", url.Values{}); p.Status != http.StatusConflict {
 		t.Errorf("revoking one's own token: %d", p.Status)
 	}
-	missingKeys.Range(func(k, _ any) bool {
-		t.Errorf("missing message %s", k)
-		return true
-	})
+	wantNoMissingKeys(t)
 }
 
 // colourHistory fills the colour history of the last days days as the
