@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,7 +24,7 @@ func (db *DB) DropOutboxBatches(ctx context.Context, ids []string, reason string
 	if reason == "" {
 		fe.Add("reason", "required: why the records are discarded")
 	} else if len(reason) > healthcode.MaxOutboxDropReason {
-		fe.Add("reason", "at most 1000 bytes")
+		fe.Add("reason", "at most "+strconv.Itoa(healthcode.MaxOutboxDropReason)+" bytes")
 	}
 	if err := fe.Err(); err != nil {
 		return nil, err
