@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -107,19 +108,23 @@ type answer struct {
 
 func (c *client) do(method, path string, form url.Values) answer {
 	c.t.Helper()
-	var body *strings.Reader
+	var body string
 	if form != nil {
-		body = strings.NewReader(form.Encode())
-	} else {
-		body = strings.NewReader("")
+		body = form.Encode()
 	}
-	req, err := http.NewRequest(method, c.base+path, body)
+	req, err := http.NewRequest(method, c.base+path, strings.NewReader(body))
 	if err != nil {
 		c.t.Fatal(err)
 	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return c.send(req)
+}
+
+// send sends req in the client's language and reads the answer whole.
+func (c *client) send(req *http.Request) answer {
+	c.t.Helper()
 	if c.lang != "" {
 		req.Header.Set("Accept-Language", c.lang)
 	}
@@ -128,16 +133,8 @@ func (c *client) do(method, path string, form url.Values) answer {
 		c.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var sb strings.Builder
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := resp.Body.Read(buf)
-		sb.Write(buf[:n])
-		if err != nil {
-			break
-		}
-	}
-	return answer{Status: resp.StatusCode, Location: resp.Header.Get("Location"), Body: sb.String(), Header: resp.Header}
+	b, _ := io.ReadAll(resp.Body)
+	return answer{Status: resp.StatusCode, Location: resp.Header.Get("Location"), Body: string(b), Header: resp.Header}
 }
 
 func (c *client) get(path string) answer { c.t.Helper(); return c.do("GET", path, nil) }

@@ -152,14 +152,7 @@ func (c *client) postFile(path string, fields map[string]string, name, content s
 	mw.Close()
 	req, _ := http.NewRequest("POST", c.base+path, &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Accept-Language", c.lang)
-	resp, err := c.c.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return answer{Status: resp.StatusCode, Location: resp.Header.Get("Location"), Body: string(b), Header: resp.Header}
+	return c.send(req)
 }
 
 // citizen signs a citizen in through the pages with a profile and a
