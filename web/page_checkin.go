@@ -96,12 +96,8 @@ func (h *Handler) handleCheckinSubmit(w http.ResponseWriter, r *request) {
 	sc := res.Scan
 	data.Result = &checkinResult{Pass: sc.Verdict == healthcode.VerdictPass, Venue: res.Venue, At: sc.At,
 		Direction: sc.Direction, Colour: sc.Colour.String(), Action: res.ActionRequired}
-	for _, reason := range res.Reasons() {
-		text := reason.TextZH
-		if r.Lang.lang == "en" {
-			text = reason.TextEN
-		}
-		data.Result.Reasons = append(data.Result.Reasons, text)
+	for _, code := range sc.Reasons {
+		data.Result.Reasons = append(data.Result.Reasons, denyText(r, code))
 	}
 	// The form comes back empty for the next venue, the direction kept.
 	v.Form, v.Data = url.Values{"direction": {dir}}, data
