@@ -19,7 +19,8 @@ import (
 )
 
 // Each page is templates/NAME.html, which defines "content" (and may
-// define "head" and "script"), rendered inside templates/layout.html.
+// define "head" and "script"), rendered inside templates/layout.html;
+// templates/parts.html holds blocks several pages share.
 //
 //go:embed templates
 var templateFS embed.FS
@@ -73,11 +74,11 @@ func mustParseTemplates() map[string]map[string]*template.Template {
 		sets[lang] = map[string]*template.Template{}
 		for _, n := range names {
 			name := path.Base(n)
-			if name == "layout.html" {
+			if name == "layout.html" || name == "parts.html" {
 				continue
 			}
 			t := template.New(name).Funcs(templateFuncs(catalogs[lang]))
-			sets[lang][name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", n))
+			sets[lang][name] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/parts.html", n))
 		}
 	}
 	return sets
