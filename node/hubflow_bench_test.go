@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/gctune"
 	hchttp "github.com/healthcode/healthcode/http"
 	"github.com/healthcode/healthcode/hub"
 	"github.com/healthcode/healthcode/node"
@@ -56,6 +58,7 @@ func newFederationFlow(tb testing.TB, n int) *federationFlow {
 // (the stages that never reach A's store).
 func newFlow(tb testing.TB, n int, seedA bool) *federationFlow {
 	tb.Helper()
+	serverGC(tb)
 	ctx := context.Background()
 	f := &federationFlow{a: newEnv(tb), b: newEnv(tb), n: n}
 	logger := slog.New(slog.DiscardHandler)
@@ -272,4 +275,17 @@ func BenchmarkFederationFlow(b *testing.B) {
 	// moves less than the rate.
 	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(n)*float64(b.N)/importB.Seconds(), "B-import-records/s")
+}
+
+// serverGC runs the collector as serve and hub do (package gctune) until
+// the benchmark ends: the three parties are servers.
+func serverGC(tb testing.TB) {
+	percent := debug.SetGCPercent(100)
+	limit := debug.SetMemoryLimit(-1)
+	debug.SetGCPercent(percent)
+	gctune.Serve()
+	tb.Cleanup(func() {
+		debug.SetGCPercent(percent)
+		debug.SetMemoryLimit(limit)
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -294,9 +295,10 @@ func (f *federationFlow) apply(tb testing.TB) time.Duration {
 // profileTimed writes a CPU profile of the timed part to the file
 // HEALTHCODE_BENCH_CPUPROFILE names (the last iteration's), until stop.
 func profileTimed(tb testing.TB) (stop func()) {
+	stopAllocs := profileAllocs(tb)
 	path := os.Getenv("HEALTHCODE_BENCH_CPUPROFILE")
 	if path == "" {
-		return func() {}
+		return stopAllocs
 	}
 	out, err := os.Create(path)
 	if err != nil {
@@ -308,7 +310,32 @@ func profileTimed(tb testing.TB) (stop func()) {
 	return func() {
 		pprof.StopCPUProfile()
 		out.Close()
+		stopAllocs()
 	}
+}
+
+// profileAllocs writes the allocations profile to the file
+// HEALTHCODE_BENCH_MEMPROFILE names at the start of the timed part, as
+// FILE.base, and at its end, as FILE: `go tool pprof -diff_base FILE.base
+// FILE` shows what the timed part allocated.
+func profileAllocs(tb testing.TB) (stop func()) {
+	path := os.Getenv("HEALTHCODE_BENCH_MEMPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	write := func(name string) {
+		runtime.GC() // the profile holds what the last GC saw
+		out, err := os.Create(name)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		defer out.Close()
+		if err := pprof.Lookup("allocs").WriteTo(out, 0); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	write(path + ".base")
+	return func() { write(path) }
 }
 
 func reportStage(b *testing.B, n int, timed, cpu time.Duration) {

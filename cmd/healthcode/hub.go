@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/gctune"
 	hchttp "github.com/healthcode/healthcode/http"
 	"github.com/healthcode/healthcode/hub"
 	"github.com/healthcode/healthcode/node"
@@ -84,6 +85,7 @@ func runHub(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func runHubServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	gctune.Serve()
 	fs := newFlagSet("hub", stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, hubUsage); fs.PrintDefaults() }
 	addr := envString(fs, "addr", "HEALTHCODE_HUB_ADDR", ":8090", "listen address")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/gctune"
 	"github.com/healthcode/healthcode/node"
 	"github.com/schollz/progressbar/v3"
 )
@@ -30,7 +31,7 @@ type importReport struct {
 // when the file landed (rejected rows included), 1 when it was refused or
 // the store failed, 2 on usage errors.
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	tuneGCForBulk()
+	gctune.Bulk()
 	fs := newFlagSet("import", stderr)
 	format := fs.String("format", "", "csv or ndjson; by the file's extension when empty")
 	report := fs.String("report", "", "write the summary and every rejected row as JSON to this file")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/gctune"
 	"github.com/healthcode/healthcode/node"
 )
 
@@ -26,7 +27,7 @@ the people whose stays it touches and recomputes them, showing progress.
 `
 
 func runRiskAreas(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	tuneGCForBulk()
+	gctune.Bulk()
 	if len(args) == 0 || (args[0] != "set" && args[0] != "list") {
 		fmt.Fprint(stderr, riskAreasUsage)
 		return 2

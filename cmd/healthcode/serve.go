@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/gctune"
 	hchttp "github.com/healthcode/healthcode/http"
 	"github.com/healthcode/healthcode/node"
 	"github.com/healthcode/healthcode/trust"
@@ -29,7 +30,7 @@ func init() { commands["serve"] = runServe }
 var regionPattern = regexp.MustCompile(`^CN-\d{6}$`)
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	tuneGCForServe()
+	gctune.Serve()
 	fs := newFlagSet("serve", stderr)
 	addr := envString(fs, "addr", "HEALTHCODE_ADDR", ":8080", "listen address")
 	sf := addStoreFlags(fs)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/gctune"
 	"github.com/healthcode/healthcode/node"
 	"github.com/schollz/progressbar/v3"
 )
@@ -25,7 +26,7 @@ func init() { commands["trace"] = runTrace }
 // what it found by degree, and with --apply stores the trace and turns it
 // into contacts records at once.
 func runTrace(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	tuneGCForBulk()
+	gctune.Bulk()
 	fs := newFlagSet("trace", stderr)
 	casesFile := fs.String("cases", "", "CSV of cases: id_type,id_number[,from,to] (RFC 3339), with that header")
 	out := fs.String("out", "", "write the exposed people to this file: .csv, else JSON")
