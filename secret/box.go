@@ -10,7 +10,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"strings"
+	"sync"
 
 	"github.com/healthcode/healthcode"
 )
@@ -33,6 +35,10 @@ var ErrOpen = errors.New("secret: sealed data is corrupt or was sealed with anot
 type Box struct {
 	aead    cipher.AEAD
 	hashKey []byte
+	// hashers keeps, per purpose, HMAC states keyed for it: a person key
+	// is hashed for every record imported, and keying an HMAC anew (two
+	// of them, the purpose's key first) cost more than the hash itself.
+	hashers sync.Map // purpose → *sync.Pool of hash.Hash
 }
 
 // New returns a Box for a 32-byte master key.
@@ -85,11 +91,25 @@ func (b *Box) Open(sealed []byte) ([]byte, error) {
 // Hash returns HMAC-SHA256 of data under a key derived for purpose, so equal
 // data hashed for different purposes gives unrelated values.
 func (b *Box) Hash(purpose string, data []byte) []byte {
+	pool := b.hashPool(purpose)
+	m := pool.Get().(hash.Hash)
+	m.Write(data)
+	sum := m.Sum(nil)
+	m.Reset() // back to the keyed state
+	pool.Put(m)
+	return sum
+}
+
+// hashPool returns the pool of HMACs keyed for purpose.
+func (b *Box) hashPool(purpose string) *sync.Pool {
+	if p, ok := b.hashers.Load(purpose); ok {
+		return p.(*sync.Pool)
+	}
 	pk := hmac.New(sha256.New, b.hashKey)
 	pk.Write([]byte(purpose))
-	m := hmac.New(sha256.New, pk.Sum(nil))
-	m.Write(data)
-	return m.Sum(nil)
+	key := pk.Sum(nil)
+	p, _ := b.hashers.LoadOrStore(purpose, &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }})
+	return p.(*sync.Pool)
 }
 
 // PersonKey is the keyed hash of a normalised document number: the name

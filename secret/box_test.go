@@ -2,10 +2,14 @@ package secret_test
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/healthcode/healthcode"
@@ -185,4 +189,40 @@ func TestLoadOrCreate(t *testing.T) {
 	if _, err := secret.LoadOrCreate(dir); healthcode.ErrorCode(err) != healthcode.EINVALID {
 		t.Fatalf("corrupt key file: err = %v, want EINVALID", err)
 	}
+}
+
+// TestHashIsStable pins Hash to its construction, HMAC-SHA256 of data under
+// HMAC-SHA256(hash subkey, purpose): stored person keys and token hashes
+// are found by it, so it must never change, whatever state it reuses, and
+// it must hold when many goroutines hash at once.
+func TestHashIsStable(t *testing.T) {
+	master := bytes.Repeat([]byte{7}, secret.KeySize)
+	b, err := secret.New(master)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := hmac.New(sha256.New, master)
+	sub.Write([]byte("healthcode/v1/hash"))
+	subKey := sub.Sum(nil)
+	want := func(purpose, data string) []byte {
+		pk := hmac.New(sha256.New, subKey)
+		pk.Write([]byte(purpose))
+		m := hmac.New(sha256.New, pk.Sum(nil))
+		m.Write([]byte(data))
+		return m.Sum(nil)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				purpose := []string{"person", "otp", "session"}[(g+i)%3]
+				data := fmt.Sprintf("110105194912310%03d", i)
+				if got := b.Hash(purpose, []byte(data)); !bytes.Equal(got, want(purpose, data)) {
+					t.Errorf("Hash(%q, %q) = %x, want %x", purpose, data, got, want(purpose, data))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
