@@ -103,7 +103,7 @@ func (db *DB) takeDueList(ctx context.Context, tx *sql.Tx, now time.Time, limit 
 	if err != nil || len(ids) == 0 {
 		return &healthcode.DueChunk{}, "", "", err
 	}
-	c, err = db.readStatuses(ctx, tx, taken)
+	c, err = db.readStatuses(ctx, tx, taken, len(ids))
 	if err == nil && marked > 0 && len(c.Statuses) < len(ids) {
 		// Marks of people without a status: nothing to take, drop them.
 		orphans = taken
@@ -150,20 +150,22 @@ func (db *DB) takeIDs(ctx context.Context, tx *sql.Tx, now time.Time, limit int,
 }
 
 // readStatuses reads (PostgreSQL: and locks) the stored statuses of the
-// people in the SQL list taken, in person order, decoded on every core.
-func (db *DB) readStatuses(ctx context.Context, tx *sql.Tx, taken string) (*healthcode.DueChunk, error) {
+// n people in the SQL list taken, in person order, decoded on every core.
+func (db *DB) readStatuses(ctx context.Context, tx *sql.Tx, taken string, n int) (*healthcode.DueChunk, error) {
 	forUpdate := ""
 	if db.dialect.Name == "postgres" {
 		forUpdate = " FOR UPDATE"
 	}
-	c := &healthcode.DueChunk{}
+	// n, the ids taken, is what the chunk holds at most: the statuses
+	// (a person's facts each) are sized once, not grown by doubling.
+	c := &healthcode.DueChunk{Statuses: make([]healthcode.DueStatus, 0, n)}
 	rows, err := tx.QueryContext(ctx, `SELECT person_id, status FROM statuses WHERE person_id `+db.inIDs(1)+`
 		ORDER BY person_id`+forUpdate, db.idsArg(taken))
 	if err != nil {
 		return nil, db.wrap(err, "read due statuses")
 	}
 	defer rows.Close()
-	var sortedRaw [][]byte
+	sortedRaw := make([][]byte, 0, n)
 	for rows.Next() {
 		var d healthcode.DueStatus
 		var raw []byte
@@ -767,7 +769,7 @@ func (db *DB) prefetchChunk(ctx context.Context, now time.Time, limit int, exclu
 		}
 		wg.Go(func() { recordsErr = db.readRecords(ctx, tx2.Tx, all) })
 	}
-	p.c, p.err = db.readStatuses(ctx, tx.Tx, taken)
+	p.c, p.err = db.readStatuses(ctx, tx.Tx, taken, len(ids))
 	if p.err == nil && len(p.c.Statuses) > 0 {
 		p.err = db.readDeclarations(ctx, tx.Tx, p.c, now)
 	}
