@@ -701,6 +701,22 @@ func TestHubTrustDocument(t *testing.T) {
 	if got := list.Region("CN-440100").Keys; len(got) != 1 || !bytes.Equal(got[0].PublicKey, gz.key.PublicKey) {
 		t.Errorf("CN-440100 keys = %+v, want the hub's", got)
 	}
+
+	// Without --region-name the region goes by the name the hub registered
+	// it under, and by its id while no hub list is held.
+	for _, tc := range []struct {
+		hub  *node.HubClient
+		want string
+	}{{e.client, "旧"}, {nil, region}} {
+		unnamed := &node.TrustDocument{Keys: e.keys, Region: region, CodeLifetime: 5 * time.Minute, Now: e.clock.Now, Hub: tc.hub}
+		l, err := unnamed.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := l.Region(region).Name; got != tc.want {
+			t.Errorf("unnamed region, hub %v: name %q, want %q", tc.hub != nil, got, tc.want)
+		}
+	}
 }
 
 // TestHubRun: Run publishes and fetches at once, then stops with ctx.

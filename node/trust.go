@@ -54,14 +54,10 @@ func (d *TrustDocument) list(ctx context.Context) (*trust.List, *trust.List, err
 	if err != nil {
 		return nil, nil, err
 	}
-	name := d.RegionName
-	if name == "" {
-		name = d.Region
-	}
-	r := trust.Region{ID: d.Region, Name: name, Mode: trust.ModeLocal, Endpoint: d.Endpoint,
+	hub := d.hubList()
+	r := trust.Region{ID: d.Region, Name: d.name(hub), Mode: trust.ModeLocal, Endpoint: d.Endpoint,
 		Keys: trustKeys(Published(keys, now, d.CodeLifetime))}
 	l := &trust.List{Version: 1, IssuedAt: now.UTC().Truncate(time.Second), Issuer: "CN", Regions: []trust.Region{r}}
-	hub := d.hubList()
 	if hub != nil {
 		for _, hr := range hub.Regions {
 			// This region's own keys are authoritative: the hub's copy of
@@ -72,6 +68,20 @@ func (d *TrustDocument) list(ctx context.Context) (*trust.List, *trust.List, err
 		}
 	}
 	return l, hub, nil
+}
+
+// name is the region's name in the list: RegionName (--region-name), else
+// the name the hub registered it under, else its id.
+func (d *TrustDocument) name(hub *trust.List) string {
+	if d.RegionName != "" {
+		return d.RegionName
+	}
+	if hub != nil {
+		if r := hub.Region(d.Region); r != nil && r.Name != "" {
+			return r.Name
+		}
+	}
+	return d.Region
 }
 
 func (d *TrustDocument) hubList() *trust.List {

@@ -35,7 +35,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	addr := envString(fs, "addr", "HEALTHCODE_ADDR", ":8080", "listen address")
 	sf := addStoreFlags(fs)
 	region := envString(fs, "region", "HEALTHCODE_REGION", "CN-330100", "this region's id: CN- and its GB/T 2260 code")
-	regionName := envString(fs, "region-name", "HEALTHCODE_REGION_NAME", "", "this region's name, for the trust list")
+	regionName := envString(fs, "region-name", "HEALTHCODE_REGION_NAME", "", "this region's name, for the trust list; the name the hub registered it under when empty")
 	publicURL := envString(fs, "public-url", "HEALTHCODE_PUBLIC_URL", "", "the URL other regions reach this node at, for the trust list")
 	dev := envBool(fs, "dev", "HEALTHCODE_DEV", false, "development mode: one-time passwords are logged and returned as dev_otp; never in production")
 	demo := envBool(fs, "demo", "HEALTHCODE_DEMO", false, "seed a fresh store with a small synthetic city and log phones and staff tokens to sign in with; implies --dev")
