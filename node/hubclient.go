@@ -42,6 +42,8 @@ type HubClient struct {
 	// lists reads each new list taking the regions it repeats from the
 	// last one as they were.
 	lists trust.Reader
+	// earlyFetch is when FetchForUnknownKey last fetched.
+	earlyFetch time.Time
 }
 
 // DefaultHubTimeout bounds one request to the hub when HTTP is nil.

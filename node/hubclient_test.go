@@ -525,6 +525,70 @@ func TestHubVisitorCodes(t *testing.T) {
 	wantVerdict(t, res, err, "deny", healthcode.DenyKeyRevoked)
 }
 
+// TestHubFetchForUnknownKey: a visitor's code signed with a key the hub
+// took after the node's last refresh passes at once: the scan fetches the
+// list early. Early fetches come at most once every UnknownKeyRefetch,
+// whatever codes naming unknown keys are scanned meanwhile.
+func TestHubFetchForUnknownKey(t *testing.T) {
+	e := newHubEnv(t)
+	ctx := context.Background()
+	_, cp := e.venue(t, healthcode.VenueMall, 0)
+	gz := newVisitor(t, "CN-440100", healthcode.AlgEdDSA)
+	rotated := newVisitor(t, "CN-440100", healthcode.AlgEdDSA)  // gz's next key
+	stranger := newVisitor(t, "CN-510100", healthcode.AlgEdDSA) // a region nobody registered
+	now := e.clock.Now()
+	e.hub.serve(hubList(now.Add(-time.Minute), gz.region()))
+	if err := e.client.FetchTrust(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fetches := func() float64 {
+		return metric(t, e.reg, "healthcode_hub_fetch_total", node.HubOK) +
+			metric(t, e.reg, "healthcode_hub_fetch_total", node.HubNotModified)
+	}
+	before := fetches()
+
+	// The hub takes gz's new key; the node has not refreshed since.
+	both := gz.region()
+	both.Keys = append(both.Keys, rotated.key)
+	e.hub.serve(hubList(now, both))
+	res, err := e.scans.Scan(ctx, cp, rotated.code(t, now), "in")
+	wantVerdict(t, res, err, "pass")
+	if got := fetches() - before; got != 1 {
+		t.Fatalf("fetches for the new key = %v, want 1", got)
+	}
+
+	// Within the window no code fetches again: not a stranger's, not a
+	// forged kid of a known region.
+	e.clock.Add(node.UnknownKeyRefetch - time.Second)
+	forged := newVisitor(t, "CN-440100", healthcode.AlgEdDSA)
+	res, err = e.scans.Scan(ctx, cp, stranger.code(t, e.clock.Now()), "in")
+	wantVerdict(t, res, err, "deny", healthcode.DenyUntrusted)
+	res, err = e.scans.Scan(ctx, cp, forged.code(t, e.clock.Now()), "in")
+	wantVerdict(t, res, err, "deny", healthcode.DenyForged)
+	if got := fetches() - before; got != 1 {
+		t.Fatalf("fetches within the window = %v, want still 1", got)
+	}
+
+	// After it, a code naming an unknown key fetches once more; the list
+	// does not hold the stranger, so it is still refused.
+	e.clock.Add(2 * time.Second)
+	res, err = e.scans.Scan(ctx, cp, stranger.code(t, e.clock.Now()), "in")
+	wantVerdict(t, res, err, "deny", healthcode.DenyUntrusted)
+	if got := fetches() - before; got != 2 {
+		t.Fatalf("fetches after the window = %v, want 2", got)
+	}
+
+	// A code of this region's own key never fetches: the node holds its
+	// own keys.
+	e.clock.Add(node.UnknownKeyRefetch)
+	own := newVisitor(t, region, healthcode.AlgEdDSA)
+	res, err = e.scans.Scan(ctx, cp, own.code(t, e.clock.Now()), "in")
+	wantVerdict(t, res, err, "deny", healthcode.DenyForged)
+	if got := fetches() - before; got != 2 {
+		t.Fatalf("fetches for this region's own unknown key = %v, want still 2", got)
+	}
+}
+
 // TestHubDownAtStart: a node restarted while the hub is down takes the list
 // it cached and still lets visitors in.
 func TestHubDownAtStart(t *testing.T) {
