@@ -30,4 +30,16 @@ type NationalService interface {
 	// content. Requests are rate-limited by clientAddr and by the code's
 	// subject.
 	Exchange(ctx context.Context, code, clientAddr string) (*NationalCode, error)
+	// ExchangeFor is Exchange asked by a region's node (c, a peer of that
+	// region) for one of its citizens: the code must be of c's region,
+	// and only the per-person limit applies.
+	ExchangeFor(ctx context.Context, c *Caller, code string) (*NationalCode, error)
+}
+
+// NationalCodeService gets the citizens of a node's region national
+// codes from the hub the node follows.
+type NationalCodeService interface {
+	// NationalCode exchanges the person's current code at the hub and
+	// returns the national code, checked against the node's trust list.
+	NationalCode(ctx context.Context, personID int64) (*NationalCode, error)
 }

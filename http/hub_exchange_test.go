@@ -15,15 +15,15 @@ import (
 	"github.com/healthcode/healthcode/hub"
 )
 
-// gzCode registers CN-440100 with a key at the hub and returns a fresh
-// code it signed for subject.
+// gzSigner registers CN-440100 with a key at the hub (its peer token in
+// e.gz) and returns a signer of its codes.
 func (e *hubEnv) gzSigner(t *testing.T) *hcode.Signer {
 	t.Helper()
 	pub, priv, err := hcode.GenerateKey(healthcode.AlgEdDSA)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.hub.AddRegion(context.Background(), &healthcode.Region{ID: "CN-440100", Name: "广州市", Mode: healthcode.ModeLocal},
+	if e.gz, err = e.hub.AddRegion(context.Background(), &healthcode.Region{ID: "CN-440100", Name: "广州市", Mode: healthcode.ModeLocal},
 		[]*healthcode.RegionKey{{Alg: healthcode.AlgEdDSA, PublicKey: pub}}); err != nil {
 		t.Fatal(err)
 	}
@@ -139,6 +139,46 @@ func TestHubExchangeLimits(t *testing.T) {
 		p.srv.Handler().ServeHTTP(w, r)
 		if want := i < hub.ExchangeBurstPerAddr; (w.Code == 400) != want {
 			t.Fatalf("request %d from the forwarded address: %d %s", i+1, w.Code, w.Body)
+		}
+	}
+}
+
+// TestHubExchangeForPeer: a region's node exchanges its citizens' codes
+// with its peer token, past the per-address limit that would stop one
+// address fronting them all, but not past the per-person one; it may not
+// exchange another region's codes, and a token that is not a peer's or
+// not known is refused.
+func TestHubExchangeForPeer(t *testing.T) {
+	e := newHubEnv(t)
+	s := e.gzSigner(t)
+	now := time.Now()
+	for i := range hub.ExchangeBurstPerAddr + 1 {
+		code := localCode(t, s, now, byte(i)) // a person each
+		if w := e.do("POST", "/hub/v1/exchange", exchangeBody(code), bearer(e.gz)...); w.Code != 200 {
+			t.Fatalf("exchange %d for the node: %d %s", i+1, w.Code, w.Body)
+		}
+	}
+	code := exchangeBody(localCode(t, s, now, 0)) // the first person again
+	for i := 1; i < hub.ExchangeBurstPerSubject; i++ {
+		if w := e.do("POST", "/hub/v1/exchange", code, bearer(e.gz)...); w.Code != 200 {
+			t.Fatalf("person's exchange %d: %d %s", i+1, w.Code, w.Body)
+		}
+	}
+	if w := e.do("POST", "/hub/v1/exchange", code, bearer(e.gz)...); w.Code != http.StatusTooManyRequests {
+		t.Fatalf("over the person's limit: %d %s, want 429", w.Code, w.Body)
+	}
+
+	fresh := exchangeBody(localCode(t, s, now, 200))
+	for _, tc := range []struct {
+		name, token string
+		status      int
+	}{
+		{"another region's node", e.peer, http.StatusForbidden},
+		{"an admin", e.admin, http.StatusForbidden},
+		{"an unknown token", "hct_nobody", http.StatusUnauthorized},
+	} {
+		if w := e.do("POST", "/hub/v1/exchange", fresh, bearer(tc.token)...); w.Code != tc.status {
+			t.Errorf("%s: %d %s, want %d", tc.name, w.Code, w.Body, tc.status)
 		}
 	}
 }

@@ -25,6 +25,7 @@ type hubEnv struct {
 	hub   *hub.Registry
 	peer  string
 	admin string
+	gz    string // CN-440100's peer token, once gzSigner registered it
 }
 
 func newHubEnv(t *testing.T) *hubEnv {

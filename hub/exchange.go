@@ -25,11 +25,35 @@ import (
 func (g *Registry) Exchange(ctx context.Context, code, clientAddr string) (*healthcode.NationalCode, error) {
 	now := g.Now()
 	if code == "" {
-		return nil, (healthcode.FieldErrors{"code": "required: the health code of your region, CNHC1:…"}).Err()
+		return nil, codeRequired()
 	}
 	if err := g.limits.allowAddr(clientAddr, now); err != nil {
 		return nil, err
 	}
+	return g.exchange(ctx, code, "", now)
+}
+
+// ExchangeFor is Exchange asked by a region's node for one of its
+// citizens (its web pages show the national code): c must be a peer, and
+// the code one of c's region. The per-address limit does not apply, as one
+// node fronts all its citizens; the per-person one does.
+func (g *Registry) ExchangeFor(ctx context.Context, c *healthcode.Caller, code string) (*healthcode.NationalCode, error) {
+	if !c.Is(healthcode.RolePeer) || c.Region == "" {
+		return nil, healthcode.Errorf(healthcode.EFORBIDDEN, "only a region's peer token exchanges codes for its citizens")
+	}
+	if code == "" {
+		return nil, codeRequired()
+	}
+	return g.exchange(ctx, code, c.Region, g.Now())
+}
+
+func codeRequired() error {
+	return (healthcode.FieldErrors{"code": "required: the health code of your region, CNHC1:…"}).Err()
+}
+
+// exchange is Exchange past the address limit; a code not of region, when
+// region is set, is refused.
+func (g *Registry) exchange(ctx context.Context, code, region string, now time.Time) (*healthcode.NationalCode, error) {
 	list, err := g.current(ctx)
 	if err != nil {
 		return nil, err
@@ -45,6 +69,9 @@ func (g *Registry) Exchange(ctx context.Context, code, clientAddr string) (*heal
 	c := vd.Claims
 	if c.Issuer == healthcode.NationalRegion {
 		return nil, refused("national_code", "this is a national code already: exchange the code of your region")
+	}
+	if region != "" && c.Issuer != region {
+		return nil, healthcode.Errorf(healthcode.EFORBIDDEN, "a code of %s: a node exchanges only its own region's codes", c.Issuer)
 	}
 	if err := g.limits.allowSubject(c.Issuer, c.Subject, now); err != nil {
 		return nil, err
