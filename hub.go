@@ -156,6 +156,16 @@ type Batch struct {
 	AckedAt    time.Time // zero until the receiver acks it
 }
 
+// BatchBacklog is what waits at the hub for one region (way 1): the
+// batches to it past its ack, which its node has not applied. A node that
+// stopped pulling shows as a growing count and an ageing oldest batch.
+type BatchBacklog struct {
+	Region  string
+	Batches int64     // waiting: seq past the region's ack
+	Oldest  time.Time // received_at of the first waiting batch; zero when none waits
+	LastAck time.Time // when an ack last moved the region's cursor; zero: never acked
+}
+
 // HubKey is the hub's trust-list signing key (Ed25519).
 type HubKey struct {
 	PublicKey  []byte // 32 bytes
@@ -219,6 +229,9 @@ type HubStore interface {
 	// how many it marked. through past the last batch to the region is
 	// EINVALID; one at or below an earlier ack marks nothing.
 	AckBatches(ctx context.Context, region string, through int64, at time.Time) (int, error)
+	// BatchBacklogs returns what waits for each registered region, by id,
+	// reading only the batches past each region's ack.
+	BatchBacklogs(ctx context.Context) ([]BatchBacklog, error)
 }
 
 // SignedTrustList is the trust list as the hub serves it.
