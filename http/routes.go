@@ -41,6 +41,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/me/code", citizen(s.handleCodeGet)},
 		{"GET /api/v1/me/code.png", citizen(s.handleCodePNG)},
 		{"GET /api/v1/me/code.svg", citizen(s.handleCodeSVG)},
+		{"GET /api/v1/me/national-code", citizen(s.handleNationalCodeGet)},
 
 		{"POST /api/v1/me/appeals", citizen(s.handleAppealCreate)},
 		{"GET /api/v1/me/appeals", citizen(s.handleAppealList)},

@@ -48,6 +48,9 @@ type Server struct {
 	Traces healthcode.TraceService
 	// Peers answers the hub about this region's codes (way 2).
 	Peers healthcode.PeerService
+	// NationalCodes gets citizens national codes from the hub the node
+	// follows; nil: it follows none.
+	NationalCodes healthcode.NationalCodeService
 	// Orgs runs communities, employers and schools: rosters, what their
 	// managers see and the daily report. HealthChecks keeps schools'
 	// morning and noon checks and the daily check-ins of people in home

@@ -23,6 +23,9 @@ var notPages = map[string]bool{}
 // start the jobs, from their imports and risk areas).
 var byLinkOnly = map[healthcode.Role]map[string]bool{
 	healthcode.RoleAdmin: {"GET /health/jobs/{id}": true},
+	// A new citizen has no code yet, nor does this stack follow a hub:
+	// "my code" links to the national code (TestNationalCodePage).
+	healthcode.RoleCitizen: {"GET /me/code/national": true},
 }
 
 var (

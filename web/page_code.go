@@ -24,18 +24,27 @@ const refreshBefore = 30 * time.Second
 type codeData struct {
 	// Missing is what the citizen must do before a code is issued:
 	// "profile" or "declaration"; "" when the code is shown.
-	Missing   string
-	Colour    string // "green", "yellow" or "red"
-	QR        template.URL
-	Name      string // masked
-	IDMasked  string
-	IssuedAt  time.Time
-	ExpiresAt time.Time
-	NowMS     int64 // the server's clock, for the page's own
-	ExpiresMS int64
-	RefreshIn int // seconds until the page fetches a fresh code
-	Status    *healthcode.Status
-	Reasons   []reasonView
+	Missing        string
+	Colour         string // "green", "yellow" or "red"
+	ActionRequired bool
+	// National is set on the national code's page, Home then naming the
+	// region whose code was exchanged; NationalLink on "my code" when the
+	// node can get one (it follows a hub).
+	National     bool
+	Home         string
+	NationalLink bool
+	// Unavailable says why the national code's page shows no code.
+	Unavailable string
+	QR          template.URL
+	Name        string // masked
+	IDMasked    string
+	IssuedAt    time.Time
+	ExpiresAt   time.Time
+	NowMS       int64 // the server's clock, for the page's own
+	ExpiresMS   int64
+	RefreshIn   int // seconds until the page fetches a fresh code
+	Status      *healthcode.Status
+	Reasons     []reasonView
 }
 
 // reasonView is a reason of a status as a page shows it: the text in the
@@ -93,28 +102,39 @@ func (h *Handler) handleCode(w http.ResponseWriter, r *request) {
 		h.renderErr(w, r, err)
 		return
 	}
-	png, err := qr.PNG(code.Code, qrModule)
+	data, err := h.codeCard(code, p, st)
 	if err != nil {
 		h.renderErr(w, r, err)
 		return
+	}
+	data.Status, data.Reasons = st, reasonViews(r, st)
+	data.NationalLink = h.National != nil
+	v.Data = data
+	h.render(w, r, http.StatusOK, "code.html", v)
+}
+
+// codeCard is what the code's card shows of code: its QR, colour, holder
+// and clock.
+func (h *Handler) codeCard(code *healthcode.IssuedCode, p *healthcode.Profile, st *healthcode.Status) (codeData, error) {
+	png, err := qr.PNG(code.Code, qrModule)
+	if err != nil {
+		return codeData{}, err
 	}
 	now := h.Now()
 	refresh := int(code.ExpiresAt.Add(-refreshBefore).Sub(now).Seconds())
 	if refresh < 5 {
 		refresh = 5
 	}
-	v.Data = codeData{
-		Colour:    code.Colour.String(),
-		QR:        template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
-		Name:      idnum.MaskName(p.Name),
-		IDMasked:  idnum.MaskID(p.IDNumber),
-		IssuedAt:  code.IssuedAt,
-		ExpiresAt: code.ExpiresAt,
-		NowMS:     now.UnixMilli(),
-		ExpiresMS: code.ExpiresAt.UnixMilli(),
-		RefreshIn: refresh,
-		Status:    st,
-		Reasons:   reasonViews(r, st),
-	}
-	h.render(w, r, http.StatusOK, "code.html", v)
+	return codeData{
+		Colour:         code.Colour.String(),
+		ActionRequired: st.ActionRequired,
+		QR:             template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
+		Name:           idnum.MaskName(p.Name),
+		IDMasked:       idnum.MaskID(p.IDNumber),
+		IssuedAt:       code.IssuedAt,
+		ExpiresAt:      code.ExpiresAt,
+		NowMS:          now.UnixMilli(),
+		ExpiresMS:      code.ExpiresAt.UnixMilli(),
+		RefreshIn:      refresh,
+	}, nil
 }

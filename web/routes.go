@@ -41,6 +41,7 @@ func (h *Handler) pages() []page {
 
 		// The citizen's pages, phone-first.
 		{pattern: "GET /me/code", roles: citizen, nav: "nav.code", navPath: "/me/code", handle: (*Handler).handleCode},
+		{pattern: "GET /me/code/national", roles: citizen, handle: (*Handler).handleNationalCode},
 		// Citizen check-in at a venue by its place code (area: check-in).
 		{pattern: "GET /me/checkin", roles: citizen, nav: "checkin.nav", navPath: "/me/checkin", handle: (*Handler).handleCheckin},
 		{pattern: "POST /me/checkin", roles: citizen, navPath: "/me/checkin", handle: (*Handler).handleCheckinSubmit},

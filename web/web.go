@@ -68,6 +68,10 @@ type Handler struct {
 	// often, parked until requeued; shown with Hub (nil: not shown).
 	Outbox ParkedOutbox
 
+	// National gets citizens national codes from the hub the node
+	// follows ("my code" links to it); nil: it follows none.
+	National healthcode.NationalCodeService
+
 	// Checkins checks citizens in at venues by their place codes (area:
 	// check-in).
 	Checkins CheckinService
