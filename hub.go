@@ -263,4 +263,7 @@ type HubService interface {
 	// AckBatches tells the hub the caller's region applied its batches up
 	// to through; it returns how many were acked now.
 	AckBatches(ctx context.Context, c *Caller, through int64) (int, error)
+	// BatchBacklogs returns what waits for each registered region, by id:
+	// the operators' view of way 1, served in the hub admin's /metrics.
+	BatchBacklogs(ctx context.Context) ([]BatchBacklog, error)
 }

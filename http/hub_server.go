@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"time"
 
 	"github.com/healthcode/healthcode"
 )
@@ -32,6 +33,8 @@ type HubServer struct {
 	// TrustProxy takes the client address exchanges are limited by from
 	// X-Forwarded-For's first entry, as on a node.
 	TrustProxy bool
+	// Now is the clock the backlog metrics measure ages by; nil: time.Now.
+	Now func() time.Time
 
 	srv             Server
 	batchMetrics    *hubBatchMetrics
@@ -86,6 +89,14 @@ func (h *HubServer) Handler() http.Handler {
 		h.batchMetrics = newHubBatchMetrics(s.Metrics.Registry)
 		h.exchangeMetrics = newHubExchangeMetrics(s.Metrics.Registry)
 		h.resolveMetrics = newHubResolveMetrics(s.Metrics.Registry)
+		// What waits for each region (way 1), read at each scrape.
+		if h.Hub != nil {
+			now := h.Now
+			if now == nil {
+				now = time.Now
+			}
+			s.Metrics.Registry.MustRegister(newHubBacklogCollector(h.Hub.BatchBacklogs, now, s.Logger))
+		}
 		s.csrf = http.NewCrossOriginProtection()
 		s.mux = http.NewServeMux()
 		for _, rt := range h.hubRoutes() {

@@ -54,3 +54,9 @@ func (g *Registry) AckBatches(ctx context.Context, c *healthcode.Caller, through
 	}
 	return g.Store.AckBatches(ctx, c.Region, through, g.Now())
 }
+
+// BatchBacklogs returns what waits for each region: a node that stopped
+// pulling shows as batches piling up behind its ack.
+func (g *Registry) BatchBacklogs(ctx context.Context) ([]healthcode.BatchBacklog, error) {
+	return g.Store.BatchBacklogs(ctx)
+}
