@@ -42,7 +42,7 @@ const hubUsage = `Usage:
   healthcode hub region set-policy --id CN-650100 [--policy FILE]
                                                            the policy the hub judges a region of mode national by (none: the
                                                            national default); a running hub applies it within 30 s
-  healthcode hub region list                               regions, modes and keys (JSON lines)
+  healthcode hub region list                               regions, modes, keys and the batches waiting for each (JSON lines)
   healthcode hub region revoke-key --id CN-440100 --kid BASE64
   healthcode hub region token --id CN-440100               another peer token for the region
   healthcode hub keys list                                 region CN's keys, which sign national codes (JSON lines)
@@ -383,9 +383,19 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if err != nil {
 			return fail(stderr, "hub region list", err)
 		}
+		backlogs, err := g.BatchBacklogs(ctx)
+		if err != nil {
+			return fail(stderr, "hub region list", err)
+		}
+		// A region registered between the two reads shows nothing waiting.
+		byRegion := map[string]healthcode.BatchBacklog{}
+		for _, b := range backlogs {
+			byRegion[b.Region] = b
+		}
+		now := g.Now()
 		enc := json.NewEncoder(stdout)
 		for _, e := range entries {
-			enc.Encode(regionRow(e))
+			enc.Encode(regionRow(e, byRegion[e.Region.ID], now))
 		}
 	}
 	return 0
@@ -416,16 +426,27 @@ type regionListRow struct {
 	CreatedAt    time.Time      `json:"created_at"`
 	KeysIssuedAt time.Time      `json:"keys_issued_at,omitzero"`
 	Keys         []regionKeyRow `json:"keys"`
+	// What waits at the hub for the region (way 1), as in the metrics:
+	// batches past its ack, when the first of them arrived and how long
+	// ago, and its last ack (absent: never acked).
+	WaitingBatches       int64     `json:"waiting_batches"`
+	OldestWaitingAt      time.Time `json:"oldest_waiting_at,omitzero"`
+	OldestWaitingSeconds int64     `json:"oldest_waiting_seconds"`
+	LastAckAt            time.Time `json:"last_ack_at,omitzero"`
 }
 
-func regionRow(e hub.Entry) regionListRow {
+func regionRow(e hub.Entry, b healthcode.BatchBacklog, now time.Time) regionListRow {
 	colourMap := e.Region.ColourMap.Normal()
 	if colourMap == nil {
 		colourMap = healthcode.ColourMap{} // {}: the identity
 	}
 	row := regionListRow{ID: e.Region.ID, Name: e.Region.Name, Mode: e.Region.Mode, Endpoint: e.Region.Endpoint,
 		EndpointToken: e.Region.EndpointToken != "", ColourMap: colourMap,
-		CreatedAt: e.Region.CreatedAt, KeysIssuedAt: e.Region.KeysIssuedAt, Keys: []regionKeyRow{}}
+		CreatedAt: e.Region.CreatedAt, KeysIssuedAt: e.Region.KeysIssuedAt, Keys: []regionKeyRow{},
+		WaitingBatches: b.Batches, OldestWaitingAt: b.Oldest, LastAckAt: b.LastAck}
+	if !b.Oldest.IsZero() {
+		row.OldestWaitingSeconds = int64(max(now.Sub(b.Oldest), 0) / time.Second)
+	}
 	if e.Region.Mode == healthcode.ModeNational {
 		row.Policy = policyName(e.Region)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -21,7 +22,9 @@ import (
 // The hub as an operator runs it: a region registered with its key, the
 // hub key printed for the nodes, the server started, the trust list
 // fetched and verified; the region rotates its key over HTTP, the admin
-// revokes the old one from the command line while the hub runs.
+// revokes the old one from the command line while the hub runs; batches
+// sent to a region wait for it, in the region list and the metrics, until
+// it acks them.
 func TestHubCommand(t *testing.T) {
 	store := []string{"--data", filepath.Join(t.TempDir(), "hub")}
 	if dsn := storetest.MustDSN(t); dsn != "" {
@@ -120,16 +123,57 @@ func TestHubCommand(t *testing.T) {
 	if ks := l.Keys("CN-440100", cur.KID()); len(ks) != 1 || ks[0].Revoked {
 		t.Fatalf("new key: %+v", ks)
 	}
-	var row struct {
+	// CN-440100 sends CN-330100 two batches; they wait at the hub until
+	// CN-330100's node takes and acks them.
+	hzPeer := hubCmd("region", "add", "--id", "CN-330100", "--name", "杭州市", "--mode", "local")
+	var seqs []int64
+	for range 2 {
+		body, _ := json.Marshal(map[string]string{"signed": hubtest.Sign(t, cur, hubtest.NewBatch("CN-440100", "CN-330100", time.Now().UTC(), 1))})
+		var posted struct{ Seq int64 }
+		call(t, "POST", base+"/hub/v1/batches", peer, string(body), 201, &posted)
+		seqs = append(seqs, posted.Seq)
+	}
+	type regionRow struct {
 		ID   string
 		Keys []struct {
 			KID     string
 			Revoked bool
 		}
+		// Pointers: a key left out is nil.
+		WaitingBatches       *int64     `json:"waiting_batches"`
+		OldestWaitingAt      *time.Time `json:"oldest_waiting_at"`
+		OldestWaitingSeconds *int64     `json:"oldest_waiting_seconds"`
+		LastAckAt            *time.Time `json:"last_ack_at"`
 	}
-	list := strings.Split(hubCmd("region", "list"), "\n")
-	if len(list) != 2 || json.Unmarshal([]byte(list[0]), &row) != nil || row.ID != "CN-440100" || len(row.Keys) != 2 || !row.Keys[0].Revoked {
-		t.Fatalf("hub region list:\n%s", strings.Join(list, "\n"))
+	regionList := func() (map[string]regionRow, string) {
+		t.Helper()
+		out := hubCmd("region", "list")
+		rows := map[string]regionRow{}
+		for _, line := range strings.Split(out, "\n") {
+			var row regionRow
+			if err := json.Unmarshal([]byte(line), &row); err != nil || row.WaitingBatches == nil || row.OldestWaitingSeconds == nil {
+				t.Fatalf("hub region list: %v:\n%s", err, out)
+			}
+			rows[row.ID] = row
+		}
+		if len(rows) != 3 {
+			t.Fatalf("hub region list:\n%s", out)
+		}
+		return rows, out
+	}
+	rows, out := regionList()
+	if gz := rows["CN-440100"]; len(gz.Keys) != 2 || !gz.Keys[0].Revoked || *gz.WaitingBatches != 0 || gz.OldestWaitingAt != nil || gz.LastAckAt != nil {
+		t.Fatalf("hub region list, CN-440100 with nothing waiting:\n%s", out)
+	}
+	hz := rows["CN-330100"]
+	if *hz.WaitingBatches != 2 || hz.OldestWaitingAt == nil || time.Since(*hz.OldestWaitingAt) > time.Minute ||
+		*hz.OldestWaitingSeconds < 0 || *hz.OldestWaitingSeconds > 60 || hz.LastAckAt != nil {
+		t.Fatalf("hub region list, CN-330100 with two batches waiting:\n%s", out)
+	}
+	call(t, "POST", base+"/hub/v1/batches/ack", hzPeer, fmt.Sprintf(`{"through":%d}`, seqs[0]), 200, nil)
+	rows, out = regionList()
+	if hz := rows["CN-330100"]; *hz.WaitingBatches != 1 || hz.OldestWaitingAt == nil || hz.LastAckAt == nil || time.Since(*hz.LastAckAt) > time.Minute {
+		t.Fatalf("hub region list, CN-330100 after acking one:\n%s", out)
 	}
 
 	// An admin token of the hub's store reads the metrics.
@@ -140,5 +184,20 @@ func TestHubCommand(t *testing.T) {
 	metrics := get(t, base+"/metrics", strings.TrimSpace(out))
 	if !bytes.Contains(metrics, []byte(`route="PUT /hub/v1/regions/{id}/keys"`)) {
 		t.Fatalf("metrics lack the hub routes:\n%s", metrics)
+	}
+	for _, want := range []string{
+		`healthcode_hub_waiting_batches{region="CN-330100"} 1`,
+		`healthcode_hub_waiting_batches{region="CN-440100"} 0`,
+		`healthcode_hub_oldest_waiting_seconds{region="CN-440100"} 0`,
+		`healthcode_hub_last_ack_age_seconds{region="CN-440100"} +Inf`,
+		`healthcode_hub_oldest_waiting_seconds{region="CN-330100"} `,
+		`healthcode_hub_last_ack_age_seconds{region="CN-330100"} `,
+	} {
+		if !bytes.Contains(metrics, []byte("\n"+want)) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if bytes.Contains(metrics, []byte(`healthcode_hub_last_ack_age_seconds{region="CN-330100"} +Inf`)) {
+		t.Errorf("CN-330100 acked, yet its last ack's age is +Inf")
 	}
 }
