@@ -92,30 +92,28 @@ func (h *Handler) handleCode(w http.ResponseWriter, r *request) {
 		h.renderErr(w, r, err)
 		return
 	}
-	st, err := h.Citizens.Status(r.Context(), r.PersonID())
+	data, err := h.codeCard(r, code)
 	if err != nil {
 		h.renderErr(w, r, err)
 		return
 	}
-	p, err := h.Citizens.Profile(r.Context(), r.PersonID())
-	if err != nil {
-		h.renderErr(w, r, err)
-		return
-	}
-	data, err := h.codeCard(code, p, st)
-	if err != nil {
-		h.renderErr(w, r, err)
-		return
-	}
-	data.Status, data.Reasons = st, reasonViews(r, st)
+	data.Reasons = reasonViews(r, data.Status)
 	data.NationalLink = h.National != nil
 	v.Data = data
 	h.render(w, r, http.StatusOK, "code.html", v)
 }
 
-// codeCard is what the code's card shows of code: its QR, colour, holder
-// and clock.
-func (h *Handler) codeCard(code *healthcode.IssuedCode, p *healthcode.Profile, st *healthcode.Status) (codeData, error) {
+// codeCard is what the code's card shows of code, a code of the signed-in
+// citizen: its QR, colour, holder and clock, and their status.
+func (h *Handler) codeCard(r *request, code *healthcode.IssuedCode) (codeData, error) {
+	st, err := h.Citizens.Status(r.Context(), r.PersonID())
+	if err != nil {
+		return codeData{}, err
+	}
+	p, err := h.Citizens.Profile(r.Context(), r.PersonID())
+	if err != nil {
+		return codeData{}, err
+	}
 	png, err := qr.PNG(code.Code, qrModule)
 	if err != nil {
 		return codeData{}, err
@@ -136,5 +134,6 @@ func (h *Handler) codeCard(code *healthcode.IssuedCode, p *healthcode.Profile, s
 		NowMS:          now.UnixMilli(),
 		ExpiresMS:      code.ExpiresAt.UnixMilli(),
 		RefreshIn:      refresh,
+		Status:         st,
 	}, nil
 }

@@ -36,17 +36,7 @@ func (h *Handler) handleNationalCode(w http.ResponseWriter, r *request) {
 		h.renderErr(w, r, err)
 		return
 	}
-	st, err := h.Citizens.Status(r.Context(), r.PersonID())
-	if err != nil {
-		h.renderErr(w, r, err)
-		return
-	}
-	p, err := h.Citizens.Profile(r.Context(), r.PersonID())
-	if err != nil {
-		h.renderErr(w, r, err)
-		return
-	}
-	data, err := h.codeCard(&nc.IssuedCode, p, st)
+	data, err := h.codeCard(r, &nc.IssuedCode)
 	if err != nil {
 		h.renderErr(w, r, err)
 		return
