@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/healthcode/healthcode"
@@ -34,8 +35,7 @@ type Recompute struct {
 	mu     sync.Mutex
 	run    sync.Mutex      // one job at a time in this process
 	queued *healthcode.Job // the job waiting for run: later requests join it
-	active int             // jobs made and not finished (Wait)
-	idle   chan struct{}   // closed when active falls to 0; nil while nobody waits
+	jobs   jobGroup        // the jobs made and not finished (Wait, Close)
 }
 
 var (
@@ -45,38 +45,63 @@ var (
 
 // Recompute starts a job over every due status and returns it at once. A
 // request that comes while a job of the same starter still waits to run
-// joins that job: it will see the new marks anyway.
+// joins that job: it will see the new marks anyway. Once r is closed it
+// refuses with EUNAVAILABLE.
 func (r *Recompute) Recompute(ctx context.Context, reason string) (*healthcode.Job, error) {
 	tokenID := callerToken(ctx)
 	r.mu.Lock()
-	if q := r.queued; q != nil && q.TokenID == tokenID {
+	if q := r.queued; q != nil && q.TokenID == tokenID && !r.jobs.closing() {
 		j := *q
 		r.mu.Unlock()
 		return &j, nil
 	}
 	r.mu.Unlock()
+	// The job outlives the request that started it, not r.
+	jctx, end, err := r.jobs.start(context.WithoutCancel(ctx))
+	if err != nil {
+		return nil, err
+	}
 	j, err := r.newJob(ctx, reason, tokenID)
 	if err != nil {
+		end()
 		return nil, err
 	}
 	r.mu.Lock()
 	r.queued = j
 	r.mu.Unlock()
 	out := *j
-	// The job outlives the request that started it.
-	go r.execute(context.WithoutCancel(ctx), j, nil)
+	go func() {
+		defer end()
+		r.execute(jctx, j, nil)
+	}()
 	return &out, nil
 }
 
 // Run runs a job over every due status to the end and returns it;
-// progress, when set, is called after each chunk.
+// progress, when set, is called after each chunk. Closing r interrupts
+// it, as it does the jobs Recompute starts.
 func (r *Recompute) Run(ctx context.Context, reason string, progress func(done, total int64)) (*healthcode.Job, error) {
+	jctx, end, err := r.jobs.start(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer end()
 	j, err := r.newJob(ctx, reason, callerToken(ctx))
 	if err != nil {
 		return nil, err
 	}
-	err = r.execute(ctx, j, progress)
+	err = r.execute(jctx, j, progress)
 	return j, err
+}
+
+// Close interrupts every job of r, queued or running, and returns once
+// each has written its row, or with ctx's error when ctx ends first.
+// After it r starts no job: Recompute, Run and the rest refuse with
+// EUNAVAILABLE and RunScheduler returns. An interrupted job keeps what its
+// finished chunks wrote (each chunk is one transaction); the statuses it
+// had not reached stay due, for the scheduler after the restart.
+func (r *Recompute) Close(ctx context.Context) error {
+	return r.jobs.close(ctx)
 }
 
 // Job returns a job by id.
@@ -86,8 +111,10 @@ func (r *Recompute) Job(ctx context.Context, id int64) (*healthcode.Job, error) 
 
 // RunScheduler runs a job every interval when some status's time has come
 // (a quarantine ends, a test grows stale, a period is over), until ctx is
-// done.
+// done or r is closed.
 func (r *Recompute) RunScheduler(ctx context.Context, interval time.Duration) {
+	ctx, release := r.jobs.bind(ctx)
+	defer release()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -116,6 +143,9 @@ func (r *Recompute) RunScheduler(ctx context.Context, interval time.Duration) {
 // change alone). A read judges a status anew before the job reaches it.
 // It returns the job and how many statuses it marked.
 func (r *Recompute) Rejudge(ctx context.Context, reason string) (*healthcode.Job, int64, error) {
+	if r.jobs.closing() {
+		return nil, 0, errStopping
+	}
 	marked, err := r.Store.MarkAllDue(ctx, r.Citizens.Now())
 	if err != nil {
 		return nil, 0, err
@@ -132,37 +162,17 @@ func (r *Recompute) Rejudge(ctx context.Context, reason string) (*healthcode.Job
 // error when ctx ends first. Jobs started after it returns are not waited
 // for: the caller stops what starts them first.
 func (r *Recompute) Wait(ctx context.Context) error {
-	r.mu.Lock()
-	if r.active == 0 {
-		r.mu.Unlock()
-		return nil
-	}
-	if r.idle == nil {
-		r.idle = make(chan struct{})
-	}
-	idle := r.idle
-	r.mu.Unlock()
-	select {
-	case <-idle:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// finished counts a job made by newJob as ended.
-func (r *Recompute) finished() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.active--; r.active == 0 && r.idle != nil {
-		close(r.idle)
-		r.idle = nil
-	}
+	return r.jobs.wait(ctx)
 }
 
 // ChangeRiskAreas validates and stores the region's risk area list, marks
 // the people whose stays it touches, and starts a job for them.
 func (r *Recompute) ChangeRiskAreas(ctx context.Context, areas []healthcode.RiskArea) (job *healthcode.Job, touched int64, err error) {
+	// Refused before it is stored: a change stored with no job to say so
+	// would be answered 503 all the same.
+	if r.jobs.closing() {
+		return nil, 0, errStopping
+	}
 	if touched, err = r.ReplaceRiskAreas(ctx, areas); err != nil {
 		return nil, 0, err
 	}
@@ -204,17 +214,13 @@ func (r *Recompute) newJob(ctx context.Context, reason string, tokenID int64) (*
 	if err := r.Store.CreateJob(ctx, j); err != nil {
 		return nil, err
 	}
-	r.mu.Lock()
-	r.active++
-	r.mu.Unlock()
 	r.Citizens.Metrics.recomputeJob("", healthcode.JobQueued)
 	return j, nil
 }
 
 // execute runs j, which newJob made: chunk after chunk until nothing is
-// due.
+// due, or until ctx ends (see interrupted).
 func (r *Recompute) execute(ctx context.Context, j *healthcode.Job, progress func(done, total int64)) error {
-	defer r.finished()
 	r.run.Lock()
 	defer r.run.Unlock()
 	r.mu.Lock()
@@ -226,7 +232,11 @@ func (r *Recompute) execute(ctx context.Context, j *healthcode.Job, progress fun
 	now := r.Citizens.Now()
 	j.State, j.StartedAt = healthcode.JobRunning, now
 	r.Citizens.Metrics.recomputeJob(healthcode.JobQueued, healthcode.JobRunning)
-	total, err := r.Store.CountDue(ctx, now)
+	var total int64
+	err := ctx.Err() // interrupted while it queued
+	if err == nil {
+		total, err = r.Store.CountDue(ctx, now)
+	}
 	if err == nil {
 		j.Total = total
 		r.Citizens.Metrics.recomputeDue(total)
@@ -239,15 +249,29 @@ func (r *Recompute) execute(ctx context.Context, j *healthcode.Job, progress fun
 	j.FinishedAt = r.Citizens.Now()
 	j.Total = max(j.Total, j.Done)
 	j.State = healthcode.JobDone
+	stopped := err != nil && ctx.Err() != nil
+	if stopped {
+		err = interrupted(ctx, err)
+	}
 	if err != nil {
 		j.State, j.Error = healthcode.JobFailed, healthcode.ErrorMessage(err)
 	}
 	r.Citizens.Metrics.recomputeJob(healthcode.JobRunning, j.State)
-	// The job row is written even when ctx was cancelled mid-run.
-	if uerr := r.Store.UpdateJob(context.WithoutCancel(ctx), j); uerr != nil && err == nil {
+	// The job row is written even when ctx was cancelled mid-run, so that
+	// no row stays running; bounded, as the store may be going away too.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), jobRowTimeout)
+	defer cancel()
+	if uerr := r.Store.UpdateJob(wctx, j); uerr != nil && err == nil {
 		err = uerr
+	} else if uerr != nil {
+		r.logger().ErrorContext(ctx, "recompute: the job row was not written", "job", j.ID, "err", uerr)
 	}
 	took := j.FinishedAt.Sub(j.StartedAt)
+	if stopped {
+		r.logger().InfoContext(ctx, "recompute interrupted", "job", j.ID, "reason", j.Reason, "done", j.Done,
+			"not_reached", j.Total-j.Done, "why", j.Error)
+		return err
+	}
 	if err != nil {
 		r.logger().ErrorContext(ctx, "recompute failed", "job", j.ID, "done", j.Done, "err", err)
 		return err
@@ -441,6 +465,147 @@ func perSecond(n int64, d time.Duration) int64 {
 		return 0
 	}
 	return int64(float64(n) / d.Seconds())
+}
+
+// jobRowTimeout bounds the last write of an interrupted job's row (or
+// trace's): the job's own context is over by then.
+const jobRowTimeout = 5 * time.Second
+
+// errStopping ends the jobs of a closed service, and answers whoever asks
+// for a new one afterwards.
+var errStopping = healthcode.Errorf(healthcode.EUNAVAILABLE, "the node is stopping: no new job starts until it is back")
+
+// interrupted is the error of a recompute whose ctx ended before it did
+// (err is how the store noticed): the message says why and that nothing
+// is lost, as the statuses it had not reached are still due.
+func interrupted(ctx context.Context, err error) error {
+	msg := "interrupted before its end: the statuses it had not recomputed are still due, and the next job recomputes them"
+	if errors.Is(context.Cause(ctx), errStopping) {
+		msg = "interrupted by the node stopping: the statuses it had not recomputed are still due, and are recomputed after the restart"
+	}
+	return &healthcode.Error{Code: healthcode.EUNAVAILABLE, Message: msg, Err: err}
+}
+
+// jobGroup is the jobs of a service: those it runs in the background and
+// those its callers wait for. close cancels them all, waits for them and
+// refuses new ones, so that nothing of the service touches the store once
+// the process closes it. The zero value is ready.
+type jobGroup struct {
+	mu      sync.Mutex
+	closed  bool
+	cancels map[int]context.CancelCauseFunc // of the contexts bound and not released
+	next    int                             // key of the next in cancels
+	active  int                             // jobs started and not ended
+	idle    chan struct{}                   // closed when active falls to 0; nil while nobody waits
+}
+
+// start counts a new job and returns its context, parent's but ended also
+// by close; end must be called once the job is over (its row written).
+// It refuses with errStopping once the group is closed.
+func (g *jobGroup) start(parent context.Context) (ctx context.Context, end func(), err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return nil, nil, errStopping
+	}
+	g.active++
+	ctx, release := g.bindLocked(parent)
+	return ctx, func() {
+		release()
+		g.ended()
+	}, nil
+}
+
+// bind returns parent's context ended also by close (at once when closed
+// already), without counting a job: for a loop that starts jobs. release
+// frees it.
+func (g *jobGroup) bind(parent context.Context) (ctx context.Context, release func()) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.bindLocked(parent)
+}
+
+func (g *jobGroup) bindLocked(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	if g.closed {
+		cancel(errStopping)
+		return ctx, func() {}
+	}
+	if g.cancels == nil {
+		g.cancels = map[int]context.CancelCauseFunc{}
+	}
+	key := g.next
+	g.next++
+	g.cancels[key] = cancel
+	return ctx, func() {
+		g.mu.Lock()
+		delete(g.cancels, key)
+		g.mu.Unlock()
+		cancel(nil)
+	}
+}
+
+func (g *jobGroup) ended() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.active--; g.active == 0 && g.idle != nil {
+		close(g.idle)
+		g.idle = nil
+	}
+}
+
+// closing reports whether close was called.
+func (g *jobGroup) closing() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.closed
+}
+
+// wait returns when no job runs, or with ctx's error when ctx ends first.
+func (g *jobGroup) wait(ctx context.Context) error {
+	g.mu.Lock()
+	if g.active == 0 {
+		g.mu.Unlock()
+		return nil
+	}
+	if g.idle == nil {
+		g.idle = make(chan struct{})
+	}
+	idle := g.idle
+	g.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// close refuses new jobs, ends the running ones with errStopping (every
+// one before it waits: a job queued behind another never starts its
+// work) and waits for them as wait does. Closing again only waits.
+func (g *jobGroup) close(ctx context.Context) error {
+	g.mu.Lock()
+	g.closed = true
+	for key, cancel := range g.cancels {
+		cancel(errStopping)
+		delete(g.cancels, key)
+	}
+	g.mu.Unlock()
+	return g.wait(ctx)
+}
+
+// lazyJobs is a jobGroup made on first use, not a lock: a service holding
+// it stays a value that may be copied (a copy made before its first job
+// has jobs of its own).
+type lazyJobs struct{ v atomic.Value }
+
+func (l *lazyJobs) get() *jobGroup {
+	if g, ok := l.v.Load().(*jobGroup); ok {
+		return g
+	}
+	l.v.CompareAndSwap(nil, &jobGroup{})
+	return l.v.Load().(*jobGroup)
 }
 
 // policyLookback reads how long a stay in a risk area counts from the
