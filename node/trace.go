@@ -44,6 +44,8 @@ type TraceService struct {
 	// Elsewhere are the other sources of a case's visits: each is asked
 	// for every case, and what it finds is merged with the scan log's.
 	Elsewhere []healthcode.ExposureSource
+
+	jobs lazyJobs // the traces running in the background (Close)
 }
 
 var _ healthcode.TraceService = (*TraceService)(nil)
@@ -52,25 +54,42 @@ var _ healthcode.TraceService = (*TraceService)(nil)
 const maxTraceCases = 10_000
 
 // StartTrace checks the cases, stores a queued trace and runs it in the
-// background: the trace outlives the request that started it.
+// background: the trace outlives the request that started it, not s. Once
+// s is closed it refuses with EUNAVAILABLE.
 func (s *TraceService) StartTrace(ctx context.Context, cases []healthcode.TraceCase) (*healthcode.Trace, error) {
 	if err := checkTraceCases(cases); err != nil {
+		return nil, err
+	}
+	jctx, end, err := s.jobs.get().start(context.WithoutCancel(ctx))
+	if err != nil {
 		return nil, err
 	}
 	t := &healthcode.Trace{State: healthcode.JobQueued, Cases: cases, CreatedAt: s.Now(),
 		Visits: []healthcode.Visit{}, Exposures: []healthcode.Exposure{}, TokenID: callerToken(ctx)}
 	if err := s.Store.CreateTrace(ctx, t); err != nil {
+		end()
 		return nil, err
 	}
 	out := *t
-	go s.finish(context.WithoutCancel(ctx), t)
+	go func() {
+		defer end()
+		s.finish(jctx, t)
+	}()
 	return &out, nil
+}
+
+// Close interrupts the traces StartTrace started and returns once each
+// has stored its failure, or with ctx's error when ctx ends first; after
+// it StartTrace refuses. An interrupted trace keeps no findings: it is
+// started again after the restart.
+func (s *TraceService) Close(ctx context.Context) error {
+	return s.jobs.get().close(ctx)
 }
 
 // finish runs a stored trace and stores its findings or its failure.
 func (s *TraceService) finish(ctx context.Context, t *healthcode.Trace) {
 	t.State = healthcode.JobRunning
-	if err := s.Store.UpdateTrace(ctx, t); err != nil {
+	if err := s.Store.UpdateTrace(ctx, t); err != nil && ctx.Err() == nil {
 		s.logger().ErrorContext(ctx, "trace: mark running", "trace", t.ID, "err", err)
 	}
 	// Progress is stored every second or so, for GET to show while the
@@ -82,24 +101,36 @@ func (s *TraceService) finish(ctx context.Context, t *healthcode.Trace) {
 		}
 		next = time.Now().Add(time.Second)
 		t.CasesDone = done
-		if err := s.Store.UpdateTrace(ctx, t); err != nil {
+		if err := s.Store.UpdateTrace(ctx, t); err != nil && ctx.Err() == nil {
 			s.logger().WarnContext(ctx, "trace: store progress", "trace", t.ID, "err", err)
 		}
 	})
 	t.FinishedAt = s.Now()
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		// Only Close ends a trace's ctx.
+		t.State, t.Error = healthcode.JobFailed, traceInterrupted
+		s.logger().InfoContext(ctx, "trace interrupted", "trace", t.ID, "cases", len(t.Cases), "cases_done", t.CasesDone, "why", t.Error)
+	case err != nil:
 		t.State, t.Error = healthcode.JobFailed, healthcode.ErrorMessage(err)
 		s.logger().ErrorContext(ctx, "trace failed", "trace", t.ID, "err", err)
-	} else {
+	default:
 		t.State, t.Visits, t.Exposures, t.Unresolved = healthcode.JobDone, found.Visits, found.Exposures, found.Unresolved
 		t.CasesDone = len(t.Cases)
 		s.logger().InfoContext(ctx, "trace done", "trace", t.ID, "cases", len(t.Cases), "exposed", len(t.Exposures),
 			"took", t.FinishedAt.Sub(t.CreatedAt).Round(time.Millisecond))
 	}
-	if err := s.Store.UpdateTrace(ctx, t); err != nil {
+	// Stored even when ctx ended, so that no trace stays running; bounded,
+	// as the store may be going away too.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), jobRowTimeout)
+	defer cancel()
+	if err := s.Store.UpdateTrace(wctx, t); err != nil {
 		s.logger().ErrorContext(ctx, "trace: store findings", "trace", t.ID, "err", err)
 	}
 }
+
+// traceInterrupted is the error of a trace Close ended.
+const traceInterrupted = "interrupted by the node stopping: the trace kept no findings; start it again after the restart"
 
 // FindTrace returns a stored trace.
 func (s *TraceService) FindTrace(ctx context.Context, id int64) (*healthcode.Trace, error) {
