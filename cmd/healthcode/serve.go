@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/healthcode/healthcode"
@@ -133,20 +135,35 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	keys, citizens, audit, recompute, srv := stack.Keys, stack.Citizens, stack.Audit, stack.Recompute, stack.Server
+	if wrapRecomputeStore != nil {
+		recompute.Store = wrapRecomputeStore(recompute.Store)
+	}
 	metrics := citizens.Metrics
+	traces := &node.TraceService{Store: db, Region: *region, Rules: policy.TraceRules, Now: time.Now,
+		Logger: logger, Recompute: recompute, Audit: audit}
+	// Way 1 with the hub ends with ctx, or when serve returns otherwise.
+	hubCtx, stopHub := context.WithCancel(ctx)
+	// Once the server has answered its last request (ListenAndServe
+	// returned), and before the store closes (deferred above) whichever
+	// way serve returns.
+	stop := sync.OnceFunc(func() { stopJobs(logger, stopHub, stack, traces) })
+	defer stop()
 	trustDoc := &node.TrustDocument{Keys: keys, Region: *region, RegionName: *regionName,
 		Endpoint: *publicURL, CodeLifetime: policy.CodeLifetime(), Now: time.Now}
 	if hubKey != nil {
 		// Way 1 of federation too: records about other regions' people go
 		// out through the hub, and theirs about this region's people come in.
-		trustDoc.Hub = stack.joinHub(ctx, hubLink{URL: *hf.url, Token: *hf.token, HubKey: hubKey, DataDir: *sf.data,
+		trustDoc.Hub = stack.joinHub(hubCtx, hubLink{URL: *hf.url, Token: *hf.token, HubKey: hubKey, DataDir: *sf.data,
 			Refresh: *hf.refresh, Exchange: *hf.exchange, OutboxRetention: *hf.outboxRetention,
 			ParkAfter: *hf.parkAfter}, policy.CodeLifetime(), reg, logger)
 		logger.Info("following hub", "hub", *hf.url, "hub_kid", trust.HubKID(hubKey), "refresh", hf.refresh.String())
 	}
 	srv.TrustJSON = trustDoc.JSON
 	srv.TrustProxy, srv.SecureCookies = *trustProxy, *secureCookies
-	go recompute.RunScheduler(ctx, *sweepEvery)
+	// The scheduler ends with recompute.Close, not with ctx: a job it runs
+	// while the server answers its last requests is interrupted with the
+	// others, and says so.
+	go recompute.RunScheduler(context.WithoutCancel(ctx), *sweepEvery)
 	// Employers are approved to resume work without anyone reading their application.
 	go srv.Resumptions.(*node.ResumptionService).RunScheduler(ctx, *resumptionEvery)
 	// Each morning every organisation's report is stored and sent.
@@ -172,8 +189,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		logger.Info("resolving through the hub", "regions", *hf.resolveVia)
 	}
 	srv.Venues, srv.Checkpoints, srv.Region, srv.Peers = venues, checkpoints, *region, checkpoints
-	srv.Traces = &node.TraceService{Store: db, Region: *region, Rules: policy.TraceRules, Now: time.Now,
-		Logger: logger, Recompute: recompute, Audit: audit}
+	srv.Traces = traces
 	go checkpoints.RunPurge(ctx, *scanRetention, time.Hour)
 	// The web pages, beside the API on the same address (package web).
 	srv.Pages = &web.Handler{Auth: stack.Auth, Citizens: citizens, Appeals: srv.Appeals, Audit: audit, Sessions: srv,
@@ -194,12 +210,61 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	logger.Info("serving", "addr", *addr, "region", *region, "policy", policy.Version)
 	logger.Info("open the web pages in a browser", "url", pagesURL(*addr))
-	if err := srv.ListenAndServe(ctx, *addr); err != nil {
+	err = srv.ListenAndServe(ctx, *addr)
+	stop()
+	if err != nil {
 		logger.Error("server stopped", "err", err)
 		return 1
 	}
 	logger.Info("stopped")
 	return 0
+}
+
+// stopTimeout bounds how long a node (or a hub's hosted region) waits,
+// when it stops, for its background jobs to end.
+const stopTimeout = 10 * time.Second
+
+// wrapRecomputeStore, when a test sets it, wraps the store serve's
+// recompute jobs work on: the test holds a job mid-run there to stop
+// serve under it (serve_stop_test.go).
+var wrapRecomputeStore func(healthcode.RecomputeStore) healthcode.RecomputeStore
+
+// stopJobs ends a node's background work before its store closes, within
+// stopTimeout: way 1 with the hub first (its last batches may start a
+// recompute), then the recompute and trace jobs, interrupted. Their rows
+// say so; the statuses still due are recomputed after the restart.
+func stopJobs(logger *slog.Logger, stopHub context.CancelFunc, stack *regionStack, traces *node.TraceService) {
+	logger.Info("stopping background jobs", "within", stopTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	stopHub()
+	hubDone := make(chan struct{})
+	go func() {
+		stack.jobs.Wait()
+		close(hubDone)
+	}()
+	select {
+	case <-hubDone:
+	case <-ctx.Done():
+	}
+	if err := closeJobs(ctx, stack.Recompute, traces); err != nil {
+		logger.Warn("background jobs still running as the store closes; the statuses they leave due are recomputed after the restart",
+			"waited", stopTimeout, "err", err)
+		return
+	}
+	logger.Info("background jobs stopped")
+}
+
+// closeJobs closes services at once, each interrupting its jobs, and
+// waits for them all within ctx.
+func closeJobs(ctx context.Context, services ...interface{ Close(context.Context) error }) error {
+	errs := make([]error, len(services))
+	var wg sync.WaitGroup
+	for i, s := range services {
+		wg.Go(func() { errs[i] = s.Close(ctx) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // hubFlags are the flags of a node that joins a hub (docs/federation.md).
