@@ -95,6 +95,10 @@ type hostedStack struct {
 	// status was marked due for this one's policy (at once for the first):
 	// a further change waits for it.
 	settled chan struct{}
+	// prev is the stack it took over from until that one's recompute jobs
+	// are over (set by run, cleared by settle; read once st.jobs ended):
+	// closing the region interrupts them too.
+	prev *hostedStack
 }
 
 // DefaultHostedSync is how often the hub looks for newly registered
@@ -242,7 +246,7 @@ func (h *hostedRegions) build(ctx context.Context, r *healthcode.Region, hr *hos
 // the scheduler, and when hs takes over from prev, settling.
 func (h *hostedRegions) run(ctx context.Context, hr *hostedRegion, hs, prev *hostedStack) {
 	jobs, stop := context.WithCancel(ctx)
-	hs.stop = stop
+	hs.stop, hs.prev = stop, prev
 	hs.st.joinHub(jobs, hr.link, hs.policy.CodeLifetime(), hr.reg, hr.logger)
 	hs.st.jobs.Go(func() { hs.st.Recompute.RunScheduler(jobs, h.SweepEvery) })
 	if prev != nil {
@@ -319,6 +323,7 @@ func settle(ctx context.Context, logger *slog.Logger, hs, prev *hostedStack) {
 	if prev.st.Recompute.Wait(ctx) != nil {
 		return
 	}
+	hs.prev = nil // retired: nothing of it runs, and it may be collected
 	if _, _, err := hs.st.Recompute.Rejudge(ctx, "policy "+hs.policy.Version); err != nil && ctx.Err() == nil {
 		logger.ErrorContext(ctx, "hosted region: statuses not judged again by its new policy; each is when read", "policy", hs.policy.Version, "err", err)
 	}
@@ -393,7 +398,9 @@ func (h *hostedRegions) Handler(id string) http.Handler {
 }
 
 // Close ends the hosted regions' jobs and closes their stores, once the
-// server has answered its last request.
+// server has answered its last request. Their recompute jobs are
+// interrupted, within stopTimeout for all regions together, as a node's
+// are when it stops (stopJobs).
 func (h *hostedRegions) Close() {
 	h.syncing.Lock()
 	defer h.syncing.Unlock()
@@ -401,12 +408,31 @@ func (h *hostedRegions) Close() {
 	regions := h.regions
 	h.regions = nil
 	h.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	var wg sync.WaitGroup
 	for _, hr := range regions {
-		hs := hr.current()
-		hs.stop()
-		hs.st.jobs.Wait()
-		hr.db.Close()
+		wg.Go(func() { hr.close(ctx) })
 	}
+	wg.Wait()
+}
+
+// close ends the region's jobs: way 1 and the scheduler first (the last
+// batches may start a recompute), then the recompute jobs of its stack and
+// of the one before, while that one's have not ended; then its store.
+func (hr *hostedRegion) close(ctx context.Context) {
+	hs := hr.current()
+	hs.stop()
+	hs.st.jobs.Wait()
+	recomputes := []interface{ Close(context.Context) error }{hs.st.Recompute}
+	if hs.prev != nil {
+		recomputes = append(recomputes, hs.prev.st.Recompute)
+	}
+	if err := closeJobs(ctx, recomputes...); err != nil {
+		hr.logger.WarnContext(ctx, "hosted region: recompute jobs still running as its store closes; the statuses they leave due are recomputed after the restart",
+			"waited", stopTimeout, "err", err)
+	}
+	hr.db.Close()
 }
 
 // hostedAuth is a hosted region's own sign-in and sessions, and also takes
