@@ -293,6 +293,18 @@ func TestFederationAcrossProcesses(t *testing.T) {
 		t.Fatalf("A's code resolved by B at the hub: %v", st)
 	}
 
+	// A's resident gets a national code through A's node (way 2's
+	// exchange, asked by the node with its peer token), which passes at B.
+	waitFor(t, "B's trust list naming region CN", func() bool { return f.b.kidOf(t, "CN") != "" })
+	status, national := request(t, "GET", f.a.api+"/me/national-code", citizen, "", nil)
+	nationalCode, _ := national["code"].(string)
+	if status != http.StatusOK || national["region"] != "CN" || national["home"] != f.a.region || national["colour"] != "green" {
+		t.Fatalf("A's resident's national code from A: %d %v", status, national)
+	}
+	if out := f.b.scan(t, bGate, nationalCode); out["verdict"] != "pass" || out["region"] != f.a.region {
+		t.Fatalf("A's resident's national code at B: %v", out)
+	}
+
 	// C has no node (way 3): its people sign in at the hub and get national
 	// codes, judged by C's policy, which pass at A's checkpoint.
 	const cResident = "650102199001011239"

@@ -206,6 +206,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if trustDoc.Hub != nil {
 		pages.Hub = trustDoc.Hub
 		pages.Outbox = db // the batches the hub refused too often, parked
+		// Citizens get national codes from the hub through this node.
+		national := &node.NationalCodes{Hub: trustDoc.Hub, Citizens: citizens, Trust: trustDoc, Now: time.Now, Logger: logger}
+		srv.NationalCodes, pages.National = national, national
 	}
 
 	logger.Info("serving", "addr", *addr, "region", *region, "policy", policy.Version)
