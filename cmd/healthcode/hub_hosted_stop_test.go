@@ -29,11 +29,7 @@ func TestHostedRegionCloseStopsRecompute(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			h := startHostedHub(t)
 			ctx := t.Context()
-			runCommand(t, append([]string{"hub", "region", "add", "--id", region, "--name", "乌鲁木齐市", "--mode", "national"}, h.store...)...)
-			if err := h.hosted.Sync(ctx); err != nil {
-				t.Fatal(err)
-			}
-			api := h.url + "/regions/" + region + "/api/v1"
+			api := h.addNational(t, region)
 			_, otp := request(t, "POST", api+"/auth/otp", "", "", []byte(`{"phone":"13900139000"}`))
 			var sess struct{ Token string }
 			call(t, "POST", api+"/auth/session", "", fmt.Sprintf(`{"phone":"13900139000","otp":%q}`, otp["dev_otp"]), 201, &sess)

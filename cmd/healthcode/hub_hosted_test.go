@@ -78,6 +78,17 @@ func startHostedHub(t *testing.T) *hostedHub {
 	return h
 }
 
+// addNational registers region, of mode national, in h's store, brings it
+// up at the hub and returns its citizen API's base URL.
+func (h *hostedHub) addNational(t *testing.T, region string) string {
+	t.Helper()
+	runCommand(t, append([]string{"hub", "region", "add", "--id", region, "--name", "乌鲁木齐市", "--mode", "national"}, h.store...)...)
+	if err := h.hosted.Sync(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return h.url + "/regions/" + region + "/api/v1"
+}
+
 func (h *hostedHub) logText() string {
 	h.log.mu.Lock()
 	defer h.log.mu.Unlock()
@@ -111,11 +122,7 @@ func TestHostedRegionPolicyChange(t *testing.T) {
 	const region = "CN-650100"
 	h := startHostedHub(t)
 	ctx := t.Context()
-	runCommand(t, append([]string{"hub", "region", "add", "--id", region, "--name", "乌鲁木齐市", "--mode", "national"}, h.store...)...)
-	if err := h.hosted.Sync(ctx); err != nil {
-		t.Fatal(err)
-	}
-	api := h.url + "/regions/" + region + "/api/v1"
+	api := h.addNational(t, region)
 
 	// Two people declare a fever: yellow by the national default.
 	citizen := func(phone, idNumber string) string {
