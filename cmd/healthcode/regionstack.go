@@ -31,9 +31,10 @@ type regionStack struct {
 	Server    *hchttp.Server
 
 	metrics *stackMetrics
-	// jobs are the stack's goroutines (joinHub's, and the scheduler where
-	// the caller starts it here): they end with the ctx they were given,
-	// and Wait tells when they have.
+	// jobs are the stack's goroutines (joinHub's, and the loops its caller
+	// starts here: serve's schedulers of resumptions, reports, purges and
+	// the colour history): they end with the ctx they were given, and Wait
+	// tells when they have, before the store closes.
 	jobs sync.WaitGroup
 }
 

@@ -141,19 +141,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	metrics := citizens.Metrics
 	traces := &node.TraceService{Store: db, Region: *region, Rules: policy.TraceRules, Now: time.Now,
 		Logger: logger, Recompute: recompute, Audit: audit}
-	// Way 1 with the hub ends with ctx, or when serve returns otherwise.
-	hubCtx, stopHub := context.WithCancel(ctx)
+	// The node's loops (way 1 with the hub, the schedulers of resumptions,
+	// reports, purges and the colour history) end with ctx, or when serve
+	// returns otherwise; they run in stack.jobs, waited for before the
+	// store closes.
+	loopCtx, stopLoops := context.WithCancel(ctx)
 	// Once the server has answered its last request (ListenAndServe
 	// returned), and before the store closes (deferred above) whichever
 	// way serve returns.
-	stop := sync.OnceFunc(func() { stopJobs(logger, stopHub, stack, traces) })
+	stop := sync.OnceFunc(func() { stopJobs(logger, stopLoops, stack, traces) })
 	defer stop()
 	trustDoc := &node.TrustDocument{Keys: keys, Region: *region, RegionName: *regionName,
 		Endpoint: *publicURL, CodeLifetime: policy.CodeLifetime(), Now: time.Now}
 	if hubKey != nil {
 		// Way 1 of federation too: records about other regions' people go
 		// out through the hub, and theirs about this region's people come in.
-		trustDoc.Hub = stack.joinHub(hubCtx, hubLink{URL: *hf.url, Token: *hf.token, HubKey: hubKey, DataDir: *sf.data,
+		trustDoc.Hub = stack.joinHub(loopCtx, hubLink{URL: *hf.url, Token: *hf.token, HubKey: hubKey, DataDir: *sf.data,
 			Refresh: *hf.refresh, Exchange: *hf.exchange, OutboxRetention: *hf.outboxRetention,
 			ParkAfter: *hf.parkAfter}, policy.CodeLifetime(), reg, logger)
 		logger.Info("following hub", "hub", *hf.url, "hub_kid", trust.HubKID(hubKey), "refresh", hf.refresh.String())
@@ -165,9 +168,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	// others, and says so.
 	go recompute.RunScheduler(context.WithoutCancel(ctx), *sweepEvery)
 	// Employers are approved to resume work without anyone reading their application.
-	go srv.Resumptions.(*node.ResumptionService).RunScheduler(ctx, *resumptionEvery)
+	stack.jobs.Go(func() { srv.Resumptions.(*node.ResumptionService).RunScheduler(loopCtx, *resumptionEvery) })
 	// Each morning every organisation's report is stored and sent.
-	go srv.Orgs.(*node.OrgService).RunMorningReports(ctx, reportAt)
+	stack.jobs.Go(func() { srv.Orgs.(*node.OrgService).RunMorningReports(loopCtx, reportAt) })
 
 	// The scan log writes on until the server has answered its last
 	// request: it stops after ListenAndServe returns, not with ctx.
@@ -190,7 +193,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	srv.Venues, srv.Checkpoints, srv.Region, srv.Peers = venues, checkpoints, *region, checkpoints
 	srv.Traces = traces
-	go checkpoints.RunPurge(ctx, *scanRetention, time.Hour)
+	stack.jobs.Go(func() { checkpoints.RunPurge(loopCtx, *scanRetention, time.Hour) })
 	// The web pages, beside the API on the same address (package web).
 	srv.Pages = &web.Handler{Auth: stack.Auth, Citizens: citizens, Appeals: srv.Appeals, Audit: audit, Sessions: srv,
 		Dev: *dev, SecureCookies: *secureCookies, Logger: logger}
@@ -200,7 +203,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	pages := srv.Pages.(*web.Handler)
 	pages.Overview = &node.Overview{Store: db, Now: time.Now, History: db}
 	// The colours held, counted once an hour for the dashboard's history.
-	go node.NewColourHistory(db, time.Now, logger, reg).Run(ctx)
+	stack.jobs.Go(func() { node.NewColourHistory(db, time.Now, logger, reg).Run(loopCtx) })
 	pages.Imports, pages.Jobs, pages.RiskAreas, pages.Traces, pages.Persons = stack.Imports, recompute, recompute, srv.Traces, srv.Persons
 	pages.Tokens, pages.TrustList = &node.TokenAdmin{Store: db, Now: time.Now}, trustDoc.List
 	if trustDoc.Hub != nil {
@@ -233,21 +236,22 @@ const stopTimeout = 10 * time.Second
 var wrapRecomputeStore func(healthcode.RecomputeStore) healthcode.RecomputeStore
 
 // stopJobs ends a node's background work before its store closes, within
-// stopTimeout: way 1 with the hub first (its last batches may start a
-// recompute), then the recompute and trace jobs, interrupted. Their rows
-// say so; the statuses still due are recomputed after the restart.
-func stopJobs(logger *slog.Logger, stopHub context.CancelFunc, stack *regionStack, traces *node.TraceService) {
+// stopTimeout: its loops first (way 1 with the hub, whose last batches may
+// start a recompute, and the schedulers), then the recompute and trace
+// jobs, interrupted. Their rows say so; the statuses still due are
+// recomputed after the restart.
+func stopJobs(logger *slog.Logger, stopLoops context.CancelFunc, stack *regionStack, traces *node.TraceService) {
 	logger.Info("stopping background jobs", "within", stopTimeout)
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
-	stopHub()
-	hubDone := make(chan struct{})
+	stopLoops()
+	loopsDone := make(chan struct{})
 	go func() {
 		stack.jobs.Wait()
-		close(hubDone)
+		close(loopsDone)
 	}()
 	select {
-	case <-hubDone:
+	case <-loopsDone:
 	case <-ctx.Done():
 	}
 	if err := closeJobs(ctx, stack.Recompute, traces); err != nil {
