@@ -22,6 +22,13 @@ const unknownKeyWait = 2 * time.Second
 // unknownKeyWait. It reports whether another list is held now, so that
 // the code is worth verifying again.
 func (c *HubClient) FetchForUnknownKey(ctx context.Context, region string, kid []byte) bool {
+	// A fetch under way (the refresh's, which may wait for a slow hub far
+	// longer) brings whatever the hub holds: the scan does not queue
+	// behind it.
+	if !c.fetchMu.TryLock() {
+		return false
+	}
+	defer c.fetchMu.Unlock()
 	now := c.now()
 	c.mu.Lock()
 	if !c.earlyFetch.IsZero() && !now.Before(c.earlyFetch) && now.Sub(c.earlyFetch) < UnknownKeyRefetch {
@@ -34,7 +41,7 @@ func (c *HubClient) FetchForUnknownKey(ctx context.Context, region string, kid [
 	before := c.List()
 	ctx, cancel := context.WithTimeout(ctx, unknownKeyWait)
 	defer cancel()
-	err := c.FetchTrust(ctx)
+	err := c.fetchTrust(ctx)
 	changed := err == nil && c.List() != before
 	c.log().InfoContext(ctx, "hub: trust list fetched early for a code it did not hold the key of",
 		"region", region, "kid", base64.StdEncoding.EncodeToString(kid), "changed", changed, "err", err)

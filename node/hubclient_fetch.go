@@ -22,9 +22,14 @@ const maxTrustList = 16 << 20
 // under the pinned hub key and is not older than the list held; the held
 // list stays otherwise. A list taken is written to DataDir first thing
 // after, for the next start.
-func (c *HubClient) FetchTrust(ctx context.Context) (err error) {
+func (c *HubClient) FetchTrust(ctx context.Context) error {
 	c.fetchMu.Lock()
 	defer c.fetchMu.Unlock()
+	return c.fetchTrust(ctx)
+}
+
+// fetchTrust is FetchTrust with fetchMu held.
+func (c *HubClient) fetchTrust(ctx context.Context) (err error) {
 	defer c.noteFetch(&err)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint("/hub/v1/trust"), nil)
 	if err != nil {

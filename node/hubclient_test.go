@@ -41,14 +41,17 @@ type fakeHub struct {
 	pub  ed25519.PublicKey
 	priv ed25519.PrivateKey
 
-	mu     sync.Mutex
-	jws    string
-	etag   string
-	down   bool   // every request answers 503
-	refuse string // when set, PUT answers 409 with this message
-	sets   []publishedSet
-	held   []trust.Key // this region's keys, as merged
-	last   time.Time   // issued_at of the last set taken
+	mu   sync.Mutex
+	jws  string
+	etag string
+	down bool // every request answers 503
+	// stall, when set, holds every trust list request until it is
+	// closed, telling stalled first.
+	stall, stalled chan struct{}
+	refuse         string // when set, PUT answers 409 with this message
+	sets           []publishedSet
+	held           []trust.Key // this region's keys, as merged
+	last           time.Time   // issued_at of the last set taken
 }
 
 // publishedSet is a key set the fake hub took, with the kid its JWS named.
@@ -101,8 +104,12 @@ func (h *fakeHub) setDown(down bool) { h.mu.Lock(); h.down = down; h.mu.Unlock()
 
 func (h *fakeHub) trust(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
-	jws, etag, down := h.jws, h.etag, h.down
+	jws, etag, down, stall, stalled := h.jws, h.etag, h.down, h.stall, h.stalled
 	h.mu.Unlock()
+	if stall != nil {
+		stalled <- struct{}{}
+		<-stall
+	}
 	switch {
 	case down:
 		http.Error(w, `{"error":{"code":"unavailable","message":"down"}}`, http.StatusServiceUnavailable)
@@ -587,6 +594,33 @@ func TestHubFetchForUnknownKey(t *testing.T) {
 	if got := fetches() - before; got != 2 {
 		t.Fatalf("fetches for this region's own unknown key = %v, want still 2", got)
 	}
+}
+
+// TestHubFetchForUnknownKeyDoesNotQueue: while the refresh's fetch waits
+// for a slow hub, a code naming an unknown key is judged at once on the
+// list held, not after that fetch.
+func TestHubFetchForUnknownKeyDoesNotQueue(t *testing.T) {
+	e := newHubEnv(t)
+	ctx := context.Background()
+	_, cp := e.venue(t, healthcode.VenueMall, 0)
+	gz := newVisitor(t, "CN-440100", healthcode.AlgEdDSA)
+	e.hub.serve(hubList(e.clock.Now(), gz.region()))
+	stall, stalled := make(chan struct{}), make(chan struct{}, 1)
+	e.hub.mu.Lock()
+	e.hub.stall, e.hub.stalled = stall, stalled
+	e.hub.mu.Unlock()
+	refreshed := make(chan error, 1)
+	go func() { refreshed <- e.client.FetchTrust(ctx) }()
+	<-stalled // the refresh holds the fetch
+
+	res, err := e.scans.Scan(ctx, cp, gz.code(t, e.clock.Now()), "in")
+	wantVerdict(t, res, err, "deny", healthcode.DenyUntrusted)
+	close(stall)
+	if err := <-refreshed; err != nil {
+		t.Fatal(err)
+	}
+	res, err = e.scans.Scan(ctx, cp, gz.code(t, e.clock.Now()), "in")
+	wantVerdict(t, res, err, "pass")
 }
 
 // TestHubDownAtStart: a node restarted while the hub is down takes the list
