@@ -9,7 +9,6 @@ import (
 
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/hcode"
-	"github.com/healthcode/healthcode/verify"
 )
 
 // NationalCodes gets the citizens of this region national codes (DESIGN
@@ -63,20 +62,12 @@ func (n *NationalCodes) nationalCode(ctx context.Context, personID int64) (*heal
 	}, nil
 }
 
-// check verifies code by the node's trust list, fetched again at once when
-// it lacks the national key that signed it (the hub rotated it since).
+// check verifies code by the node's trust list (fetched again at once
+// when it lacks the national key that signed it: the hub rotated it since).
 func (n *NationalCodes) check(ctx context.Context, code string) (*hcode.HealthClaims, error) {
-	now := n.Now()
-	v, err := n.Trust.Verifier(ctx)
+	vd, err := n.Trust.Verify(ctx, code, n.Now())
 	if err != nil {
 		return nil, err
-	}
-	vd := v.Verify(code, now)
-	if (vd.Error == verify.UnknownKID || vd.Error == verify.UnknownRegion) && n.Hub.FetchForUnknownKey(ctx, vd.Region, vd.KID) {
-		if v, err = n.Trust.Verifier(ctx); err != nil {
-			return nil, err
-		}
-		vd = v.Verify(code, now)
 	}
 	if !vd.Valid {
 		return nil, &healthcode.Error{Code: healthcode.EUNAVAILABLE, Message: noNationalCode,

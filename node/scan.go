@@ -132,12 +132,9 @@ func (s *ScanService) holder(ctx context.Context, res *healthcode.ScanResult, co
 			return s.hubHolder(ctx, res, code, p.Health)
 		}
 	}
-	vd := verifier.Verify(code, now)
-	if s.fetchedForUnknownKey(ctx, vd) {
-		if verifier, err = s.Trust.Verifier(ctx); err != nil {
-			return nil, err
-		}
-		vd = verifier.Verify(code, now)
+	vd, err := s.Trust.Verify(ctx, code, now)
+	if err != nil {
+		return nil, err
 	}
 	if c := vd.Claims; c != nil {
 		// The log names the person where the subject does: a national
@@ -161,20 +158,6 @@ func (s *ScanService) holder(ctx context.Context, res *healthcode.ScanResult, co
 		h.LatestTest = &healthcode.TestSummary{SampledAt: c.Test.At, Result: c.Test.Result}
 	}
 	return h, nil
-}
-
-// fetchedForUnknownKey fetches the hub's trust list early when vd refuses
-// another region's code for a key or a region the list does not hold (the
-// region may have published it since the last refresh), and reports
-// whether another list came, to verify the code again.
-func (s *ScanService) fetchedForUnknownKey(ctx context.Context, vd verify.Verdict) bool {
-	if vd.Error != verify.UnknownKID && vd.Error != verify.UnknownRegion {
-		return false
-	}
-	if vd.Region == "" || vd.Region == s.Region || s.Trust == nil || s.Trust.Hub == nil {
-		return false
-	}
-	return s.Trust.Hub.FetchForUnknownKey(ctx, vd.Region, vd.KID)
 }
 
 // localHolder reads the live status of a person of this region, by id or

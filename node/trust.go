@@ -70,6 +70,28 @@ func (d *TrustDocument) list(ctx context.Context) (*trust.List, *trust.List, err
 	return l, hub, nil
 }
 
+// Verify verifies code by the trust list at now. When it names a key (or
+// a region) of another region that the list lacks, the hub's list is
+// fetched at once (HubClient.FetchForUnknownKey: the region may have
+// published it since the last refresh) and the code verified again.
+func (d *TrustDocument) Verify(ctx context.Context, code string, now time.Time) (verify.Verdict, error) {
+	v, err := d.Verifier(ctx)
+	if err != nil {
+		return verify.Verdict{}, err
+	}
+	vd := v.Verify(code, now)
+	if vd.Error != verify.UnknownKID && vd.Error != verify.UnknownRegion {
+		return vd, nil
+	}
+	if vd.Region == "" || vd.Region == d.Region || d.Hub == nil || !d.Hub.FetchForUnknownKey(ctx, vd.Region, vd.KID) {
+		return vd, nil
+	}
+	if v, err = d.Verifier(ctx); err != nil {
+		return verify.Verdict{}, err
+	}
+	return v.Verify(code, now), nil
+}
+
 // name is the region's name in the list: RegionName (--region-name), else
 // the name the hub registered it under, else its id.
 func (d *TrustDocument) name(hub *trust.List) string {
