@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/healthcode/healthcode"
@@ -124,17 +123,4 @@ func (g *jobGroup) close(ctx context.Context) error {
 	}
 	g.mu.Unlock()
 	return g.wait(ctx)
-}
-
-// lazyJobs is a jobGroup made on first use, not a lock: a service holding
-// it stays a value that may be copied (a copy made before its first job
-// has jobs of its own).
-type lazyJobs struct{ v atomic.Value }
-
-func (l *lazyJobs) get() *jobGroup {
-	if g, ok := l.v.Load().(*jobGroup); ok {
-		return g
-	}
-	l.v.CompareAndSwap(nil, &jobGroup{})
-	return l.v.Load().(*jobGroup)
 }

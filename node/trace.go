@@ -45,7 +45,7 @@ type TraceService struct {
 	// for every case, and what it finds is merged with the scan log's.
 	Elsewhere []healthcode.ExposureSource
 
-	jobs lazyJobs // the traces running in the background (Close)
+	jobs jobGroup // the traces running in the background (Close)
 }
 
 var _ healthcode.TraceService = (*TraceService)(nil)
@@ -60,7 +60,7 @@ func (s *TraceService) StartTrace(ctx context.Context, cases []healthcode.TraceC
 	if err := checkTraceCases(cases); err != nil {
 		return nil, err
 	}
-	jctx, end, err := s.jobs.get().start(context.WithoutCancel(ctx))
+	jctx, end, err := s.jobs.start(context.WithoutCancel(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func (s *TraceService) StartTrace(ctx context.Context, cases []healthcode.TraceC
 // it StartTrace refuses. An interrupted trace keeps no findings: it is
 // started again after the restart.
 func (s *TraceService) Close(ctx context.Context) error {
-	return s.jobs.get().close(ctx)
+	return s.jobs.close(ctx)
 }
 
 // finish runs a stored trace and stores its findings or its failure.

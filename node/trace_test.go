@@ -179,12 +179,13 @@ func TestTraceOutbreakDedupesAndAppliesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Two staff, a microsecond apart.
-	other := *tr
-	other.Now = func() time.Time { return e.clock.Now().Add(-time.Microsecond) }
+	other := &node.TraceService{Store: tr.Store, Region: tr.Region, Rules: tr.Rules, Logger: tr.Logger,
+		Recompute: tr.Recompute, Audit: tr.Audit, Elsewhere: tr.Elsewhere,
+		Now: func() time.Time { return e.clock.Now().Add(-time.Microsecond) }}
 	sums := make([]*healthcode.ImportSummary, 2)
 	errs := make([]error, 2)
 	var wg sync.WaitGroup
-	for i, tr := range []*node.TraceService{tr, &other} {
+	for i, tr := range []*node.TraceService{tr, other} {
 		wg.Go(func() { sums[i], errs[i] = tr.ApplyTrace(ctx, found.ID) })
 	}
 	wg.Wait()
