@@ -12,6 +12,13 @@ import (
 // trace's): the job's own context is over by then.
 const jobRowTimeout = 5 * time.Second
 
+// jobRowContext is the context a job's last row is written in: not ended
+// with ctx, so that no row stays running, but bounded, as the store may be
+// going away too.
+func jobRowContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), jobRowTimeout)
+}
+
 // errStopping ends the jobs of a closed service, and answers whoever asks
 // for a new one afterwards.
 var errStopping = healthcode.Errorf(healthcode.EUNAVAILABLE, "the node is stopping: no new job starts until it is back")

@@ -256,9 +256,8 @@ func (r *Recompute) execute(ctx context.Context, j *healthcode.Job, progress fun
 		j.State, j.Error = healthcode.JobFailed, healthcode.ErrorMessage(err)
 	}
 	r.Citizens.Metrics.recomputeJob(healthcode.JobRunning, j.State)
-	// The job row is written even when ctx was cancelled mid-run, so that
-	// no row stays running; bounded, as the store may be going away too.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), jobRowTimeout)
+	// The job row is written even when ctx was cancelled mid-run.
+	wctx, cancel := jobRowContext(ctx)
 	defer cancel()
 	if uerr := r.Store.UpdateJob(wctx, j); uerr != nil && err == nil {
 		err = uerr

@@ -120,9 +120,8 @@ func (s *TraceService) finish(ctx context.Context, t *healthcode.Trace) {
 		s.logger().InfoContext(ctx, "trace done", "trace", t.ID, "cases", len(t.Cases), "exposed", len(t.Exposures),
 			"took", t.FinishedAt.Sub(t.CreatedAt).Round(time.Millisecond))
 	}
-	// Stored even when ctx ended, so that no trace stays running; bounded,
-	// as the store may be going away too.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), jobRowTimeout)
+	// Stored even when ctx ended.
+	wctx, cancel := jobRowContext(ctx)
 	defer cancel()
 	if err := s.Store.UpdateTrace(wctx, t); err != nil {
 		s.logger().ErrorContext(ctx, "trace: store findings", "trace", t.ID, "err", err)
