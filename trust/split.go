@@ -1,6 +1,7 @@
 package trust
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -9,7 +10,8 @@ import (
 // splitList reads a list's JSON as json.Unmarshal into a wireList would,
 // but cuts the regions array into each region's text with a scan of its
 // own rather than encoding/json's two passes (validation, then decoding)
-// over the whole half megabyte of 400 regions. Its fields other than the
+// over the whole half megabyte of 400 regions; the regions are cut in the
+// same pass that finds where their array ends. Its fields other than the
 // regions are decoded, and its unknown fields validated, by encoding/json.
 // The regions' texts are not validated here: each is decoded by
 // encoding/json later, or was, byte for byte, in the list before (see
@@ -17,6 +19,9 @@ import (
 func splitList(b []byte) (*wireList, error) {
 	w := &wireList{}
 	i := skipSpace(b, 0)
+	if string(bytes.TrimRight(b[i:], " \t\r\n")) == "null" {
+		return w, nil // as json.Unmarshal takes it: nothing set
+	}
 	if i == len(b) || b[i] != '{' {
 		return nil, errors.New("not a JSON object")
 	}
@@ -38,11 +43,13 @@ func splitList(b []byte) (*wireList, error) {
 				return nil, errors.New("a key has no colon after it")
 			}
 			i = skipSpace(b, i+1)
-			end, err := endOfValue(b, i)
-			if err != nil {
-				return nil, err
+			var end int
+			if strings.EqualFold(key, "regions") {
+				w.Regions, end, err = splitArray(b, i)
+			} else if end, err = endOfValue(b, i); err == nil {
+				err = w.field(key, b[i:end])
 			}
-			if err := w.field(key, b[i:end]); err != nil {
+			if err != nil {
 				return nil, err
 			}
 			i = skipSpace(b, end)
@@ -64,16 +71,9 @@ func splitList(b []byte) (*wireList, error) {
 }
 
 // field sets the field named key (matched as encoding/json does, ignoring
-// case) from its text.
+// case) from its text; the regions are splitArray's.
 func (w *wireList) field(key string, raw []byte) error {
 	switch {
-	case strings.EqualFold(key, "regions"):
-		regions, err := splitArray(raw)
-		if err != nil {
-			return err
-		}
-		w.Regions = regions
-		return nil
 	case strings.EqualFold(key, "version"):
 		return json.Unmarshal(raw, &w.Version)
 	case strings.EqualFold(key, "issued_at"):
@@ -87,33 +87,35 @@ func (w *wireList) field(key string, raw []byte) error {
 	return nil
 }
 
-// splitArray cuts an array's text into its elements' texts; null is none.
-func splitArray(b []byte) ([]json.RawMessage, error) {
-	if string(b) == "null" {
-		return nil, nil
-	}
-	if len(b) == 0 || b[0] != '[' {
-		return nil, errors.New("regions is not an array")
+// splitArray cuts the array whose text starts at b[i] into its elements'
+// texts and returns where it ends; null is none.
+func splitArray(b []byte, i int) ([]json.RawMessage, int, error) {
+	if i < len(b) && b[i] != '[' {
+		end, err := endOfValue(b, i)
+		if err == nil && string(b[i:end]) == "null" {
+			return nil, end, nil
+		}
+		return nil, 0, errors.New("regions is not an array")
 	}
 	out := []json.RawMessage{}
-	i := skipSpace(b, 1)
-	if i < len(b) && b[i] == ']' && i == len(b)-1 {
-		return out, nil
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return out, i + 1, nil
 	}
 	for {
 		end, err := endOfValue(b, i)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		out = append(out, json.RawMessage(b[i:end]))
 		i = skipSpace(b, end)
 		switch {
 		case i < len(b) && b[i] == ',':
 			i = skipSpace(b, i+1)
-		case i == len(b)-1 && b[i] == ']':
-			return out, nil
+		case i < len(b) && b[i] == ']':
+			return out, i + 1, nil
 		default:
-			return nil, errors.New("the regions array is not well formed")
+			return nil, 0, errors.New("the regions array is not well formed")
 		}
 	}
 }
@@ -157,13 +159,22 @@ func endOfValue(b []byte, i int) (int, error) {
 	return j, nil
 }
 
-// endOfString returns the index after the string starting at b[i].
+// endOfString returns the index after the string starting at b[i]. It
+// jumps from quote to quote (bytes.IndexByte, vectorised): most of a list
+// is in strings, keys above all. A quote ends the string unless an odd
+// number of backslashes comes right before it.
 func endOfString(b []byte, i int) (int, error) {
 	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
+		k := bytes.IndexByte(b[j:], '"')
+		if k < 0 {
+			break
+		}
+		j += k
+		escapes := 0
+		for p := j - 1; p > i && b[p] == '\\'; p-- {
+			escapes++
+		}
+		if escapes%2 == 0 {
 			return j + 1, nil
 		}
 	}

@@ -90,22 +90,32 @@ func TestParseJWS(t *testing.T) {
 	forged.Regions = forged.Regions[:1]
 	forgedPayload, _ := json.Marshal(forged)
 	tampered := parts[0] + "." + base64.RawURLEncoding.EncodeToString(forgedPayload) + "." + parts[2]
+	// Not JSON either: the signature, checked beside the read, is what
+	// the refusal names.
+	tamperedGarbage := parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte("{not json")) + "." + parts[2]
+	// Signed by the hub, but naming an extension no verifier knows.
+	critHeader := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"EdDSA","kid":"` + HubKID(hubPub) + `","crit":["x-ext"],"x-ext":1}`))
+	critInput := critHeader + "." + parts[1]
+	crit := critInput + "." + base64.RawURLEncoding.EncodeToString(ed25519.Sign(hubPriv, []byte(critInput)))
 
 	tests := []struct {
-		name   string
-		data   string
-		hubKey ed25519.PublicKey
-		ok     bool
+		name    string
+		data    string
+		hubKey  ed25519.PublicKey
+		ok      bool
+		message string // in the refusal, when set
 	}{
-		{"signed, checked", jws, hubPub, true},
-		{"signed, with trailing newline", jws + "\n", hubPub, true},
-		{"signed, no hub key: read unverified", jws, nil, true},
-		{"signed by another hub", jws, otherPub, false},
-		{"tampered payload", tampered, hubPub, false},
-		{"plain JSON when a hub key is set", string(plain), hubPub, false},
-		{"plain JSON, no hub key", string(plain), nil, true},
-		{"garbage", "not a list", nil, false},
-		{"empty", "", nil, false},
+		{"signed, checked", jws, hubPub, true, ""},
+		{"signed, with trailing newline", jws + "\n", hubPub, true, ""},
+		{"signed, no hub key: read unverified", jws, nil, true, ""},
+		{"signed by another hub", jws, otherPub, false, "signature"},
+		{"tampered payload", tampered, hubPub, false, "signature"},
+		{"tampered payload, not JSON", tamperedGarbage, hubPub, false, "signature"},
+		{"critical header extension", crit, hubPub, false, "signature"},
+		{"plain JSON when a hub key is set", string(plain), hubPub, false, ""},
+		{"plain JSON, no hub key", string(plain), nil, true, ""},
+		{"garbage", "not a list", nil, false, ""},
+		{"empty", "", nil, false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,6 +125,9 @@ func TestParseJWS(t *testing.T) {
 			}
 			if err != nil && healthcode.ErrorCode(err) != healthcode.EINVALID {
 				t.Errorf("error code = %s, want invalid", healthcode.ErrorCode(err))
+			}
+			if err != nil && !strings.Contains(err.Error(), tt.message) {
+				t.Errorf("error %q does not say %q", err, tt.message)
 			}
 			if err == nil && len(l.Regions) != 2 {
 				t.Errorf("parsed %d regions, want 2", len(l.Regions))
