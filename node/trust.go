@@ -167,7 +167,8 @@ func (d *TrustDocument) Verifier(ctx context.Context) (*verify.Verifier, error) 
 	if err != nil {
 		return nil, err
 	}
-	v, err := verify.NewVerifier(l)
+	// The regions the hub's list repeats keep their parsed keys.
+	v, err := verify.NewVerifierFrom(d.verifier, l)
 	if err != nil {
 		return nil, healthcode.Internal(err, "trust list verifier")
 	}

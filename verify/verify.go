@@ -16,6 +16,9 @@ import (
 // concurrent use.
 type Verifier struct {
 	regions map[string]map[string][]key // region id → string(kid) → keys
+	// from is the keys each region's index was made of, for
+	// NewVerifierFrom.
+	from map[string][]trust.Key
 }
 
 type key struct {
@@ -26,8 +29,25 @@ type key struct {
 // NewVerifier indexes the keys of list. It fails when a key does not parse,
 // which a list from trust.Parse never has.
 func NewVerifier(list *trust.List) (*Verifier, error) {
-	v := &Verifier{regions: make(map[string]map[string][]key, len(list.Regions))}
+	return NewVerifierFrom(nil, list)
+}
+
+// NewVerifierFrom is NewVerifier taking over prev's index of each region
+// whose keys are the very ones prev was made of, the same slice: a
+// trust.Reader shares the regions a list repeats with the list before, so
+// a refresh that changed one region of 400 parses that region's keys
+// alone. prev may be nil.
+func NewVerifierFrom(prev *Verifier, list *trust.List) (*Verifier, error) {
+	v := &Verifier{regions: make(map[string]map[string][]key, len(list.Regions)),
+		from: make(map[string][]trust.Key, len(list.Regions))}
 	for _, r := range list.Regions {
+		v.from[r.ID] = r.Keys
+		if prev != nil && sameKeys(prev.from[r.ID], r.Keys) {
+			if byKID, ok := prev.regions[r.ID]; ok {
+				v.regions[r.ID] = byKID
+				continue
+			}
+		}
 		byKID := make(map[string][]key, len(r.Keys))
 		for i, k := range r.Keys {
 			pub, err := hcode.ParsePublicKey(k.Alg, k.PublicKey)
@@ -40,6 +60,12 @@ func NewVerifier(list *trust.List) (*Verifier, error) {
 		v.regions[r.ID] = byKID
 	}
 	return v, nil
+}
+
+// sameKeys reports whether a and b are one slice (not merely equal ones):
+// the lists of a Reader never change a region they share.
+func sameKeys(a, b []trust.Key) bool {
+	return len(a) == len(b) && len(a) > 0 && &a[0] == &b[0] && cap(a) == cap(b)
 }
 
 // Verify decides whether the health code text is valid at now: it parses,

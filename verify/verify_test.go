@@ -274,3 +274,50 @@ func TestVerifyNationalCode(t *testing.T) {
 		}
 	}
 }
+
+// NewVerifierFrom takes over the index of a region whose keys are the same
+// slice, and indexes anew one whose keys changed: a key revoked at a
+// refresh stops verifying, the other region's codes still verify.
+func TestNewVerifierFromRefresh(t *testing.T) {
+	f := newFixture(t)
+	other, otherKey := signer(t, healthcode.AlgEdDSA)
+	f.list.Regions = append(f.list.Regions, trust.Region{ID: "CN-310100", Mode: trust.ModeLocal, Keys: []trust.Key{otherKey}})
+	first, err := NewVerifierFrom(nil, f.list)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := iat.Add(time.Minute)
+	if vd := first.Verify(sign(t, f.good, "CN-330100"), at); !vd.Valid {
+		t.Fatalf("before the refresh: %+v", vd)
+	}
+
+	// The refresh: CN-330100's keys are a new slice with the good key
+	// revoked; CN-310100's are shared, as a trust.Reader shares them.
+	next := *f.list
+	next.Regions = append([]trust.Region(nil), f.list.Regions...)
+	keys := append([]trust.Key(nil), next.Regions[0].Keys...)
+	keys[0].Revoked = true
+	next.Regions[0].Keys = keys
+	v, err := NewVerifierFrom(first, &next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vd := v.Verify(sign(t, f.good, "CN-330100"), at); vd.Valid || vd.Error != KeyRevoked {
+		t.Errorf("a key revoked at the refresh: %+v, want %s", vd, KeyRevoked)
+	}
+	if vd := v.Verify(sign(t, other, "CN-310100"), at); !vd.Valid {
+		t.Errorf("the unchanged region: %+v", vd)
+	}
+	// The verifier before is left as it was.
+	if vd := first.Verify(sign(t, f.good, "CN-330100"), at); !vd.Valid {
+		t.Errorf("the verifier before the refresh changed: %+v", vd)
+	}
+	// A region the new list drops is gone, even though prev had it.
+	next.Regions = next.Regions[:1]
+	if v, err = NewVerifierFrom(first, &next); err != nil {
+		t.Fatal(err)
+	}
+	if vd := v.Verify(sign(t, other, "CN-310100"), at); vd.Error != UnknownRegion {
+		t.Errorf("a region dropped at the refresh: %+v, want %s", vd, UnknownRegion)
+	}
+}
