@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -150,6 +151,7 @@ type WireKey struct {
 
 // list checks the list and makes its regions, taking those whose JSON
 // text is in known as they are; it returns the regions by their text too.
+// The others are read on every core.
 func (w *wireList) list(known map[string]Region) (*List, map[string]Region, error) {
 	var fe healthcode.FieldErrors
 	if w.Version < 1 {
@@ -160,32 +162,86 @@ func (w *wireList) list(known map[string]Region) (*List, map[string]Region, erro
 	}
 	l := &List{Version: w.Version, IssuedAt: w.IssuedAt, Issuer: w.Issuer, Regions: make([]Region, 0, len(w.Regions))}
 	byText := make(map[string]Region, len(w.Regions))
-	seen := map[string]bool{}
+	read := make([]readRegion, len(w.Regions))
+	var unknown []int
 	for i, raw := range w.Regions {
-		at := "regions[" + strconv.Itoa(i) + "]"
-		r, ok := known[string(raw)]
-		if !ok {
-			var wr wireRegion
-			if err := json.Unmarshal(raw, &wr); err != nil {
-				fe.Add(at, "not a region: "+err.Error())
-				continue
-			}
-			if r, ok = wr.region(&fe, at); ok {
-				byText[string(raw)] = r
-			}
+		if r, ok := known[string(raw)]; ok {
+			read[i] = readRegion{r: r, ok: true}
 		} else {
-			byText[string(raw)] = r
+			unknown = append(unknown, i)
 		}
-		if seen[r.ID] {
-			fe.Add(at+".id", fmt.Sprintf("%q appears twice", r.ID))
+	}
+	eachOnEveryCore(len(unknown), func(j int) {
+		i := unknown[j]
+		read[i].decode(w.Regions[i], "regions["+strconv.Itoa(i)+"]")
+	})
+	seen := make(map[string]bool, len(w.Regions))
+	for i, raw := range w.Regions {
+		rr := &read[i]
+		for field, reason := range rr.fe {
+			fe.Add(field, reason)
 		}
-		seen[r.ID] = true
-		l.Regions = append(l.Regions, r)
+		if rr.failed {
+			continue
+		}
+		if rr.ok {
+			byText[string(raw)] = rr.r
+		}
+		if seen[rr.r.ID] {
+			fe.Add("regions["+strconv.Itoa(i)+"].id", fmt.Sprintf("%q appears twice", rr.r.ID))
+		}
+		seen[rr.r.ID] = true
+		l.Regions = append(l.Regions, rr.r)
 	}
 	if err := fe.Err(); err != nil {
 		return nil, nil, err
 	}
 	return l, byText, nil
+}
+
+// readRegion is one region of a list as read: known from the list
+// before, or decoded and checked, ok when it holds, its problems in fe;
+// failed when its text is not a region at all.
+type readRegion struct {
+	r      Region
+	ok     bool
+	failed bool
+	fe     healthcode.FieldErrors
+}
+
+// decode reads a region's text, named at in the errors.
+func (rr *readRegion) decode(raw []byte, at string) {
+	var wr wireRegion
+	if !decodeRegion(raw, &wr) {
+		wr = wireRegion{}
+		if err := json.Unmarshal(raw, &wr); err != nil {
+			rr.fe.Add(at, "not a region: "+err.Error())
+			rr.failed = true
+			return
+		}
+	}
+	rr.r, rr.ok = wr.region(&rr.fe, at)
+}
+
+// eachOnEveryCore calls fn(j) for j in [0, n), on every core when n is
+// large enough to be worth it.
+func eachOnEveryCore(n int, fn func(j int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/16)
+	if workers <= 1 {
+		for j := range n {
+			fn(j)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for j := w; j < n; j += workers {
+				fn(j)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // region checks one region and makes it; false when anything is wrong
