@@ -46,12 +46,47 @@ type Recomputer interface {
 
 // JobStore keeps jobs.
 type JobStore interface {
-	// CreateJob stores j and sets j.ID.
+	// CreateJob stores j and sets j.ID; its heartbeat is j.CreatedAt.
 	CreateJob(ctx context.Context, j *Job) error
-	// UpdateJob writes j's state, counts, error and times.
-	UpdateJob(ctx context.Context, j *Job) error
+	// UpdateJob writes j's state, counts, error and times, and now as its
+	// heartbeat.
+	UpdateJob(ctx context.Context, j *Job, now time.Time) error
 	// FindJob returns a job by id, ENOTFOUND when there is none.
 	FindJob(ctx context.Context, id int64) (*Job, error)
+	// TouchJobs sets the heartbeat of the jobs of ids still queued or
+	// running to now, in one statement: the process running them is
+	// alive (see AbandonedStore).
+	TouchJobs(ctx context.Context, ids []int64, now time.Time) error
+}
+
+// AbandonedStore fails the rows a process left queued or running when it
+// died without a clean shutdown (killed, a power cut): nothing else would
+// ever finish them, and whoever follows one would wait for ever. A live
+// process touches its rows' heartbeats (TouchJobs, TouchTraces) far more
+// often than the cutoff, so the rows of another process still running on
+// a shared database are told apart and left alone.
+type AbandonedStore interface {
+	// FailAbandoned fails, in one transaction, every queued or running
+	// job and trace whose heartbeat (its creation time when it has none:
+	// a row written before heartbeats were) is older than cutoff: state
+	// failed, finished at now, the error AbandonedJobError or
+	// AbandonedTraceError of its last heartbeat. It returns how many of
+	// each it failed.
+	FailAbandoned(ctx context.Context, cutoff, now time.Time) (jobs, traces int64, err error)
+}
+
+// AbandonedJobError is the error of a job failed as abandoned, last heard
+// of at lastHeard.
+func AbandonedJobError(lastHeard time.Time) string {
+	return "abandoned: the process running it stopped without finishing (last heard of at " +
+		lastHeard.UTC().Format(time.RFC3339) + "); the statuses it left due are recomputed by the next job"
+}
+
+// AbandonedTraceError is the error of a trace failed as abandoned, last
+// heard of at lastHeard.
+func AbandonedTraceError(lastHeard time.Time) string {
+	return "abandoned: the process running it stopped without finishing (last heard of at " +
+		lastHeard.UTC().Format(time.RFC3339) + "); the trace kept no findings: start it again"
 }
 
 // DueStatus is one due status taken by a recompute, with what evaluating

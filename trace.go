@@ -179,9 +179,16 @@ type ExposureSource interface {
 
 // TraceStore keeps traces.
 type TraceStore interface {
+	// CreateTrace stores t and sets t.ID; its heartbeat is t.CreatedAt.
 	CreateTrace(ctx context.Context, t *Trace) error
-	UpdateTrace(ctx context.Context, t *Trace) error
+	// UpdateTrace writes what changes as t runs and is applied, and now
+	// as its heartbeat.
+	UpdateTrace(ctx context.Context, t *Trace, now time.Time) error
 	FindTrace(ctx context.Context, id int64) (*Trace, error)
+	// TouchTraces sets the heartbeat of the traces of ids still queued or
+	// running to now, in one statement: the process running them is
+	// alive (see AbandonedStore).
+	TouchTraces(ctx context.Context, ids []int64, now time.Time) error
 }
 
 // TraceService traces cases for the health authority.

@@ -30,11 +30,15 @@ type Recompute struct {
 	// LogEvery is the least time between two progress log lines and job
 	// row updates; default 2 s.
 	LogEvery time.Duration
+	// HeartbeatEvery is how often the rows of the jobs queued or running
+	// are touched; default DefaultHeartbeatEvery.
+	HeartbeatEvery time.Duration
 
 	mu     sync.Mutex
 	run    sync.Mutex      // one job at a time in this process
 	queued *healthcode.Job // the job waiting for run: later requests join it
 	jobs   jobGroup        // the jobs made and not finished (Wait, Close)
+	beats  heartbeat       // of the rows of jobs
 }
 
 var (
@@ -69,8 +73,10 @@ func (r *Recompute) Recompute(ctx context.Context, reason string) (*healthcode.J
 	r.queued = j
 	r.mu.Unlock()
 	out := *j
+	beat := r.beat(j)
 	go func() {
 		defer end()
+		defer beat()
 		r.execute(jctx, j, nil)
 	}()
 	return &out, nil
@@ -89,6 +95,7 @@ func (r *Recompute) Run(ctx context.Context, reason string, progress func(done, 
 	if err != nil {
 		return nil, err
 	}
+	defer r.beat(j)()
 	err = r.execute(jctx, j, progress)
 	return j, err
 }
@@ -217,6 +224,14 @@ func (r *Recompute) newJob(ctx context.Context, reason string, tokenID int64) (*
 	return j, nil
 }
 
+// beat keeps j's row heartbeat fresh from its creation until the returned
+// func is called, once the row's last write is done.
+func (r *Recompute) beat(j *healthcode.Job) (end func()) {
+	return r.beats.add(j.ID, r.heartbeatEvery(), func(ctx context.Context, ids []int64) error {
+		return r.Store.TouchJobs(ctx, ids, r.Citizens.Now())
+	}, r.logger())
+}
+
 // execute runs j, which newJob made: chunk after chunk until nothing is
 // due, or until ctx ends (see interrupted).
 func (r *Recompute) execute(ctx context.Context, j *healthcode.Job, progress func(done, total int64)) error {
@@ -239,7 +254,7 @@ func (r *Recompute) execute(ctx context.Context, j *healthcode.Job, progress fun
 	if err == nil {
 		j.Total = total
 		r.Citizens.Metrics.recomputeDue(total)
-		err = r.Store.UpdateJob(ctx, j)
+		err = r.Store.UpdateJob(ctx, j, r.Citizens.Now())
 	}
 	if err == nil {
 		r.logger().InfoContext(ctx, "recompute started", "job", j.ID, "reason", j.Reason, "due", total)
@@ -259,7 +274,7 @@ func (r *Recompute) execute(ctx context.Context, j *healthcode.Job, progress fun
 	// The job row is written even when ctx was cancelled mid-run.
 	wctx, cancel := jobRowContext(ctx)
 	defer cancel()
-	if uerr := r.Store.UpdateJob(wctx, j); uerr != nil && err == nil {
+	if uerr := r.Store.UpdateJob(wctx, j, r.Citizens.Now()); uerr != nil && err == nil {
 		err = uerr
 	} else if uerr != nil {
 		r.logger().ErrorContext(ctx, "recompute: the job row was not written", "job", j.ID, "err", uerr)
@@ -326,7 +341,7 @@ func (r *Recompute) chunkDone(ctx context.Context, j *healthcode.Job, done, chan
 	*lastLog = time.Now()
 	r.logger().InfoContext(ctx, "recompute in progress", "job", j.ID, "done", j.Done, "total", j.Total,
 		"percent", j.Done*100/max(j.Total, 1), "changed", j.Changed)
-	return r.Store.UpdateJob(ctx, j)
+	return r.Store.UpdateJob(ctx, j, r.Citizens.Now())
 }
 
 // pipelinedStore is a store that runs the whole loop of chunks itself,
@@ -442,6 +457,13 @@ func (r *Recompute) logEvery() time.Duration {
 		return r.LogEvery
 	}
 	return 2 * time.Second
+}
+
+func (r *Recompute) heartbeatEvery() time.Duration {
+	if r.HeartbeatEvery > 0 {
+		return r.HeartbeatEvery
+	}
+	return DefaultHeartbeatEvery
 }
 
 func (r *Recompute) logger() *slog.Logger {

@@ -44,8 +44,12 @@ type TraceService struct {
 	// Elsewhere are the other sources of a case's visits: each is asked
 	// for every case, and what it finds is merged with the scan log's.
 	Elsewhere []healthcode.ExposureSource
+	// HeartbeatEvery is how often the rows of the traces queued or
+	// running are touched; default DefaultHeartbeatEvery.
+	HeartbeatEvery time.Duration
 
-	jobs jobGroup // the traces running in the background (Close)
+	jobs  jobGroup  // the traces running in the background (Close)
+	beats heartbeat // of their rows
 }
 
 var _ healthcode.TraceService = (*TraceService)(nil)
@@ -71,8 +75,12 @@ func (s *TraceService) StartTrace(ctx context.Context, cases []healthcode.TraceC
 		return nil, err
 	}
 	out := *t
+	beat := s.beats.add(t.ID, s.heartbeatEvery(), func(ctx context.Context, ids []int64) error {
+		return s.Store.TouchTraces(ctx, ids, s.Now())
+	}, s.logger())
 	go func() {
 		defer end()
+		defer beat() // once the last row is written
 		s.finish(jctx, t)
 	}()
 	return &out, nil
@@ -89,7 +97,7 @@ func (s *TraceService) Close(ctx context.Context) error {
 // finish runs a stored trace and stores its findings or its failure.
 func (s *TraceService) finish(ctx context.Context, t *healthcode.Trace) {
 	t.State = healthcode.JobRunning
-	if err := s.Store.UpdateTrace(ctx, t); err != nil && ctx.Err() == nil {
+	if err := s.Store.UpdateTrace(ctx, t, s.Now()); err != nil && ctx.Err() == nil {
 		s.logger().ErrorContext(ctx, "trace: mark running", "trace", t.ID, "err", err)
 	}
 	// Progress is stored every second or so, for GET to show while the
@@ -101,7 +109,7 @@ func (s *TraceService) finish(ctx context.Context, t *healthcode.Trace) {
 		}
 		next = time.Now().Add(time.Second)
 		t.CasesDone = done
-		if err := s.Store.UpdateTrace(ctx, t); err != nil && ctx.Err() == nil {
+		if err := s.Store.UpdateTrace(ctx, t, s.Now()); err != nil && ctx.Err() == nil {
 			s.logger().WarnContext(ctx, "trace: store progress", "trace", t.ID, "err", err)
 		}
 	})
@@ -123,7 +131,7 @@ func (s *TraceService) finish(ctx context.Context, t *healthcode.Trace) {
 	// Stored even when ctx ended.
 	wctx, cancel := jobRowContext(ctx)
 	defer cancel()
-	if err := s.Store.UpdateTrace(wctx, t); err != nil {
+	if err := s.Store.UpdateTrace(wctx, t, s.Now()); err != nil {
 		s.logger().ErrorContext(ctx, "trace: store findings", "trace", t.ID, "err", err)
 	}
 }
@@ -161,6 +169,13 @@ func checkTraceCases(cases []healthcode.TraceCase) error {
 		}
 	}
 	return errs.Err()
+}
+
+func (s *TraceService) heartbeatEvery() time.Duration {
+	if s.HeartbeatEvery > 0 {
+		return s.HeartbeatEvery
+	}
+	return DefaultHeartbeatEvery
 }
 
 func (s *TraceService) logger() *slog.Logger {

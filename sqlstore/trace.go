@@ -215,7 +215,7 @@ func (db *DB) openTrace(cases, result []byte, t *healthcode.Trace) error {
 
 // CreateTrace stores t and sets t.ID. A zero CreatedAt is the current
 // time, an empty State JobQueued; the times come back as stored (UTC,
-// microseconds).
+// microseconds). Its heartbeat is its creation.
 func (db *DB) CreateTrace(ctx context.Context, t *healthcode.Trace) error {
 	if t.State == "" {
 		t.State = healthcode.JobQueued
@@ -229,24 +229,25 @@ func (db *DB) CreateTrace(ctx context.Context, t *healthcode.Trace) error {
 		return err
 	}
 	err = db.db.QueryRowContext(ctx, `INSERT INTO traces (state, cases, result, created_at, finished_at, applied_at,
-			token_id, error)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			token_id, error, heartbeat_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $4) RETURNING id`,
 		t.State, cases, result, micros(t.CreatedAt), micros(t.FinishedAt), micros(t.AppliedAt), t.TokenID, t.Error).Scan(&t.ID)
 	return db.wrap(err, "create trace")
 }
 
 // UpdateTrace writes what changes as a trace runs and is applied: its
 // state, findings (visits, exposures, unresolved), finished and applied
-// times and error. The cases, token and creation time stay as created.
-func (db *DB) UpdateTrace(ctx context.Context, t *healthcode.Trace) error {
+// times and error, and now as its heartbeat. The cases, token and
+// creation time stay as created.
+func (db *DB) UpdateTrace(ctx context.Context, t *healthcode.Trace, now time.Time) error {
 	result, err := db.sealResult(t)
 	if err != nil {
 		return err
 	}
 	t.FinishedAt, t.AppliedAt = stored(t.FinishedAt), stored(t.AppliedAt)
 	res, err := db.db.ExecContext(ctx, `UPDATE traces SET state = $2, result = $3, finished_at = $4, applied_at = $5,
-			error = $6 WHERE id = $1`,
-		t.ID, t.State, result, micros(t.FinishedAt), micros(t.AppliedAt), t.Error)
+			error = $6, heartbeat_at = $7 WHERE id = $1`,
+		t.ID, t.State, result, micros(t.FinishedAt), micros(t.AppliedAt), t.Error, micros(now))
 	if err != nil {
 		return db.wrap(err, "update trace")
 	}
@@ -254,6 +255,11 @@ func (db *DB) UpdateTrace(ctx context.Context, t *healthcode.Trace) error {
 		return notFound("trace")
 	}
 	return nil
+}
+
+// TouchTraces sets the heartbeat of those of ids still queued or running.
+func (db *DB) TouchTraces(ctx context.Context, ids []int64, now time.Time) error {
+	return db.touch(ctx, "traces", ids, now)
 }
 
 // MarkTraceApplied records when a trace was applied, leaving its findings

@@ -96,7 +96,7 @@ func TestTraceRoundTrip(t *testing.T) {
 	tr.Exposures = append(tr.Exposures, healthcode.Exposure{
 		VisitPerson: healthcode.VisitPerson{Region: homeRegion, Subject: []byte{1}},
 		Degree:      healthcode.DegreeCompanion, To: onset})
-	if err := db.UpdateTrace(ctx, tr); err != nil {
+	if err := db.UpdateTrace(ctx, tr, t0); err != nil {
 		t.Fatal(err)
 	}
 	tr.FinishedAt = us(tr.FinishedAt)
@@ -123,7 +123,7 @@ func TestTraceRoundTrip(t *testing.T) {
 	}
 	failed.State, failed.Error, failed.FinishedAt = healthcode.JobFailed, "database unavailable", us(t0)
 	failed.Visits, failed.Exposures = []healthcode.Visit{}, []healthcode.Exposure{}
-	if err := db.UpdateTrace(ctx, failed); err != nil {
+	if err := db.UpdateTrace(ctx, failed, t0); err != nil {
 		t.Fatal(err)
 	}
 	sameTrace(t, "failed", mustFindTrace(t, db, failed.ID), failed)
@@ -134,7 +134,7 @@ func TestTraceNotFound(t *testing.T) {
 	db := storetest.MustOpenDB(t)
 	_, err := db.FindTrace(ctx, 42)
 	wantCode(t, err, healthcode.ENOTFOUND)
-	err = db.UpdateTrace(ctx, &healthcode.Trace{ID: 42, State: healthcode.JobDone})
+	err = db.UpdateTrace(ctx, &healthcode.Trace{ID: 42, State: healthcode.JobDone}, t0)
 	wantCode(t, err, healthcode.ENOTFOUND)
 	err = db.CreateTrace(ctx, &healthcode.Trace{State: "exploded"})
 	wantCode(t, err, healthcode.EINVALID)
@@ -173,7 +173,7 @@ func BenchmarkUpdateTrace(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := db.UpdateTrace(ctx, tr); err != nil {
+		if err := db.UpdateTrace(ctx, tr, t0); err != nil {
 			b.Fatal(err)
 		}
 	}
