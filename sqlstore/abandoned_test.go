@@ -113,7 +113,7 @@ func TestFailAbandoned(t *testing.T) {
 		{name: "queued, touched since the cutoff", state: healthcode.JobQueued, created: old,
 			beat: func(t *testing.T, db *sqlstore.DB, r *rowOf) { r.touch(t, db, fresh) }},
 		{name: "running, touched before the cutoff", state: healthcode.JobRunning, created: old,
-			beat: func(t *testing.T, db *sqlstore.DB, r *rowOf) { r.touch(t, db, old.Add(time.Minute)) },
+			beat:  func(t *testing.T, db *sqlstore.DB, r *rowOf) { r.touch(t, db, old.Add(time.Minute)) },
 			heard: old.Add(time.Minute)},
 		{name: "queued, created since the cutoff", state: healthcode.JobQueued, created: fresh},
 		{name: "done long ago", state: healthcode.JobDone, created: old, beat: at(old)},
