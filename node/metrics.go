@@ -13,6 +13,7 @@ type Metrics struct {
 	recompute   *recomputeMetrics
 	scans       *prometheus.CounterVec
 	denials     *prometheus.CounterVec
+	abandons    *prometheus.CounterVec
 }
 
 // NewMetrics registers the node's metrics on reg.
@@ -31,7 +32,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m.denials = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "healthcode_scan_denials_total", Help: "Deny reasons of logged scans.",
 	}, []string{"reason"})
-	reg.MustRegister(m.codesIssued, m.evaluations, m.scans, m.denials)
+	m.abandons = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "healthcode_jobs_abandoned_total",
+		Help: "Jobs and traces left queued or running by a process that died, failed by the sweep, by kind.",
+	}, []string{"kind"})
+	reg.MustRegister(m.codesIssued, m.evaluations, m.scans, m.denials, m.abandons)
 	m.recompute = newRecomputeMetrics(reg)
 	return m
 }
@@ -61,5 +66,13 @@ func (m *Metrics) scanned(sc *healthcode.Scan) {
 func (m *Metrics) scannedOffline(n int) {
 	if m != nil {
 		m.scans.WithLabelValues(healthcode.ScanOffline, "uploaded").Add(float64(n))
+	}
+}
+
+// abandoned counts the rows an AbandonedSweep failed.
+func (m *Metrics) abandoned(jobs, traces int64) {
+	if m != nil {
+		m.abandons.WithLabelValues("recompute").Add(float64(jobs))
+		m.abandons.WithLabelValues("trace").Add(float64(traces))
 	}
 }

@@ -243,12 +243,15 @@ func (h *hostedRegions) build(ctx context.Context, r *healthcode.Region, hr *hos
 }
 
 // run starts hs's jobs, which end with ctx or hs.stop: way 1 with the hub,
-// the scheduler, and when hs takes over from prev, settling.
+// the scheduler, the sweep of abandoned jobs, and when hs takes over from
+// prev, settling.
 func (h *hostedRegions) run(ctx context.Context, hr *hostedRegion, hs, prev *hostedStack) {
 	jobs, stop := context.WithCancel(ctx)
 	hs.stop, hs.prev = stop, prev
 	hs.st.joinHub(jobs, hr.link, hs.policy.CodeLifetime(), hr.reg, hr.logger)
 	hs.st.jobs.Go(func() { hs.st.Recompute.RunScheduler(jobs, h.SweepEvery) })
+	// The region's recompute jobs of a hub that died are failed.
+	hs.st.sweepAbandoned(jobs, hr.logger)
 	if prev != nil {
 		hs.st.jobs.Go(func() { settle(jobs, hr.logger, hs, prev) })
 	}

@@ -31,10 +31,10 @@ type regionStack struct {
 	Server    *hchttp.Server
 
 	metrics *stackMetrics
-	// jobs are the stack's goroutines (joinHub's, and the loops its caller
-	// starts here: serve's schedulers of resumptions, reports, purges and
-	// the colour history): they end with the ctx they were given, and Wait
-	// tells when they have, before the store closes.
+	// jobs are the stack's goroutines (joinHub's, sweepAbandoned's, and
+	// the loops its caller starts here: serve's schedulers of resumptions,
+	// reports, purges and the colour history): they end with the ctx they
+	// were given, and Wait tells when they have, before the store closes.
 	jobs sync.WaitGroup
 }
 
@@ -114,6 +114,14 @@ func newRegionStack(ctx context.Context, db *sqlstore.DB, box *secret.Box, cfg r
 	srv.Logger, srv.Metrics, srv.Dev = cfg.Logger, cfg.HTTPMetrics, cfg.Dev
 	return &regionStack{DB: db, Keys: keys, Auth: auth, Citizens: citizens, Audit: audit, Recompute: recompute,
 		Imports: imports, Server: srv, metrics: sm}, nil
+}
+
+// sweepAbandoned fails, at once and then every node.DefaultAbandonSweep
+// until ctx ends (as one of st's jobs), the jobs and traces of the
+// region's store that a process left queued or running when it died.
+func (st *regionStack) sweepAbandoned(ctx context.Context, logger *slog.Logger) {
+	sweep := &node.AbandonedSweep{Store: st.DB, Now: time.Now, Logger: logger, Metrics: st.metrics.node}
+	st.jobs.Go(func() { sweep.Run(ctx, node.DefaultAbandonSweep) })
 }
 
 // hubLink is how a region reaches the hub it follows.

@@ -142,7 +142,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	traces := &node.TraceService{Store: db, Region: *region, Rules: policy.TraceRules, Now: time.Now,
 		Logger: logger, Recompute: recompute, Audit: audit}
 	// The node's loops (way 1 with the hub, the schedulers of resumptions,
-	// reports, purges and the colour history) end with ctx, or when serve
+	// reports, purges and the colour history, the sweep of abandoned jobs)
+	// end with ctx, or when serve
 	// returns otherwise; they run in stack.jobs, waited for before the
 	// store closes.
 	loopCtx, stopLoops := context.WithCancel(ctx)
@@ -171,6 +172,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	stack.jobs.Go(func() { srv.Resumptions.(*node.ResumptionService).RunScheduler(loopCtx, *resumptionEvery) })
 	// Each morning every organisation's report is stored and sent.
 	stack.jobs.Go(func() { srv.Orgs.(*node.OrgService).RunMorningReports(loopCtx, reportAt) })
+	// The jobs and traces of a process that died (killed, a power cut) are
+	// failed, from the start on, so nobody waits for them for ever.
+	stack.sweepAbandoned(loopCtx, logger)
 
 	// The scan log writes on until the server has answered its last
 	// request: it stops after ListenAndServe returns, not with ctx.

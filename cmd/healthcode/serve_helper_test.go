@@ -24,12 +24,24 @@ type servedNode struct {
 
 func startServe(t *testing.T, extra ...string) *servedNode {
 	t.Helper()
-	dir := t.TempDir()
-	addr := freeAddr(t)
-	store := []string{"--data", filepath.Join(dir, "data")}
+	return startServeOn(t, newStoreFlags(t), extra...)
+}
+
+// newStoreFlags returns the --data/--db flags of a fresh store of the
+// backend under test, for a node and the commands run on its store.
+func newStoreFlags(t *testing.T) []string {
+	t.Helper()
+	store := []string{"--data", filepath.Join(t.TempDir(), "data")}
 	if dsn := storetest.MustDSN(t); dsn != "" {
 		store = append(store, "--db", dsn)
 	}
+	return store
+}
+
+// startServeOn is startServe over the store the flags name (newStoreFlags).
+func startServeOn(t *testing.T, store []string, extra ...string) *servedNode {
+	t.Helper()
+	addr := freeAddr(t)
 	args := append([]string{"serve", "--dev", "--addr", addr, "--log-level", "warn"}, store...)
 	args = append(args, extra...)
 	ctx, cancel := context.WithCancel(context.Background())
