@@ -2,6 +2,7 @@ package trust
 
 import (
 	"bytes"
+	"time"
 	"unicode/utf8"
 )
 
@@ -114,13 +115,15 @@ func (d *regionDecoder) quoted() []byte {
 		return nil
 	}
 	raw := d.b[d.i : d.i+n+2]
+	ascii := true
 	for _, c := range raw[1 : n+1] {
 		if c < 0x20 || c == '\\' {
 			d.bad = true
 			return nil
 		}
+		ascii = ascii && c < utf8.RuneSelf
 	}
-	if !utf8.Valid(raw[1 : n+1]) {
+	if !ascii && !utf8.Valid(raw[1:n+1]) {
 		d.bad = true
 		return nil
 	}
@@ -135,7 +138,7 @@ func (d *regionDecoder) keys() []WireKey {
 		return nil
 	}
 	d.i++
-	keys := []WireKey{}
+	keys := make([]WireKey, 0, 4) // a region holds a few
 	if d.space() < len(d.b) && d.b[d.i] == ']' {
 		d.i++
 		return keys
@@ -177,15 +180,9 @@ func (d *regionDecoder) key(k *WireKey) bool {
 		case "public_key":
 			bit, k.PublicKey = 4, d.str()
 		case "not_before":
-			bit = 8
-			if raw := d.quoted(); !d.bad && k.NotBefore.UnmarshalJSON(raw) != nil {
-				d.bad = true
-			}
+			bit, k.NotBefore = 8, d.time()
 		case "not_after":
-			bit = 16
-			if raw := d.quoted(); !d.bad && k.NotAfter.UnmarshalJSON(raw) != nil {
-				d.bad = true
-			}
+			bit, k.NotAfter = 16, d.time()
 		case "revoked":
 			bit, k.Revoked = 32, d.boolean()
 		default:
@@ -223,4 +220,50 @@ func (d *regionDecoder) delimited(v bool) bool {
 		}
 	}
 	return v
+}
+
+// time reads a time as time.Time's UnmarshalJSON does. The form a hub
+// writes for a whole second in UTC, "2026-11-27T08:00:00Z", is read here;
+// any other goes to UnmarshalJSON.
+func (d *regionDecoder) time() time.Time {
+	raw := d.quoted()
+	if d.bad {
+		return time.Time{}
+	}
+	if t, ok := utcSecond(raw); ok {
+		return t
+	}
+	var t time.Time
+	if t.UnmarshalJSON(raw) != nil {
+		d.bad = true
+	}
+	return t
+}
+
+// utcSecond reads "YYYY-MM-DDTHH:MM:SSZ", quotes included; false for
+// anything else, a date that does not exist included.
+func utcSecond(raw []byte) (time.Time, bool) {
+	if len(raw) != 22 || raw[5] != '-' || raw[8] != '-' || raw[11] != 'T' || raw[14] != ':' || raw[17] != ':' || raw[20] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(from, to int) int {
+		n := 0
+		for _, c := range raw[from:to] {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	year, month, day := num(1, 5), num(6, 8), num(9, 11)
+	hour, minute, second := num(12, 14), num(15, 17), num(18, 20)
+	if year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, second, 0, time.UTC)
+	if t.Day() != day { // 31 April, 29 February of a common year
+		return time.Time{}, false
+	}
+	return t, true
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // decodeRegion agrees with encoding/json: whatever it takes, json.Unmarshal
@@ -48,6 +49,28 @@ func TestDecodeRegionTakesTheHubsForm(t *testing.T) {
 		var wr wireRegion
 		if !decodeRegion(text, &wr) {
 			t.Errorf("decodeRegion leaves %s to encoding/json", text)
+		}
+	}
+}
+
+func TestUTCSecond(t *testing.T) {
+	for _, text := range []string{
+		`"2026-11-27T08:00:00Z"`, `"2024-02-29T23:59:59Z"`, `"2026-02-29T00:00:00Z"`, `"2026-04-31T00:00:00Z"`,
+		`"2026-13-01T00:00:00Z"`, `"2026-00-01T00:00:00Z"`, `"2026-01-00T00:00:00Z"`, `"2026-01-01T24:00:00Z"`,
+		`"2026-01-01T00:60:00Z"`, `"2026-01-01T00:00:60Z"`, `"0000-01-01T00:00:00Z"`, `"9999-12-31T23:59:59Z"`,
+		`"2026-01-01T00:00:00+08:00"`, `"2026-01-01T00:00:00.5Z"`, `"2026-01-01 00:00:00Z"`, `"2026-1-01T00:00:00Z"`,
+		`"20x6-01-01T00:00:00Z"`, `"2026-01-01T00:00:00z"`,
+	} {
+		var want time.Time
+		werr := want.UnmarshalJSON([]byte(text))
+		got, ok := utcSecond([]byte(text))
+		switch {
+		case ok && werr != nil:
+			t.Errorf("%s: read as %v, UnmarshalJSON refuses it: %v", text, got, werr)
+		case ok && !reflect.DeepEqual(got, want):
+			t.Errorf("%s: read as %#v, UnmarshalJSON reads %#v", text, got, want)
+		case !ok && text == `"2026-11-27T08:00:00Z"`:
+			t.Errorf("%s: the hub's form is left to UnmarshalJSON", text)
 		}
 	}
 }

@@ -111,7 +111,7 @@ func TestParseJWS(t *testing.T) {
 		{"signed by another hub", jws, otherPub, false, "signature"},
 		{"tampered payload", tampered, hubPub, false, "signature"},
 		{"tampered payload, not JSON", tamperedGarbage, hubPub, false, "signature"},
-		{"critical header extension", crit, hubPub, false, "signature"},
+		{"critical header extension", crit, hubPub, false, "critical extension"},
 		{"plain JSON when a hub key is set", string(plain), hubPub, false, ""},
 		{"plain JSON, no hub key", string(plain), nil, true, ""},
 		{"garbage", "not a list", nil, false, ""},
