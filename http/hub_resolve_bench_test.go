@@ -32,18 +32,7 @@ func BenchmarkHubResolveHTTP(b *testing.B) {
 	db := storetest.MustOpenDB(b)
 	g := hub.New(db)
 	now := time.Now().Truncate(time.Second)
-	var signer *hubtest.CodeSigner
-	for i := range 400 {
-		region := &healthcode.Region{ID: fmt.Sprintf("CN-%d00%03d", 1+i/100, i%100), Name: "region", Mode: healthcode.ModeLocal}
-		s := hubtest.NewCodeSigner(b, region.ID, healthcode.AlgEdDSA)
-		if i == 200 {
-			signer = s
-			region.ColourMap = healthcode.ColourMap{healthcode.Yellow: healthcode.Red}
-		}
-		if _, err := g.AddRegion(ctx, region, []*healthcode.RegionKey{s.RegionKey()}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	signer := hubtest.AddRegions(b, g, 400)
 	peer, err := g.AddRegion(ctx, &healthcode.Region{ID: "CN-330100", Name: "杭州市", Mode: healthcode.ModeLocal}, nil)
 	if err != nil {
 		b.Fatal(err)

@@ -1,7 +1,6 @@
 package hub_test
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -46,18 +45,7 @@ func benchResolver(b *testing.B) (*hub.Resolver, string) {
 	g := hub.New(storetest.MustOpenDB(b))
 	now := time.Now().Truncate(time.Second)
 	g.Now = func() time.Time { return now }
-	var signer *hubtest.CodeSigner
-	for i := range 400 {
-		region := &healthcode.Region{ID: fmt.Sprintf("CN-%d00%03d", 1+i/100, i%100), Name: "region", Mode: healthcode.ModeLocal}
-		s := hubtest.NewCodeSigner(b, region.ID, healthcode.AlgEdDSA)
-		if i == 200 {
-			signer = s
-			region.ColourMap = healthcode.ColourMap{healthcode.Yellow: healthcode.Red}
-		}
-		if _, err := g.AddRegion(ctx, region, []*healthcode.RegionKey{s.RegionKey()}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	signer := hubtest.AddRegions(b, g, 400)
 	r := hub.NewResolver(g)
 	code := signer.Code(b, now, healthcode.Yellow, false)
 	res, err := r.Resolve(ctx, peer("CN-330100"), code)
