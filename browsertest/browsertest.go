@@ -85,3 +85,15 @@ func Run[T any](tb testing.TB, ctx context.Context, what string, a chromedp.Acti
 	}
 	return v
 }
+
+// CodeShot returns a screenshot of the code card (section.code, the QR
+// with its margin) once the browser has decoded the QR image, at three
+// device pixels a CSS pixel, as a phone shows it. At one, CSS scaling
+// leaves the modules 4 or 5 pixels wide, which the decoder misread now and
+// then.
+func CodeShot(tb testing.TB, ctx context.Context) []byte {
+	tb.Helper()
+	Run(tb, ctx, "wait for the QR image", chromedp.Poll[bool](
+		`(() => { const i = document.querySelector("img.qr"); return !!i && i.complete && i.naturalWidth > 0; })()`))
+	return Run(tb, ctx, "take a screenshot of the code", chromedp.ScreenshotScale("section.code", 3))
+}

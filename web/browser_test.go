@@ -124,7 +124,7 @@ func TestBrowserCitizenGetsAGreenCode(t *testing.T) {
 		t.Errorf("countdown %q", left)
 	}
 
-	shot := run(t, ctx, "take a screenshot", chromedp.FullScreenshot(100))
+	shot := browsertest.CodeShot(t, ctx)
 	text, err := qr.DecodeImage(bytes.NewReader(shot))
 	if err != nil {
 		os.WriteFile(filepath.Join(t.TempDir(), "code.png"), shot, 0o644)

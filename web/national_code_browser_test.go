@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/browsertest"
 	"github.com/healthcode/healthcode/qr"
 	"github.com/healthcode/healthcode/verify"
 )
@@ -27,7 +28,7 @@ func TestBrowserCitizenNationalCode(t *testing.T) {
 	if band := run(t, ctx, "read the national band", chromedp.Text(".national")); !strings.Contains(band, "杭州市") {
 		t.Errorf("national band %q does not name the home region", band)
 	}
-	shot := run(t, ctx, "take a screenshot", chromedp.FullScreenshot(100))
+	shot := browsertest.CodeShot(t, ctx)
 	text, err := qr.DecodeImage(bytes.NewReader(shot))
 	if err != nil {
 		t.Fatalf("no QR code read from the screenshot: %v", err)

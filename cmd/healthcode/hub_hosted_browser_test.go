@@ -74,7 +74,7 @@ func TestBrowserHostedRegionCitizen(t *testing.T) {
 		t.Errorf("the clock does not tick: %q then %q", clock1, clock2)
 	}
 
-	shot := browsertest.Run(t, ctx, "take a screenshot", chromedp.FullScreenshot(100))
+	shot := browsertest.CodeShot(t, ctx)
 	text, err := qr.DecodeImage(bytes.NewReader(shot))
 	if err != nil {
 		file := filepath.Join(t.TempDir(), "code.png")
