@@ -10,20 +10,14 @@ import (
 	"github.com/go-jose/go-jose/v4"
 )
 
-// compactJWS is a JWS compact serialization cut into its parts.
-type compactJWS struct {
-	signingInput []byte // header.payload, as signed
-	payload      []byte // decoded
-	signature    []byte // decoded
-}
-
-// parseCompact cuts data into its three parts and decodes them. go-jose
-// reads the header and the signature, as it would the whole, with an
-// empty payload in place of the list's: the header must name EdDSA and
-// no critical extension (RFC 7515 §4.1.11: this reader knows none). The
-// payload, most of the text, is decoded here on every core, without
-// copying the half megabyte into a string first.
-func parseCompact(data []byte) (*compactJWS, error) {
+// parseCompact cuts data into its three parts and returns the decoded
+// payload; verifyCompact checks the signature. go-jose reads the header
+// and the signature, as it would the whole, with an empty payload in
+// place of the list's: the header must name EdDSA and no critical
+// extension (RFC 7515 §4.1.11: this reader knows none). The payload, most
+// of the text, is decoded here on every core, without copying the half
+// megabyte into a string first.
+func parseCompact(data []byte) ([]byte, error) {
 	first := bytes.IndexByte(data, '.')
 	last := bytes.LastIndexByte(data, '.')
 	if first < 0 || first == last || bytes.IndexByte(data[first+1:last], '.') >= 0 {
@@ -40,7 +34,7 @@ func parseCompact(data []byte) (*compactJWS, error) {
 	if err != nil {
 		return nil, errors.New("the JWS payload is not base64url")
 	}
-	return &compactJWS{signingInput: data[:last], payload: payload, signature: jws.Signatures[0].Signature}, nil
+	return payload, nil
 }
 
 // decodeOnEveryCore decodes unpadded base64url text in pieces of a

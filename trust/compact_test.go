@@ -56,18 +56,14 @@ func TestParseCompact(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !bytes.Equal(got.payload, want.UnsafePayloadWithoutVerification()) || !bytes.Equal(got.signature, want.Signatures[0].Signature) {
-				t.Error("payload or signature differs from go-jose's")
-			}
-			if string(got.signingInput) != parts[0]+"."+parts[1] {
-				t.Error("the signing input is not header.payload")
+			if !bytes.Equal(got, want.UnsafePayloadWithoutVerification()) {
+				t.Error("the payload differs from go-jose's")
 			}
 		})
 	}
 }
 
-// Whatever parseCompact takes, go-jose takes too, with the same payload
-// and signature.
+// Whatever parseCompact takes, go-jose takes too, with the same payload.
 func FuzzParseCompact(f *testing.F) {
 	_, priv, _ := ed25519.GenerateKey(nil)
 	signed, _ := SignJWS(sampleList(&testing.T{}), priv, "k")
@@ -83,8 +79,8 @@ func FuzzParseCompact(f *testing.F) {
 		if err != nil {
 			t.Fatalf("%q: parseCompact takes it, go-jose refuses: %v", data, err)
 		}
-		if !bytes.Equal(got.payload, want.UnsafePayloadWithoutVerification()) || !bytes.Equal(got.signature, want.Signatures[0].Signature) {
-			t.Fatalf("%q: payload or signature differs from go-jose's", data)
+		if !bytes.Equal(got, want.UnsafePayloadWithoutVerification()) {
+			t.Fatalf("%q: the payload differs from go-jose's", data)
 		}
 	})
 }

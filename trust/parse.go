@@ -59,11 +59,10 @@ func (rd *Reader) Parse(data []byte, hubKey ed25519.PublicKey) (*List, error) {
 			go func() { ch <- verifyCompact(data, hubKey) }()
 			signed = ch
 		}
-		jws, err := parseCompact(data)
-		if err != nil {
+		var err error
+		if payload, err = parseCompact(data); err != nil {
 			return nil, &healthcode.Error{Code: healthcode.EINVALID, Message: "trust list is neither JSON nor an EdDSA JWS: " + err.Error(), Err: err}
 		}
-		payload = jws.payload
 	}
 	w, err := splitList(payload)
 	if err != nil {
