@@ -15,31 +15,28 @@ import (
 // of reading it. FuzzDecodeRegion holds it to encoding/json.
 func decodeRegion(b []byte, wr *wireRegion) bool {
 	d := regionDecoder{b: b}
-	var seen uint8
-	ok := d.object(func(key []byte) bool {
-		var bit uint8
-		switch string(key) {
+	ok := d.object(regionFields, func(name string) {
+		switch name {
 		case "id":
-			bit, wr.ID = 1, d.str()
+			wr.ID = d.str()
 		case "name":
-			bit, wr.Name = 2, d.str()
+			wr.Name = d.str()
 		case "mode":
-			bit, wr.Mode = 4, d.str()
+			wr.Mode = d.str()
 		case "endpoint":
-			bit, wr.Endpoint = 8, d.str()
+			wr.Endpoint = d.str()
 		case "keys":
-			bit, wr.Keys = 16, d.keys()
-		default:
-			return false
+			wr.Keys = d.keys()
 		}
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-		return !d.bad
 	})
 	return ok && !d.bad && d.space() == len(b)
 }
+
+// The fields decodeRegion reads, of a region and of a key.
+var (
+	regionFields = []string{"id", "name", "mode", "endpoint", "keys"}
+	keyFields    = []string{"kid", "alg", "public_key", "not_before", "not_after", "revoked"}
+)
 
 // regionDecoder walks a region's text; bad is set at the first thing
 // decodeRegion leaves to encoding/json.
@@ -56,9 +53,9 @@ func (d *regionDecoder) space() int {
 	return d.i
 }
 
-// object reads {"key": value, …}, calling field for each key with the
-// value next to read; field answers whether it read it.
-func (d *regionDecoder) object(field func(key []byte) bool) bool {
+// object reads {"key": value, …} whose keys are among names, each once,
+// calling read with the key to read its value; false for anything else.
+func (d *regionDecoder) object(names []string, read func(name string)) bool {
 	if d.space() == len(d.b) || d.b[d.i] != '{' {
 		return false
 	}
@@ -67,6 +64,7 @@ func (d *regionDecoder) object(field func(key []byte) bool) bool {
 		d.i++
 		return true
 	}
+	var seen uint64 // by index in names
 	for {
 		key := d.quoted()
 		if d.bad || d.space() == len(d.b) || d.b[d.i] != ':' {
@@ -74,10 +72,12 @@ func (d *regionDecoder) object(field func(key []byte) bool) bool {
 		}
 		d.i++
 		d.space()
-		if !field(key[1 : len(key)-1]) {
+		i := fieldIndex(names, key[1:len(key)-1])
+		if i < 0 || seen&(1<<i) != 0 {
 			return false
 		}
-		if d.space() == len(d.b) {
+		seen |= 1 << i
+		if read(names[i]); d.bad || d.space() == len(d.b) {
 			return false
 		}
 		switch d.b[d.i] {
@@ -91,6 +91,17 @@ func (d *regionDecoder) object(field func(key []byte) bool) bool {
 			return false
 		}
 	}
+}
+
+// fieldIndex is key's index in names, -1 when none (compared as bytes:
+// no string is made of the key).
+func fieldIndex(names []string, key []byte) int {
+	for i, name := range names {
+		if name == string(key) {
+			return i
+		}
+	}
+	return -1
 }
 
 // str reads a string without escapes or control characters, in valid
@@ -169,30 +180,21 @@ func (d *regionDecoder) keys() []WireKey {
 }
 
 func (d *regionDecoder) key(k *WireKey) bool {
-	var seen uint8
-	return d.object(func(key []byte) bool {
-		var bit uint8
-		switch string(key) {
+	return d.object(keyFields, func(name string) {
+		switch name {
 		case "kid":
-			bit, k.KID = 1, d.str()
+			k.KID = d.str()
 		case "alg":
-			bit, k.Alg = 2, d.str()
+			k.Alg = d.str()
 		case "public_key":
-			bit, k.PublicKey = 4, d.str()
+			k.PublicKey = d.str()
 		case "not_before":
-			bit, k.NotBefore = 8, d.time()
+			k.NotBefore = d.time()
 		case "not_after":
-			bit, k.NotAfter = 16, d.time()
+			k.NotAfter = d.time()
 		case "revoked":
-			bit, k.Revoked = 32, d.boolean()
-		default:
-			return false
+			k.Revoked = d.boolean()
 		}
-		if seen&bit != 0 {
-			return false
-		}
-		seen |= bit
-		return !d.bad
 	})
 }
 
