@@ -55,18 +55,11 @@ func (s *AbandonedSweep) Sweep(ctx context.Context) (jobs, traces int64, err err
 
 // Run sweeps at once, then every interval until ctx ends.
 func (s *AbandonedSweep) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	every(ctx, interval, true, func() {
 		if _, _, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
 			s.logger().ErrorContext(ctx, "the sweep of abandoned jobs failed", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 func (s *AbandonedSweep) logger() *slog.Logger {

@@ -67,19 +67,12 @@ func (h *heartbeat) ids() []int64 {
 	return slices.Collect(maps.Keys(h.live))
 }
 
-func (h *heartbeat) loop(ctx context.Context, every time.Duration, touch touchFunc, logger *slog.Logger, done chan struct{}) {
+func (h *heartbeat) loop(ctx context.Context, interval time.Duration, touch touchFunc, logger *slog.Logger, done chan struct{}) {
 	defer close(done)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, interval, false, func() {
 		// A missed beat or two is no harm: the sweep waits for several.
 		if err := touch(ctx, h.ids()); err != nil && ctx.Err() == nil {
 			logger.WarnContext(ctx, "the heartbeat of live jobs was not stored", "err", err)
 		}
-	}
+	})
 }

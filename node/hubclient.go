@@ -59,27 +59,20 @@ func (c *HubClient) List() *trust.List { return c.list.Load() }
 // Run publishes the keys and fetches the trust list at once and then every
 // interval, until ctx ends. Failures are logged and tried again at the next
 // round: the node carries on with the list it holds.
-func (c *HubClient) Run(ctx context.Context, every time.Duration) {
+func (c *HubClient) Run(ctx context.Context, interval time.Duration) {
 	if c.List() == nil {
 		if err := c.LoadCache(); err != nil {
 			c.log().WarnContext(ctx, "hub: cached trust list not used", "err", err)
 		}
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	every(ctx, interval, true, func() {
 		if err := c.PublishKeys(ctx); err != nil && ctx.Err() == nil {
 			c.log().WarnContext(ctx, "hub: keys not published", "hub", c.URL, "err", err)
 		}
 		if err := c.FetchTrust(ctx); err != nil && ctx.Err() == nil {
 			c.log().WarnContext(ctx, "hub: trust list not updated", "hub", c.URL, "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 func (c *HubClient) client() *http.Client {

@@ -82,19 +82,12 @@ type listedInboxBatch struct {
 
 // Run receives at once and then every interval, until ctx ends. A failure
 // is logged and the next round starts again from the stored cursor.
-func (r *HubReceiver) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+func (r *HubReceiver) Run(ctx context.Context, interval time.Duration) {
+	every(ctx, interval, true, func() {
 		if err := r.Receive(ctx); err != nil && ctx.Err() == nil {
 			r.log().WarnContext(ctx, "hub: batches not received", "hub", r.Client.URL, "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // Receive pages the batches after the stored cursor until the hub has no

@@ -98,10 +98,8 @@ type hubBatch struct {
 
 // Run sends at once and then every interval, until ctx ends. A failure is
 // logged; what was not sent goes at the next round.
-func (s *HubSender) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+func (s *HubSender) Run(ctx context.Context, interval time.Duration) {
+	every(ctx, interval, true, func() {
 		if err := s.Send(ctx); err != nil && ctx.Err() == nil {
 			s.log().WarnContext(ctx, "hub: outbox not sent", "hub", s.Client.URL, "err", err)
 		}
@@ -111,12 +109,7 @@ func (s *HubSender) Run(ctx context.Context, every time.Duration) {
 				s.log().WarnContext(ctx, "hub: sent outbox not purged", "err", err)
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // Send posts the batches packed earlier and not sent that are due (not

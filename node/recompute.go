@@ -121,26 +121,19 @@ func (r *Recompute) Job(ctx context.Context, id int64) (*healthcode.Job, error) 
 func (r *Recompute) RunScheduler(ctx context.Context, interval time.Duration) {
 	ctx, release := r.jobs.bind(ctx)
 	defer release()
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, interval, false, func() {
 		n, err := r.Store.CountDue(ctx, r.Citizens.Now())
 		r.Citizens.Metrics.recomputeDue(n)
 		if err != nil || n == 0 {
 			if err != nil && ctx.Err() == nil {
 				r.logger().ErrorContext(ctx, "scheduler: counting due statuses failed", "err", err)
 			}
-			continue
+			return
 		}
 		if _, err := r.Run(ctx, "schedule", nil); err != nil && ctx.Err() == nil {
 			r.logger().ErrorContext(ctx, "scheduled recompute failed", "err", err)
 		}
-	}
+	})
 }
 
 // Rejudge marks every stored status due and starts a job over them, so

@@ -49,14 +49,7 @@ func (s *ResumptionService) Sweep(ctx context.Context) (int, error) {
 // RunScheduler sweeps the pending applications every interval until ctx
 // is done.
 func (s *ResumptionService) RunScheduler(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	every(ctx, interval, false, func() {
 		n, err := s.Sweep(ctx)
 		s.Metrics.swept(err)
 		switch {
@@ -65,7 +58,7 @@ func (s *ResumptionService) RunScheduler(ctx context.Context, interval time.Dura
 		case n > 0:
 			s.logger().InfoContext(ctx, "resumption: sweep approved applications", "approved", n)
 		}
-	}
+	})
 }
 
 // ResumptionMetrics count evaluations of applications to resume work and

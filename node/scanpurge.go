@@ -28,9 +28,7 @@ func (s *ScanService) PurgeScans(ctx context.Context, retention time.Duration) (
 
 // RunPurge purges scans past retention every interval until ctx ends.
 func (s *ScanService) RunPurge(ctx context.Context, retention, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
+	every(ctx, interval, true, func() {
 		n, err := s.PurgeScans(ctx, retention)
 		switch {
 		case err != nil && ctx.Err() == nil:
@@ -38,10 +36,5 @@ func (s *ScanService) RunPurge(ctx context.Context, retention, interval time.Dur
 		case n > 0:
 			s.Logger.InfoContext(ctx, "scan log purged", "scans", n, "retention", retention.String())
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
