@@ -67,15 +67,7 @@ func TestHeartbeatKeepsQueuedJobs(t *testing.T) {
 	e.citizens.Metrics = node.NewMetrics(reg)
 	s := newStall(t, 1)
 	r := &node.Recompute{Store: chunkStall{e.db, s}, Citizens: e.citizens, HeartbeatEvery: 10 * time.Millisecond}
-	running, err := r.Recompute(healthcode.NewContextWithCaller(ctx, &healthcode.Caller{TokenID: 1}), "import tests")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.wait(t, s.counting, "its count of what is due")
-	queued, err := r.Recompute(healthcode.NewContextWithCaller(ctx, &healthcode.Caller{TokenID: 2}), "import cases")
-	if err != nil {
-		t.Fatal(err)
-	}
+	running, queued := startRunningAndQueued(t, r, s)
 	// A row of a process that died: nothing touches it.
 	dead := &healthcode.Job{Kind: "recompute", Reason: "schedule", State: healthcode.JobRunning, CreatedAt: e.clock.Now()}
 	if err := e.db.CreateJob(ctx, dead); err != nil {

@@ -136,18 +136,7 @@ func TestCloseInterruptsRecompute(t *testing.T) {
 			})
 			s := newStall(t, 3)
 			r := &node.Recompute{Store: c.wrap(e.db, s), Citizens: e.citizens, Chunk: chunk}
-			running, err := r.Recompute(healthcode.NewContextWithCaller(ctx, &healthcode.Caller{TokenID: 1}), "import tests")
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Another starter's job waits for the first to end. It is
-			// made before the first writes chunks: on SQLite a chunk's
-			// transaction (held while it is judged) stops every writer.
-			s.wait(t, s.counting, "its count of what is due")
-			queued, err := r.Recompute(healthcode.NewContextWithCaller(ctx, &healthcode.Caller{TokenID: 2}), "import cases")
-			if err != nil {
-				t.Fatal(err)
-			}
+			running, queued := startRunningAndQueued(t, r, s)
 			close(s.proceed)
 			s.wait(t, s.reached, "its third chunk")
 
@@ -258,4 +247,23 @@ func TestCloseEndsScheduler(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the scheduler runs on after Close")
 	}
+}
+
+// startRunningAndQueued starts a job held by s at its count of what is
+// due, then another starter's job, which waits for the first to end. The
+// second is made before the first writes chunks: on SQLite a chunk's
+// transaction (held while it is judged) stops every writer.
+func startRunningAndQueued(t *testing.T, r *node.Recompute, s *stall) (running, queued *healthcode.Job) {
+	t.Helper()
+	ctx := context.Background()
+	running, err := r.Recompute(healthcode.NewContextWithCaller(ctx, &healthcode.Caller{TokenID: 1}), "import tests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.wait(t, s.counting, "its count of what is due")
+	queued, err = r.Recompute(healthcode.NewContextWithCaller(ctx, &healthcode.Caller{TokenID: 2}), "import cases")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return running, queued
 }
