@@ -112,18 +112,9 @@ func TestHeartbeatKeepsQueuedJobs(t *testing.T) {
 func TestHeartbeatKeepsRunningTraces(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	store := &stallingTraces{TraceApplyStore: e.db, reached: make(chan struct{})}
-	tr := &node.TraceService{Store: store, Region: region, Rules: status.DefaultPolicy().TraceRules, Now: e.clock.Now,
+	tr := &node.TraceService{Region: region, Rules: status.DefaultPolicy().TraceRules, Now: e.clock.Now,
 		HeartbeatEvery: 10 * time.Millisecond}
-	started, err := tr.StartTrace(ctx, []healthcode.TraceCase{{IDType: healthcode.IDResident, IDNumber: idNumberOf(1)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-store.reached:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the trace never looked its case up")
-	}
+	started := startStalledTrace(t, e, tr, []healthcode.TraceCase{{IDType: healthcode.IDResident, IDNumber: idNumberOf(1)}})
 
 	e.clock.Add(10 * time.Minute)
 	e.waitHeartbeat(t, "traces", started.ID, e.clock.Now())

@@ -32,18 +32,9 @@ func (s *stallingTraces) FindPersonByIDNumber(ctx context.Context, idNumber stri
 func TestCloseInterruptsTrace(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	store := &stallingTraces{TraceApplyStore: e.db, reached: make(chan struct{})}
-	tr := &node.TraceService{Store: store, Region: region, Rules: status.DefaultPolicy().TraceRules, Now: e.clock.Now}
+	tr := &node.TraceService{Region: region, Rules: status.DefaultPolicy().TraceRules, Now: e.clock.Now}
 	cases := []healthcode.TraceCase{{IDType: healthcode.IDResident, IDNumber: idNumberOf(1)}}
-	started, err := tr.StartTrace(ctx, cases)
-	if err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-store.reached:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the trace never looked its case up")
-	}
+	started := startStalledTrace(t, e, tr, cases)
 
 	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -65,4 +56,22 @@ func TestCloseInterruptsTrace(t *testing.T) {
 	if err := e.db.SQL().QueryRow(`SELECT count(*) FROM traces`).Scan(&traces); err != nil || traces != 1 {
 		t.Errorf("%d traces stored (%v), want only the interrupted one", traces, err)
 	}
+}
+
+// startStalledTrace starts a trace of cases on tr, over e's store, that
+// stops at its first look-up of a case, and returns once it is there.
+func startStalledTrace(t *testing.T, e *env, tr *node.TraceService, cases []healthcode.TraceCase) *healthcode.Trace {
+	t.Helper()
+	store := &stallingTraces{TraceApplyStore: e.db, reached: make(chan struct{})}
+	tr.Store = store
+	started, err := tr.StartTrace(context.Background(), cases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-store.reached:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the trace never looked its case up")
+	}
+	return started
 }
