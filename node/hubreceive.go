@@ -45,7 +45,7 @@ type HubReceiver struct {
 	// which a recompute starts in the middle of a round; 0:
 	// DefaultRecomputeEvery.
 	RecomputeEvery int
-	Region         string // this node's: batches to another are refused
+	Region         string // this node's: a batch to another stops the round
 	Limit          int    // batches asked for a page; default 100
 	Now            func() time.Time
 	Logger         *slog.Logger
@@ -92,7 +92,8 @@ func (r *HubReceiver) Run(ctx context.Context, interval time.Duration) {
 
 // Receive pages the batches after the stored cursor until the hub has no
 // more, applies them and acks each page. A batch that does not verify is
-// logged and passed over; an error of the store or the hub stops the
+// logged and passed over; an error of the store or the hub, or a batch
+// addressed to another region (a peer token of that region's), stops the
 // round, to start again from the cursor.
 func (r *HubReceiver) Receive(ctx context.Context) error {
 	round := r.newRound()
@@ -238,6 +239,18 @@ func (r *HubReceiver) receive(ctx context.Context, round *receiveRound, b listed
 	p, no, err := r.check(ctx, round, b)
 	if err != nil {
 		return err
+	}
+	if no != nil && no.reason == batchMisaddressed {
+		// The hub lists a region the batches addressed to the region its
+		// peer token is for, so a batch to another is this node holding
+		// that region's token (or a hub gone wrong). Passing it over would
+		// ack it, and its region would never see it: the round stops with
+		// nothing taken, and the batches wait for a node with the right
+		// token.
+		r.Metrics.received(ReceiveFailed)
+		return healthcode.Errorf(healthcode.EFORBIDDEN, "the hub listed batch %s for this node, but it is %s: "+
+			"check --hub-token, which looks like another region's peer token; nothing was applied or acknowledged",
+			b.ID, no.message)
 	}
 	if no != nil {
 		r.Metrics.received(ReceiveRefused)

@@ -445,8 +445,8 @@ func TestHubReceiveRecordsByDocument(t *testing.T) {
 }
 
 // A batch signed by a key the list does not hold for the sender, by a
-// revoked key, addressed to another region, or listed under another
-// sender is passed over, not applied; the good batch after them is.
+// revoked key, or listed under another sender is passed over, not
+// applied; the good batch after them is.
 func TestHubReceiveRefusesUnverifiedBatches(t *testing.T) {
 	e := newInboxEnv(t)
 	id := e.readyCitizen(t)
@@ -469,7 +469,6 @@ func TestHubReceiveRefusesUnverifiedBatches(t *testing.T) {
 	bad("unknown_kid", stranger, nil, sender)
 	bad("bad_signature", stranger, nil, sender)
 	bad("key_revoked", e.revoked, nil, sender)
-	bad("misaddressed", e.key, func(b *batch) { b.To = "CN-310100" }, sender)
 	// Listed by the hub as from another region than it says.
 	bad("wrong_sender", e.key, nil, "CN-310100")
 	// Issued before the key's not_before.
@@ -499,6 +498,47 @@ func TestHubReceiveRefusesUnverifiedBatches(t *testing.T) {
 	}
 	if n := metric(t, e.reg, "healthcode_hub_batches_total", node.ReceiveRefused); n != float64(len(refused)) {
 		t.Errorf("refused batches counted %v, want %d", n, len(refused))
+	}
+}
+
+// A batch addressed to another region is what a node holding that
+// region's peer token is listed: the round stops there, naming the
+// token, with the batches before it applied and nothing of it applied,
+// passed or acked, so that the node it is for still gets it.
+func TestHubReceiveStopsAtAnotherRegionsBatch(t *testing.T) {
+	e := newInboxEnv(t)
+	id := e.readyCitizen(t)
+	subject := e.subject(t, id)
+	exposed := e.clock.Now().Add(-time.Hour)
+	first := e.newBatch(contactBySubject(sender+"/ours", subject, "companion", exposed))
+	ours := e.send(t, e.key, first)
+	theirs := e.newBatch(contactBySubject(sender+"/theirs", subject, "close", exposed))
+	theirs.To = "CN-310100"
+	e.send(t, e.key, theirs)
+	e.send(t, e.key, e.newBatch(contactBySubject(sender+"/after", subject, "close", exposed)))
+
+	for range 2 { // and again at the next round: it does not pass
+		err := e.receiver.Receive(context.Background())
+		wantCode(t, err, healthcode.EFORBIDDEN)
+		if !strings.Contains(err.Error(), "--hub-token") || !strings.Contains(err.Error(), theirs.ID) {
+			t.Errorf("error %q names neither --hub-token nor the batch", err)
+		}
+	}
+	e.applied(t, first.ID)
+	e.notApplied(t, theirs.ID)
+	for _, rec := range []string{"theirs", "after"} {
+		if n := e.stored(t, "contacts", sender+"/"+rec); n != 0 {
+			t.Errorf("record %s stored past the batch to another region", rec)
+		}
+	}
+	if c := e.cursor(t); c != ours {
+		t.Errorf("cursor = %d, want %d: stopped before the batch to another region", c, ours)
+	}
+	if _, acks := e.hub.asked(); len(acks) != 0 {
+		t.Errorf("acks = %v, want none: the page holding it is not acked", acks)
+	}
+	if n := metric(t, e.reg, "healthcode_hub_batches_total", node.ReceiveRefused); n != 0 {
+		t.Errorf("counted %v refused, want 0: it is not passed over", n)
 	}
 }
 
