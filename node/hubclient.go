@@ -29,6 +29,9 @@ type HubClient struct {
 	Now          func() time.Time
 	Logger       *slog.Logger
 	Metrics      *HubMetrics
+	// RetryMin is the first wait of Run after a round that failed, doubled
+	// at each failure in a row; 0: DefaultHubRetry.
+	RetryMin time.Duration
 
 	fetchMu sync.Mutex // one fetch at a time, so the cache file is written in order
 
@@ -56,23 +59,64 @@ const HubTrustFile = "hub-trust.jws"
 // A new list is a new pointer: callers may compare to notice a change.
 func (c *HubClient) List() *trust.List { return c.list.Load() }
 
-// Run publishes the keys and fetches the trust list at once and then every
-// interval, until ctx ends. Failures are logged and tried again at the next
-// round: the node carries on with the list it holds.
+// Run fetches the trust list and publishes the keys at once and then
+// every interval, until ctx ends. A round that fails is tried again
+// sooner: after RetryMin, doubled at each failure in a row, at most
+// interval, so that a node started while the hub was down holds a list
+// within seconds of the hub's return, not at its next refresh. Failures
+// are logged (failureLog); the node carries on with the list it holds.
 func (c *HubClient) Run(ctx context.Context, interval time.Duration) {
 	if c.List() == nil {
 		if err := c.LoadCache(); err != nil {
 			c.log().WarnContext(ctx, "hub: cached trust list not used", "err", err)
 		}
 	}
-	every(ctx, interval, true, func() {
-		if err := c.PublishKeys(ctx); err != nil && ctx.Err() == nil {
-			c.log().WarnContext(ctx, "hub: keys not published", "hub", c.URL, "err", err)
+	fetches := newFailureLog(c.log(), c.now, "hub: trust list not updated", "hub: trust list updated again", "hub", c.URL)
+	publishes := newFailureLog(c.log(), c.now, "hub: keys not published", "hub: keys published again", "hub", c.URL)
+	retry := c.retryMin()
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
-		if err := c.FetchTrust(ctx); err != nil && ctx.Err() == nil {
-			c.log().WarnContext(ctx, "hub: trust list not updated", "hub", c.URL, "err", err)
+		fetchErr, publishErr := c.round(ctx)
+		if ctx.Err() != nil {
+			return
 		}
-	})
+		fetches.report(ctx, fetchErr)
+		publishes.report(ctx, publishErr)
+		if fetchErr == nil && publishErr == nil {
+			retry = c.retryMin()
+			t.Reset(interval)
+		} else {
+			t.Reset(min(retry, interval))
+			retry *= 2
+		}
+	}
+}
+
+// round fetches the list, then publishes the keys. The list comes first
+// because it decides which key signs the set (publishingKey): a key the
+// hub's admin revoked since the copy held was cached must not be the one
+// that signs, or the hub refuses the set that brings the node's new key.
+// The keys published show in the list of the next round.
+func (c *HubClient) round(ctx context.Context) (fetchErr, publishErr error) {
+	fetchErr = c.FetchTrust(ctx)
+	publishErr = c.PublishKeys(ctx)
+	return fetchErr, publishErr
+}
+
+// DefaultHubRetry is RetryMin when 0.
+const DefaultHubRetry = 5 * time.Second
+
+func (c *HubClient) retryMin() time.Duration {
+	if c.RetryMin > 0 {
+		return c.RetryMin
+	}
+	return DefaultHubRetry
 }
 
 func (c *HubClient) client() *http.Client {

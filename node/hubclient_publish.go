@@ -83,7 +83,7 @@ func (c *HubClient) PublishKeys(ctx context.Context) error {
 		if code == "" {
 			code = healthcode.EINVALID
 		}
-		return healthcode.Errorf(code, "the hub refused the keys (%s): %s", resp.Status, msg)
+		return healthcode.Errorf(code, "the hub refused the keys (%s): %s%s", resp.Status, msg, tokenHint(resp.StatusCode))
 	default:
 		c.Metrics.published(HubUnreachable)
 		_, msg := hubError(resp.Body)

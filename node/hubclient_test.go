@@ -32,7 +32,8 @@ import (
 // fakeHub serves a trust list signed with its own key at GET /hub/v1/trust
 // and takes the key sets PUT to /hub/v1/regions/{id}/keys by the rules of
 // docs/federation.md: a peer token; a JWS signed by a key the hub holds for
-// the region, not revoked, or while it holds none by a key of the set; an
+// the region, not revoked, or while it holds none by a key of the set it
+// does not hold (as hub/keyset.go); an
 // issued_at later than the last set's; keys merged by kid, a revoked one
 // staying revoked.
 type fakeHub struct {
@@ -176,7 +177,11 @@ func (h *fakeHub) keys(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusConflict, "conflict", "issued_at is not later than the last set's")
 		return
 	}
-	signers := keys // the first set
+	// While the hub holds no key of the region not revoked: a key of the
+	// set that the hub does not hold (a held one is revoked there).
+	signers := slices.DeleteFunc(slices.Clone(keys), func(k trust.Key) bool {
+		return slices.ContainsFunc(h.held, func(hk trust.Key) bool { return bytes.Equal(hk.KID, k.KID) })
+	})
 	if slices.ContainsFunc(h.held, func(k trust.Key) bool { return !k.Revoked }) {
 		signers = h.held
 	}
@@ -390,8 +395,9 @@ func TestHubPublishRefused(t *testing.T) {
 		t.Fatalf("PublishKeys = %v, want the hub's conflict message", err)
 	}
 	e.client.Token = "wrong"
-	if err := e.client.PublishKeys(context.Background()); healthcode.ErrorCode(err) != healthcode.EUNAUTHORIZED {
-		t.Fatalf("PublishKeys with a wrong token = %v, want unauthorized", err)
+	if err := e.client.PublishKeys(context.Background()); healthcode.ErrorCode(err) != healthcode.EUNAUTHORIZED ||
+		!strings.Contains(err.Error(), "--hub-token") {
+		t.Fatalf("PublishKeys with a wrong token = %v, want unauthorized naming --hub-token", err)
 	}
 	e.hub.srv.Close()
 	if err := e.client.PublishKeys(context.Background()); healthcode.ErrorCode(err) != healthcode.EUNAVAILABLE {
@@ -814,6 +820,78 @@ func TestHubTrustDocument(t *testing.T) {
 		if got := l.Region(region).Name; got != tc.want {
 			t.Errorf("unnamed region, hub %v: name %q, want %q", tc.hub != nil, got, tc.want)
 		}
+	}
+}
+
+// A node started while the hub is down holds the hub's list soon after
+// the hub returns, not at its next refresh an interval later.
+func TestHubRunRetriesSoonAfterAFailure(t *testing.T) {
+	e := newHubEnv(t)
+	e.hub.serve(hubList(e.clock.Now()))
+	e.hub.setDown(true)
+	client := e.client
+	client.RetryMin = 10 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { client.Run(ctx, time.Hour); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "a failed fetch", func() bool { return metric(t, e.reg, "healthcode_hub_fetch_total", node.HubUnreachable) >= 1 })
+	e.hub.setDown(false)
+	waitFor(t, "the list and the keys after the hub's return", func() bool {
+		return client.List() != nil && len(e.hub.published()) > 0
+	})
+}
+
+// After the hub's admin revokes the key the node signed with, and the node
+// rotates and restarts with the list it cached before (showing that key
+// held), the first key set it sends is signed by the new key: the list is
+// fetched before the keys are published, so the revoked key does not sign
+// a set the hub would refuse.
+func TestHubRunFetchesBeforePublishing(t *testing.T) {
+	e := newHubEnv(t)
+	ctx := context.Background()
+	if err := e.client.PublishKeys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.hub.serve(hubList(e.clock.Now(), e.hub.heldRegion()))
+	if err := e.client.FetchTrust(ctx); err != nil { // cached: k1 held
+		t.Fatal(err)
+	}
+	e.hub.mu.Lock() // the hub's admin revokes k1
+	e.hub.held[0].Revoked = true
+	e.hub.mu.Unlock()
+	e.clock.Add(time.Minute)
+	e.hub.serve(hubList(e.clock.Now(), e.hub.heldRegion()))
+	k2, err := e.keys.Rotate(ctx, healthcode.AlgEdDSA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(time.Second)
+
+	reg := prometheus.NewRegistry()
+	restarted := e.newClient(reg)
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { restarted.Run(runCtx, time.Hour); close(done) }()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "a key set after the restart", func() bool { return len(e.hub.published()) == 2 })
+	if got, want := e.hub.published()[1].HeaderKID, base64.StdEncoding.EncodeToString(k2.KID); got != want {
+		t.Errorf("set signed by kid %s, want the new key's %s", got, want)
+	}
+	if n := metric(t, reg, "healthcode_hub_publish_total", node.HubRefused); n != 0 {
+		t.Errorf("%v sets refused, want 0", n)
+	}
+}
+
+// waitFor polls cond until it holds, failing after 5 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("still waiting for %s after 5 s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -81,11 +81,13 @@ type listedInboxBatch struct {
 }
 
 // Run receives at once and then every interval, until ctx ends. A failure
-// is logged and the next round starts again from the stored cursor.
+// is logged (failureLog: not again each round while it lasts) and the
+// next round starts again from the stored cursor.
 func (r *HubReceiver) Run(ctx context.Context, interval time.Duration) {
+	failures := newFailureLog(r.log(), r.now, "hub: batches not received", "hub: batches received again", "hub", r.Client.URL)
 	every(ctx, interval, true, func() {
-		if err := r.Receive(ctx); err != nil && ctx.Err() == nil {
-			r.log().WarnContext(ctx, "hub: batches not received", "hub", r.Client.URL, "err", err)
+		if err := r.Receive(ctx); ctx.Err() == nil {
+			failures.report(ctx, err)
 		}
 	})
 }
@@ -360,10 +362,19 @@ func hubAnswer(resp *http.Response, what string) error {
 		if code == "" {
 			code = healthcode.EINVALID
 		}
-		return healthcode.Errorf(code, "the hub refused %s (%s): %s", what, resp.Status, msg)
+		return healthcode.Errorf(code, "the hub refused %s (%s): %s%s", what, resp.Status, msg, tokenHint(resp.StatusCode))
 	}
 	return &healthcode.Error{Code: healthcode.EUNAVAILABLE, Message: "the hub did not answer " + what,
 		Err: fmt.Errorf("%s answered %s: %s", what, resp.Status, msg)}
+}
+
+// tokenHint names the flag to look at when the hub did not know the
+// node's peer token.
+func tokenHint(status int) string {
+	if status == http.StatusUnauthorized {
+		return " (check --hub-token: the hub does not take this node's peer token)"
+	}
+	return ""
 }
 
 func (r *HubReceiver) limit() int {

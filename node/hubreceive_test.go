@@ -542,6 +542,20 @@ func TestHubReceiveStopsAtAnotherRegionsBatch(t *testing.T) {
 	}
 }
 
+// A peer token the hub does not know stops the round with an error that
+// names the flag to put right.
+func TestHubReceiveUnknownToken(t *testing.T) {
+	e := newInboxEnv(t)
+	e.send(t, e.key, e.newBatch())
+	e.receiver.Client = &node.HubClient{URL: e.hub.srv.URL, Token: "not-a-token", HubKey: e.hub.pub, Region: region,
+		DataDir: t.TempDir(), HTTP: e.hub.srv.Client(), Now: e.clock.Now}
+	err := e.receiver.Receive(context.Background())
+	wantCode(t, err, healthcode.EUNAUTHORIZED)
+	if !strings.Contains(err.Error(), "--hub-token") {
+		t.Errorf("error %q does not name --hub-token", err)
+	}
+}
+
 // A batch signed by a key the sender rotated to after the node's last
 // refresh: the list is fetched again and the batch applies. While the list
 // cannot be fetched, the batch waits.

@@ -99,9 +99,10 @@ type hubBatch struct {
 // Run sends at once and then every interval, until ctx ends. A failure is
 // logged; what was not sent goes at the next round.
 func (s *HubSender) Run(ctx context.Context, interval time.Duration) {
+	failures := newFailureLog(s.log(), s.now, "hub: outbox not sent", "hub: outbox sent again", "hub", s.Client.URL)
 	every(ctx, interval, true, func() {
-		if err := s.Send(ctx); err != nil && ctx.Err() == nil {
-			s.log().WarnContext(ctx, "hub: outbox not sent", "hub", s.Client.URL, "err", err)
+		if err := s.Send(ctx); ctx.Err() == nil {
+			failures.report(ctx, err)
 		}
 		if now := s.now(); now.Sub(s.lastPurge) >= purgeEvery {
 			s.lastPurge = now
