@@ -52,6 +52,7 @@ func (s *Server) requireRole(roles ...healthcode.Role) func(http.HandlerFunc) ht
 				s.writeError(w, r, healthcode.Errorf(healthcode.EUNAUTHORIZED, "unknown token"))
 				return
 			}
+			noteCaller(w, caller)
 			if !caller.Is(roles...) {
 				s.writeError(w, r, healthcode.Errorf(healthcode.EFORBIDDEN, "this route is not for the %s role", caller.Role))
 				return

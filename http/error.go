@@ -47,6 +47,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := healthcode.ErrorCode(err)
 	status := ErrorStatus(code)
 	body := errorJSON{Code: code, Message: healthcode.ErrorMessage(err), Fields: healthcode.ErrorFields(err)}
+	noteError(w, code)
 	if status == http.StatusInternalServerError {
 		s.Logger.LogAttrs(r.Context(), slog.LevelError, "internal error",
 			slog.String("method", r.Method), slog.String("route", r.Pattern), slog.String("error", err.Error()))

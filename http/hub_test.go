@@ -1,9 +1,11 @@
 package http
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -176,6 +178,43 @@ func TestHubKeysPut(t *testing.T) {
 	w := e.do("PUT", "/hub/v1/regions/CN-330100/keys", putBody(hubtest.Sign(t, k, set("CN-330100", now.Add(2*time.Second), k))), bearer(e.peer)...)
 	if err := json.Unmarshal(w.Body.Bytes(), &res); err != nil || w.Code != 200 || res.Keys != 2 {
 		t.Fatalf("PUT: %d %s, want {\"keys\":2}", w.Code, w.Body)
+	}
+}
+
+// A refused request's log line says why and who asked, so that an
+// operator can tell a misconfigured node from an attack: the error's
+// code, the role, the peer token's region, and for a refusal of
+// credentials or role, the client's address.
+func TestHubRefusalLogged(t *testing.T) {
+	e := newHubEnv(t)
+	var log bytes.Buffer
+	e.srv.Logger = slog.New(slog.NewTextHandler(&log, nil))
+	k := hubtest.NewKey(t, healthcode.AlgEdDSA)
+	now := time.Now().UTC()
+	other := putBody(hubtest.Sign(t, k, hubtest.KeySet{Region: "CN-440100", IssuedAt: now, Keys: []trust.Key{k.Entry(now, time.Time{}, false)}}))
+	tests := []struct {
+		name string
+		auth []string
+		want []string
+		not  []string
+	}{
+		{"another region's keys", bearer(e.peer), []string{"status=403", "code=forbidden", "role=peer", "acting_region=CN-330100", "client=192.0.2.1"}, nil},
+		{"no token", nil, []string{"status=401", "code=unauthorized", "client=192.0.2.1"}, []string{"role="}},
+	}
+	for _, tt := range tests {
+		log.Reset()
+		e.do("PUT", "/hub/v1/regions/CN-440100/keys", other, tt.auth...)
+		line := log.String()
+		for _, w := range tt.want {
+			if !strings.Contains(line, w) {
+				t.Errorf("%s: log %q lacks %s", tt.name, line, w)
+			}
+		}
+		for _, n := range tt.not {
+			if strings.Contains(line, n) {
+				t.Errorf("%s: log %q holds %s", tt.name, line, n)
+			}
+		}
 	}
 }
 

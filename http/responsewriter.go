@@ -3,6 +3,8 @@ package http
 import (
 	"net/http"
 	"sync"
+
+	"github.com/healthcode/healthcode"
 )
 
 // responseWriter records the status and size of a response for the log and
@@ -14,6 +16,24 @@ type responseWriter struct {
 	status      int
 	bytes       int64
 	intercepted bool
+	// For the log line of a refusal: the error's code, and who asked
+	// (set by writeError and requireRole).
+	errCode string
+	caller  *healthcode.Caller
+}
+
+// noteError and noteCaller record, on the writer serveRoot made, what the
+// log line of the request says of a refusal.
+func noteError(w http.ResponseWriter, code string) {
+	if rw, ok := w.(*responseWriter); ok {
+		rw.errCode = code
+	}
+}
+
+func noteCaller(w http.ResponseWriter, c *healthcode.Caller) {
+	if rw, ok := w.(*responseWriter); ok {
+		rw.caller = c
+	}
 }
 
 // Writers are pooled: the hot path (GET /api/v1/me/code) should not pay an

@@ -63,10 +63,39 @@ func (s *Server) finish(rw *responseWriter, r *http.Request, start time.Time) {
 	if !s.Logger.Enabled(r.Context(), level) {
 		return
 	}
-	s.Logger.LogAttrs(r.Context(), level, "request",
+	attrs := []slog.Attr{
 		slog.String("method", r.Method),
 		slog.String("route", r.Pattern),
 		slog.Int("status", status),
 		slog.Duration("duration", d),
-		slog.Int64("bytes", rw.bytes))
+		slog.Int64("bytes", rw.bytes),
+	}
+	if status >= 400 {
+		attrs = s.refusal(attrs, rw, r, status)
+	}
+	s.Logger.LogAttrs(r.Context(), level, "request", attrs...)
+}
+
+// refusal adds to a refused request's log line what an operator looking
+// into it needs: the error's code, who asked (the role, and a staff or
+// peer token's id and region; never a citizen's person), and for a refusal
+// of credentials or of a role, or a request limited, the client's address.
+func (s *Server) refusal(attrs []slog.Attr, rw *responseWriter, r *http.Request, status int) []slog.Attr {
+	if rw.errCode != "" {
+		attrs = append(attrs, slog.String("code", rw.errCode))
+	}
+	if c := rw.caller; c != nil {
+		attrs = append(attrs, slog.String("role", string(c.Role)))
+		if c.TokenID != 0 {
+			attrs = append(attrs, slog.Int64("token_id", c.TokenID))
+		}
+		if c.Region != "" {
+			attrs = append(attrs, slog.String("acting_region", c.Region))
+		}
+	}
+	switch status {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests:
+		attrs = append(attrs, slog.String("client", s.clientAddr(r)))
+	}
+	return attrs
 }
