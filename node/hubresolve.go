@@ -56,8 +56,10 @@ func ParseResolveRegions(s, own string) (regions map[string]bool, all bool, err 
 		switch {
 		case id == "":
 			continue
+		case id == "*":
+			return nil, false, fmt.Errorf("* (every region) stands alone: %q names regions beside it", s)
 		case !healthcode.ValidRegionID(id):
-			return nil, false, fmt.Errorf("%q is not a region id (CN, or CN- and six digits), nor * for every region", id)
+			return nil, false, fmt.Errorf("%q is not a region id (CN, or CN- and six digits)", id)
 		case id == own:
 			return nil, false, fmt.Errorf("%s is this node's own region: its codes are judged here", id)
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -161,6 +162,7 @@ func TestParseResolveRegions(t *testing.T) {
 		all     bool
 		regions []string
 		bad     bool
+		says    string // in the error
 	}{
 		{in: "*", all: true},
 		{in: " * ", all: true},
@@ -168,14 +170,18 @@ func TestParseResolveRegions(t *testing.T) {
 		{in: "CN-440100, CN-510100,CN", regions: []string{"CN-440100", "CN-510100", "CN"}},
 		{in: "CN-440100,", regions: []string{"CN-440100"}},
 		{in: "CN-330100", bad: true}, // this node's own
-		{in: "440100", bad: true},
-		{in: "CN-440100,*", bad: true},
+		{in: "440100", bad: true, says: `"440100" is not a region id`},
+		{in: "CN-440100,*", bad: true, says: "* (every region) stands alone"},
+		{in: "*,CN-330100", bad: true, says: "* (every region) stands alone"},
 	}
 	for _, tt := range tests {
 		regions, all, err := node.ParseResolveRegions(tt.in, region)
 		if tt.bad != (err != nil) || all != tt.all || len(regions) != len(tt.regions) {
 			t.Errorf("ParseResolveRegions(%q) = %v, %v, %v", tt.in, regions, all, err)
 			continue
+		}
+		if err != nil && !strings.Contains(err.Error(), tt.says) {
+			t.Errorf("ParseResolveRegions(%q): %v, want it to say %q", tt.in, err, tt.says)
 		}
 		for _, r := range tt.regions {
 			if !regions[r] {
