@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strconv"
 	"time"
@@ -100,4 +101,18 @@ func loadPolicy(path string) (*status.Policy, error) {
 		return nil, fmt.Errorf("--policy %s: %w", path, err)
 	}
 	return p, nil
+}
+
+// checkOTPWebhook checks --otp-webhook, the SMS gateway one-time passwords
+// are POSTed to: empty (none), or an absolute http(s) URL with a host. A
+// typo would otherwise show only at the first sign-in, as a 503.
+func checkOTPWebhook(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Hostname() == "" {
+		return fmt.Errorf("--otp-webhook: must be the SMS gateway's http(s) URL, e.g. https://sms.example/send")
+	}
+	return nil
 }

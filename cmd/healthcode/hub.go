@@ -118,6 +118,11 @@ func runHubServe(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintln(stderr, "hub: --exchange and --sweep-interval must be positive")
 		return 2
 	}
+	if err := checkOTPWebhook(*webhook); err != nil {
+		fmt.Fprintln(stderr, "hub:", err)
+		return 2
+	}
+	warnDevHub(logger, *dev, *webhook)
 	sender := hostedOTPSender(*webhook, *webhookToken, *dev, logger)
 	db, box, err := openStore(ctx, sf)
 	if err != nil {

@@ -205,6 +205,9 @@ func (h *hostedRegions) start(ctx context.Context, r *healthcode.Region) error {
 	h.Metrics.hosting(r.ID)
 	logger.InfoContext(ctx, "hosting region", "backend", db.Backend(), "policy", policy.Version, "api", "/regions/"+r.ID+"/api/v1/",
 		"pages", "/regions/"+r.ID+"/")
+	if !sendsOTP(h.Sender) {
+		logger.WarnContext(ctx, "hosted region: its people cannot sign in: this hub sends no one-time passwords (sign-in answers 503); start it with --otp-webhook URL, or --dev to try it out")
+	}
 	return nil
 }
 
@@ -469,16 +472,38 @@ func loopbackURL(addr net.Addr) string {
 
 // hostedOTPSender is how hosted regions' people get their one-time
 // passwords: the SMS gateway, or the log with --dev; without either they
-// are refused, naming the flags.
+// are refused, naming the flags (noOTPSender). With --dev the password is
+// also returned in the answer (dev_otp), gateway or not, as at a node:
+// warnDevHub says so at the start.
 func hostedOTPSender(webhook, token string, dev bool, logger *slog.Logger) node.OTPSender {
 	switch {
 	case webhook != "":
 		return node.WebhookSender{URL: webhook, Token: token}
 	case dev:
-		logger.Warn("DEVELOPMENT MODE: hosted regions' one-time passwords are returned in responses (dev_otp); never run a public hub with --dev")
 		return node.LogSender{Logger: logger}
 	}
 	return noOTPSender{}
+}
+
+// warnDevHub logs, at the start of a hub with --dev, that anyone gets the
+// one-time password of any phone of a hosted region: as `serve --dev`
+// does, whether or not an SMS gateway is set too.
+func warnDevHub(logger *slog.Logger, dev bool, webhook string) {
+	if !dev {
+		return
+	}
+	msg := "DEVELOPMENT MODE: hosted regions' one-time passwords are returned in responses (dev_otp); never run a public hub with --dev"
+	if webhook != "" {
+		msg = "DEVELOPMENT MODE: hosted regions' one-time passwords are returned in responses (dev_otp) as well as sent by --otp-webhook; never run a public hub with --dev"
+	}
+	logger.Warn(msg)
+}
+
+// sendsOTP reports whether sender can send a one-time password at all:
+// the hub's people sign in with none otherwise.
+func sendsOTP(sender node.OTPSender) bool {
+	_, none := sender.(noOTPSender)
+	return sender != nil && !none
 }
 
 type noOTPSender struct{}

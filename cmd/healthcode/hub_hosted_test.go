@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -342,5 +344,116 @@ func TestHostedRegionSwapKeepsRequestsInFlight(t *testing.T) {
 	<-retired
 	if inFlight != "old" {
 		t.Fatalf("the request in flight was answered %q", inFlight)
+	}
+}
+
+// TestHubOTPSetUp: how a hub that hosts a region of mode national sends
+// its people's one-time passwords, as its log says at the start: --dev is
+// announced as serve announces it, with an SMS gateway too (the password is
+// answered as dev_otp either way); no gateway and no --dev leaves the
+// region's people unable to sign in, which is said at the start rather
+// than found at the first sign-in; a gateway URL that is not one is
+// refused before anything starts.
+func TestHubOTPSetUp(t *testing.T) {
+	t.Setenv("HEALTHCODE_DEV", "")
+	t.Setenv("HEALTHCODE_OTP_WEBHOOK", "")
+	store := []string{"--data", filepath.Join(t.TempDir(), "hub")}
+	if dsn := storetest.MustDSN(t); dsn != "" {
+		store = append(store, "--db", dsn)
+	}
+	runCommand(t, append([]string{"hub", "region", "add", "--id", "CN-650100", "--name", "乌鲁木齐市", "--mode", "national"}, store...)...)
+	var mu sync.Mutex
+	var sent []string // the phones the gateway was asked to text
+	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ Phone string }
+		json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		sent = append(sent, body.Phone)
+		mu.Unlock()
+	}))
+	t.Cleanup(gateway.Close)
+
+	const devWarning, noSignIn = "DEVELOPMENT MODE", "its people cannot sign in"
+	for i, tc := range []struct {
+		name    string
+		flags   []string
+		exit    int    // 2: refused before it starts; else it serves
+		says    string // in the log or, refused, stderr
+		notSays string
+		otp     int  // the status of a password request for the region
+		devOTP  bool // answered with dev_otp
+		texted  bool // sent through the gateway
+	}{
+		{"dev and a gateway", []string{"--dev", "--otp-webhook", gateway.URL}, 0, devWarning, noSignIn, 200, true, true},
+		{"dev alone", []string{"--dev"}, 0, devWarning, noSignIn, 200, true, false},
+		{"a gateway alone", []string{"--otp-webhook", gateway.URL}, 0, "hosting region", devWarning, 200, false, true},
+		{"neither", nil, 0, noSignIn, devWarning, 503, false, false},
+		{"a gateway without a scheme", []string{"--otp-webhook", "sms.example/send"}, 2, "--otp-webhook: must be", "", 0, false, false},
+		{"a gateway of another scheme", []string{"--otp-webhook", "ftp://sms.example/send"}, 2, "--otp-webhook: must be", "", 0, false, false},
+		{"a gateway without a host", []string{"--otp-webhook", "https:///send"}, 2, "--otp-webhook: must be", "", 0, false, false},
+	} {
+		// A phone of each case: a password sent uses up the phone's
+		// resend window.
+		phone := fmt.Sprintf("1380013%04d", i)
+		t.Run(tc.name, func(t *testing.T) {
+			mu.Lock()
+			sent = nil
+			mu.Unlock()
+			addr := freeAddr(t)
+			args := append(append([]string{"hub", "--addr", addr, "--log-level", "info"}, tc.flags...), store...)
+			if tc.exit != 0 {
+				// Within a time: a hub that starts serves until it is stopped.
+				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+				defer cancel()
+				var errb bytes.Buffer
+				exit := run(ctx, args, io.Discard, &errb)
+				if errOut := errb.String(); exit != tc.exit || !strings.Contains(errOut, tc.says) {
+					t.Fatalf("exit %d, stderr %q; want exit %d saying %q", exit, errOut, tc.exit, tc.says)
+				}
+				return
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			exited := make(chan int, 1)
+			log := &lockedWriter{w: &bytes.Buffer{}}
+			go func() { exited <- run(ctx, args, io.Discard, log) }()
+			logText := func() string {
+				log.mu.Lock()
+				defer log.mu.Unlock()
+				return log.w.(*bytes.Buffer).String()
+			}
+			defer func() {
+				cancel()
+				select {
+				case <-exited:
+				case <-time.After(15 * time.Second):
+					t.Error("the hub did not stop")
+				}
+				if t.Failed() {
+					t.Logf("hub log:\n%s", logText())
+				}
+			}()
+			base := "http://" + addr
+			waitHealthy(t, base, exited)
+			// The regions are hosted before the hub serves: all is logged.
+			if l := logText(); !strings.Contains(l, tc.says) || tc.notSays != "" && strings.Contains(l, tc.notSays) {
+				t.Fatalf("the log does not say %q, or says %q", tc.says, tc.notSays)
+			}
+			resp, err := http.Post(base+"/regions/CN-650100/api/v1/auth/otp", "application/json", strings.NewReader(`{"phone":"`+phone+`"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var answer struct {
+				DevOTP string `json:"dev_otp"`
+			}
+			json.NewDecoder(resp.Body).Decode(&answer)
+			resp.Body.Close()
+			mu.Lock()
+			texted := len(sent) == 1 && sent[0] == phone
+			mu.Unlock()
+			if resp.StatusCode != tc.otp || (answer.DevOTP != "") != tc.devOTP || texted != tc.texted {
+				t.Fatalf("password request: %d, dev_otp %q, texted %v; want %d, dev_otp %v, texted %v",
+					resp.StatusCode, answer.DevOTP, texted, tc.otp, tc.devOTP, tc.texted)
+			}
+		})
 	}
 }

@@ -201,3 +201,25 @@ func TestHubCommand(t *testing.T) {
 		t.Errorf("CN-330100 acked, yet its last ack's age is +Inf")
 	}
 }
+
+func TestCheckOTPWebhook(t *testing.T) {
+	for _, tc := range []struct {
+		url string
+		ok  bool
+	}{
+		{"", true}, // none: sign-in needs --dev
+		{"https://sms.example/send", true},
+		{"http://127.0.0.1:9000/otp?tenant=3", true},
+		{"sms.example/send", false},
+		{"ftp://sms.example/send", false},
+		{"https://", false},
+		{"https:///send", false},
+		{"https://:443/send", false},
+		{"://sms.example", false},
+		{"/send", false},
+	} {
+		if err := checkOTPWebhook(tc.url); (err == nil) != tc.ok {
+			t.Errorf("checkOTPWebhook(%q) = %v, want ok %v", tc.url, err, tc.ok)
+		}
+	}
+}
