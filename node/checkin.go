@@ -36,6 +36,11 @@ func (s *ScanService) Checkin(ctx context.Context, personID int64, placeCode, di
 	} else if err != nil {
 		return nil, err
 	}
+	// As for a health code: no check-in without a profile and a
+	// declaration, or someone nobody knows would pass on a default green.
+	if _, err := s.Citizens.Profile(ctx, personID); err != nil {
+		return nil, err
+	}
 	st, err := s.Citizens.Status(ctx, personID)
 	if err != nil {
 		return nil, err

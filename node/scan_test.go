@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -241,6 +242,43 @@ func TestCheckinJudgesTheCitizensOwnStatus(t *testing.T) {
 	if fe := err.(*healthcode.Error).Fields; fe["place_code"] == "" {
 		t.Fatalf("error %v names no place_code field", err)
 	}
+}
+
+// A citizen checks in only as they would get a code: with a profile and
+// a declaration. Without either the check-in is refused, naming what is
+// missing.
+func TestCheckinNeedsProfileAndDeclaration(t *testing.T) {
+	e := newCheckpointEnv(t)
+	ctx := context.Background()
+	v, _ := e.venue(t, healthcode.VenueMall, 0)
+	place, err := e.venues.PlaceCode(ctx, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.db.FindOrCreatePerson(ctx, "13900000003", make([]byte, 16), e.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.scans.Checkin(ctx, p.ID, place, "")
+	wantCode(t, err, healthcode.ENOTFOUND)
+	if !strings.Contains(err.Error(), "profile") {
+		t.Errorf("check-in without a profile: %v, want it to name the profile", err)
+	}
+	if _, _, err := e.citizens.Declare(ctx, p.ID, &healthcode.Declaration{CaseContact: "no"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.scans.Checkin(ctx, p.ID, place, "")
+	wantCode(t, err, healthcode.ENOTFOUND)
+	if !strings.Contains(err.Error(), "profile") {
+		t.Errorf("check-in declared, without a profile: %v, want it to name the profile", err)
+	}
+	base := "33010619900101003"
+	if _, err := e.citizens.SaveProfile(ctx, p.ID, &healthcode.Profile{Name: "测试", IDType: healthcode.IDResident,
+		IDNumber: base + string(idnum.CheckCharacter(base))}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.scans.Checkin(ctx, p.ID, place, "")
+	wantVerdict(t, res, err, "pass")
 }
 
 // TestBatchUploadIsIdempotent: an offline batch sent twice counts once; bad
