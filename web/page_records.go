@@ -11,6 +11,10 @@ import (
 // records (tests, doses, cases, contacts, quarantines, travel, purchases)
 // and the declarations.
 type recordsData struct {
+	// Missing is what the citizen must do before a code is issued, as on
+	// "my code": "profile" or "declaration"; "" when there is a code. The
+	// status's colour is then not shown, there being no code of it.
+	Missing      string
 	Status       *healthcode.Status
 	Reasons      []reasonView
 	Declarations []*healthcode.Declaration
@@ -37,6 +41,15 @@ func (h *Handler) handleRecords(w http.ResponseWriter, r *request) {
 		h.renderErr(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "records.html", &view{Title: "records.title",
-		Data: recordsData{Status: st, Reasons: reasonViews(r, st), Declarations: ds, Records: rec}})
+	data := recordsData{Status: st, Reasons: reasonViews(r, st), Declarations: ds, Records: rec}
+	// As CitizenService.Code: no code without a profile and a declaration.
+	if _, err := h.Citizens.Profile(r.Context(), r.PersonID()); healthcode.ErrorCode(err) == healthcode.ENOTFOUND {
+		data.Missing = "profile"
+	} else if err != nil {
+		h.renderErr(w, r, err)
+		return
+	} else if !st.Declared {
+		data.Missing = "declaration"
+	}
+	h.render(w, r, http.StatusOK, "records.html", &view{Title: "records.title", Data: data})
 }
