@@ -1,28 +1,40 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
+	"sync"
 	"time"
 
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/idnum"
 	"github.com/healthcode/healthcode/secret"
+	"golang.org/x/time/rate"
 )
 
 // Sign-in limits. The issue fixes the first three; the send limits keep an
-// attacker from spending the SMS budget on one phone.
+// attacker from spending the SMS budget on one phone. A send that failed
+// (the gateway down or refusing, no gateway at all) counts against neither
+// send limit: the person may ask again at once. Failed sends have a bound
+// of their own instead, so that a failing gateway is not asked without
+// end (and a phone not texted without end by one that fails after
+// delivering): OTPFailedSendsBurst in a row, then one every
+// OTPFailedSendEvery.
 const (
-	OTPLifetime     = 5 * time.Minute
-	OTPMaxAttempts  = 5
-	OTPLockFor      = 15 * time.Minute
-	OTPResendAfter  = time.Minute
-	OTPSendsPerHour = 5
-	SessionLifetime = 30 * 24 * time.Hour
+	OTPLifetime         = 5 * time.Minute
+	OTPMaxAttempts      = 5
+	OTPLockFor          = 15 * time.Minute
+	OTPResendAfter      = time.Minute
+	OTPSendsPerHour     = 5
+	OTPFailedSendsBurst = 5
+	OTPFailedSendEvery  = 12 * time.Minute
+	SessionLifetime     = 30 * 24 * time.Hour
 )
 
 // AuthService implements healthcode.AuthService.
@@ -37,6 +49,7 @@ type AuthService struct {
 
 	otpByAddr     *KeyLimiter
 	sessionByAddr *KeyLimiter
+	failedSends   failedSends
 	staffTokens   tokenCache
 }
 
@@ -89,6 +102,14 @@ func validPhone(phone string) (string, error) {
 }
 
 // RequestOTP makes a new six-digit password for phone and sends it.
+//
+// The send is reserved in the store first (the phone's resend window and
+// hourly count, the new password's hash), so that two requests for one
+// phone never both send. When the send fails, the reservation is undone
+// (releaseOTP): nothing reached the person, so nothing counts against
+// them, and the password they were sent before, if any, holds again. The
+// failure is counted instead, in this process's memory, and bounds the
+// sends tried for the phone (OTPFailedSendsBurst).
 func (s *AuthService) RequestOTP(ctx context.Context, phone, clientAddr string) (*healthcode.OTPSent, error) {
 	now := s.Now()
 	phone, err := validPhone(phone)
@@ -98,11 +119,16 @@ func (s *AuthService) RequestOTP(ctx context.Context, phone, clientAddr string) 
 	if ok, wait := s.otpByAddr.Allow(clientAddr, now); !ok {
 		return nil, rateLimited(wait, "password requests from this address")
 	}
+	if wait := s.failedSends.wait(phone, now); wait > 0 {
+		return nil, rateLimited(wait, "failed password sends for this phone")
+	}
 	code, err := sixDigits()
 	if err != nil {
 		return nil, healthcode.Internal(err, "otp random")
 	}
 	expires := now.Add(OTPLifetime)
+	hash := s.otpHash(phone, code)
+	var prev healthcode.OTP
 	err = s.Store.UpdateOTP(ctx, phone, func(o *healthcode.OTP) error {
 		if now.Before(o.LockedUntil) {
 			return lockedError(o.LockedUntil)
@@ -110,6 +136,7 @@ func (s *AuthService) RequestOTP(ctx context.Context, phone, clientAddr string) 
 		if wait := o.SentAt.Add(OTPResendAfter).Sub(now); wait > 0 {
 			return rateLimited(wait, "password requests for this phone")
 		}
+		prev = *o
 		if now.Sub(o.WindowStart) >= time.Hour {
 			o.WindowStart, o.SendCount = now, 0
 		}
@@ -118,7 +145,7 @@ func (s *AuthService) RequestOTP(ctx context.Context, phone, clientAddr string) 
 		}
 		o.SendCount++
 		o.SentAt = now
-		o.CodeHash = s.otpHash(phone, code)
+		o.CodeHash = hash
 		o.ExpiresAt = expires
 		o.Attempts = 0
 		return nil
@@ -127,6 +154,14 @@ func (s *AuthService) RequestOTP(ctx context.Context, phone, clientAddr string) 
 		return nil, err
 	}
 	if err := s.Sender.SendOTP(ctx, phone, code, expires); err != nil {
+		s.failedSends.add(phone, now)
+		s.Logger.WarnContext(ctx, "one-time password not sent; the request does not count against the phone's limits", "err", err)
+		// The request may have been cancelled: the reservation is undone all the same.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if rerr := s.releaseOTP(rctx, phone, hash, prev); rerr != nil {
+			s.Logger.ErrorContext(ctx, "the failed send of a one-time password still counts against the phone's limits", "err", rerr)
+		}
 		if healthcode.ErrorCode(err) == healthcode.EINTERNAL {
 			err = &healthcode.Error{Code: healthcode.EUNAVAILABLE, Message: "the password could not be sent", Err: err}
 		}
@@ -137,6 +172,91 @@ func (s *AuthService) RequestOTP(ctx context.Context, phone, clientAddr string) 
 		sent.DevOTP = code
 	}
 	return sent, nil
+}
+
+// errOTPMoved leaves the OTP row as it is (UpdateOTP writes nothing when
+// fn fails).
+var errOTPMoved = errors.New("otp row moved on")
+
+// releaseOTP undoes the reservation RequestOTP made for a send that
+// failed, when the row still holds it (its password hash is reserved):
+// the resend window, the hourly count and the pending password go back
+// to prev, the state before it. A password used or locked meanwhile left
+// the row to the sign-in, and is not touched. Wrong tries made against
+// the reserved password meanwhile count against the one given back, and
+// lock the phone when they reach OTPMaxAttempts, as tries against it
+// would.
+func (s *AuthService) releaseOTP(ctx context.Context, phone string, reserved []byte, prev healthcode.OTP) error {
+	now := s.Now()
+	err := s.Store.UpdateOTP(ctx, phone, func(o *healthcode.OTP) error {
+		if o.CodeHash == nil || !bytes.Equal(o.CodeHash, reserved) {
+			return errOTPMoved
+		}
+		o.SentAt, o.SendCount, o.WindowStart = prev.SentAt, prev.SendCount, prev.WindowStart
+		o.CodeHash, o.ExpiresAt = prev.CodeHash, prev.ExpiresAt
+		o.Attempts += prev.Attempts
+		if o.Attempts >= OTPMaxAttempts {
+			o.CodeHash, o.Attempts = nil, 0
+			o.LockedUntil = now.Add(OTPLockFor)
+		}
+		return nil
+	})
+	if errors.Is(err, errOTPMoved) {
+		return nil
+	}
+	return err
+}
+
+// failedSends counts, per phone, the password sends that failed, in this
+// process's memory: a token bucket of OTPFailedSendsBurst refilled one
+// every OTPFailedSendEvery, which only a failure drains. A phone with
+// none left is not sent to until one is back. With several nodes on one
+// store a phone gets the bound at each; a restart forgets it.
+type failedSends struct {
+	mu      sync.Mutex
+	byPhone map[string]*rate.Limiter
+	swept   time.Time
+}
+
+// wait returns how long phone waits before a send may be tried again, 0
+// when one may be tried now.
+func (f *failedSends) wait(phone string, now time.Time) time.Duration {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	lim := f.byPhone[phone]
+	if lim == nil {
+		return 0
+	}
+	tokens := lim.TokensAt(now)
+	if tokens >= 1 {
+		return 0
+	}
+	return time.Duration((1 - tokens) / float64(lim.Limit()) * float64(time.Second))
+}
+
+// add counts a failed send to phone at now.
+func (f *failedSends) add(phone string, now time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if now.Sub(f.swept) > 10*time.Minute {
+		// A phone whose bucket is full again is as one never seen.
+		for p, lim := range f.byPhone {
+			if lim.TokensAt(now) >= OTPFailedSendsBurst {
+				delete(f.byPhone, p)
+			}
+		}
+		f.swept = now
+	}
+	lim := f.byPhone[phone]
+	if lim == nil {
+		if f.byPhone == nil {
+			f.byPhone = map[string]*rate.Limiter{}
+		}
+		lim = rate.NewLimiter(rate.Every(OTPFailedSendEvery), OTPFailedSendsBurst)
+		f.byPhone[phone] = lim
+	}
+	// Drains a token, or goes into debt when sends failed concurrently.
+	lim.ReserveN(now, 1)
 }
 
 func sixDigits() (string, error) {

@@ -187,3 +187,170 @@ func TestStaffTokens(t *testing.T) {
 		wantCode(t, err, healthcode.EINVALID)
 	}
 }
+
+// gateway is an SMS gateway that may be down: then it fails every send
+// (after running during, when set), else it passes the send on.
+type gateway struct {
+	next   node.OTPSender
+	down   bool
+	calls  int
+	during func()
+}
+
+func (g *gateway) SendOTP(ctx context.Context, phone, code string, expiresAt time.Time) error {
+	g.calls++
+	if !g.down {
+		return g.next.SendOTP(ctx, phone, code, expiresAt)
+	}
+	if g.during != nil {
+		g.during()
+	}
+	return healthcode.Errorf(healthcode.EUNAVAILABLE, "the SMS gateway cannot be reached")
+}
+
+func (e *env) otpRow(t *testing.T, phone string) healthcode.OTP {
+	t.Helper()
+	var row healthcode.OTP
+	if err := e.db.UpdateOTP(context.Background(), phone, func(o *healthcode.OTP) error { row = *o; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return row
+}
+
+// A send that failed counts against neither of the phone's send limits:
+// the person asks again at once, and still has five sends an hour.
+func TestFailedSendDoesNotCount(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	gw := &gateway{next: e.sms, down: true}
+	e.auth.Sender = gw
+	const phone = "13800138000"
+	_, err := e.auth.RequestOTP(ctx, phone, "10.0.0.1")
+	wantCode(t, err, healthcode.EUNAVAILABLE)
+	if row := e.otpRow(t, phone); row.CodeHash != nil || !row.SentAt.IsZero() || row.SendCount != 0 {
+		t.Fatalf("after a failed send the row holds %+v, want nothing sent", row)
+	}
+	gw.down = false
+	if _, err := e.auth.RequestOTP(ctx, phone, "10.0.0.1"); err != nil {
+		t.Fatalf("asking again at once after a failed send: %v", err)
+	}
+	if _, _, err := e.auth.CreateSession(ctx, phone, e.sms.code(phone), "10.0.0.1"); err != nil {
+		t.Fatalf("the password sent after the failure: %v", err)
+	}
+	e.clock.Add(61 * time.Second)
+	// Failures between the sends take none of the five an hour (four
+	// failures in all: a fifth would use up the phone's failed sends).
+	for i := 2; i <= 5; i++ {
+		if i > 2 {
+			gw.down = true
+			_, err := e.auth.RequestOTP(ctx, phone, "10.0.0.2")
+			wantCode(t, err, healthcode.EUNAVAILABLE)
+			gw.down = false
+		}
+		if _, err := e.auth.RequestOTP(ctx, phone, "10.0.0.2"); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+		e.clock.Add(61 * time.Second)
+	}
+	if row := e.otpRow(t, phone); row.SendCount != 5 {
+		t.Fatalf("SendCount = %d after five sends and four failures, want 5", row.SendCount)
+	}
+	_, err = e.auth.RequestOTP(ctx, phone, "10.0.0.2")
+	wantCode(t, err, healthcode.ERATELIMIT)
+}
+
+// The password sent before a failed send still signs in: the failed one
+// never reached the person. Wrong tries made while the send was failing
+// count against it, and lock the phone at the fifth.
+func TestFailedSendKeepsTheLastPassword(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		wrongBefore   int // wrong tries against the first password
+		wrongDuring   int // while the second send fails
+		wantSignIn    bool
+		wantLockedNow bool
+	}{
+		{"no wrong tries", 0, 0, true, false},
+		{"some before and during", 2, 2, true, false},
+		{"the fifth during", 3, 2, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			ctx := context.Background()
+			gw := &gateway{next: e.sms}
+			e.auth.Sender = gw
+			const phone = "13800138000"
+			if _, err := e.auth.RequestOTP(ctx, phone, "10.0.0.1"); err != nil {
+				t.Fatal(err)
+			}
+			first := e.sms.code(phone)
+			wrong := "000000"
+			if first == wrong {
+				wrong = "111111"
+			}
+			for range tc.wrongBefore {
+				e.auth.CreateSession(ctx, phone, wrong, "10.0.0.1")
+			}
+			e.clock.Add(61 * time.Second)
+			gw.down = true
+			gw.during = func() {
+				for range tc.wrongDuring {
+					e.auth.CreateSession(ctx, phone, wrong, "10.0.0.1")
+				}
+			}
+			_, err := e.auth.RequestOTP(ctx, phone, "10.0.0.1")
+			wantCode(t, err, healthcode.EUNAVAILABLE)
+			row := e.otpRow(t, phone)
+			if locked := e.clock.Now().Before(row.LockedUntil); locked != tc.wantLockedNow {
+				t.Fatalf("locked %v (row %+v), want %v", locked, row, tc.wantLockedNow)
+			}
+			_, _, err = e.auth.CreateSession(ctx, phone, first, "10.0.0.1")
+			if tc.wantSignIn && err != nil {
+				t.Fatalf("the first password after the failed send: %v", err)
+			}
+			if !tc.wantSignIn && healthcode.ErrorCode(err) != healthcode.ELOCKED {
+				t.Fatalf("the first password after five wrong tries: %v, want locked", err)
+			}
+		})
+	}
+}
+
+// A failing gateway is not asked without end for one phone: five sends
+// in a row fail, then one every 12 minutes is tried; the rest are refused
+// without reaching it.
+func TestFailedSendsAreBounded(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	gw := &gateway{next: e.sms, down: true}
+	e.auth.Sender = gw
+	const phone = "13800138000"
+	for i := range node.OTPFailedSendsBurst {
+		_, err := e.auth.RequestOTP(ctx, phone, "10.0.0.1")
+		wantCode(t, err, healthcode.EUNAVAILABLE)
+		e.clock.Add(time.Second)
+		if gw.calls != i+1 {
+			t.Fatalf("the gateway was asked %d times for %d requests", gw.calls, i+1)
+		}
+	}
+	_, err := e.auth.RequestOTP(ctx, phone, "10.0.0.2")
+	wantCode(t, err, healthcode.ERATELIMIT)
+	if gw.calls != node.OTPFailedSendsBurst {
+		t.Fatalf("the gateway was asked %d times, want %d: the refused request reached it", gw.calls, node.OTPFailedSendsBurst)
+	}
+	// Another phone is not held back by this one's failures.
+	_, err = e.auth.RequestOTP(ctx, "13900139000", "10.0.0.3")
+	wantCode(t, err, healthcode.EUNAVAILABLE)
+
+	e.clock.Add(node.OTPFailedSendEvery)
+	_, err = e.auth.RequestOTP(ctx, phone, "10.0.0.2")
+	wantCode(t, err, healthcode.EUNAVAILABLE)
+	_, err = e.auth.RequestOTP(ctx, phone, "10.0.0.2")
+	wantCode(t, err, healthcode.ERATELIMIT)
+	// Back up: the phone's next try is sent, with its send limits whole.
+	gw.down = false
+	e.clock.Add(node.OTPFailedSendEvery)
+	e.signIn(t, phone)
+	if row := e.otpRow(t, phone); row.SendCount != 1 {
+		t.Fatalf("SendCount = %d after one send and seven failures, want 1", row.SendCount)
+	}
+}
