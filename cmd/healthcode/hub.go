@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/gctune"
@@ -304,12 +306,12 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if endpointToken != nil && *endpointToken == "-" {
 		// Off the command line, where other users of the machine see it.
-		line, err := bufio.NewReader(hubStdin).ReadString('\n')
-		if err != nil && line == "" {
-			fmt.Fprintln(stderr, "hub region "+action+": --endpoint-token -: no token on stdin")
+		token, err := readStdinToken(hubStdin)
+		if err != nil {
+			fmt.Fprintf(stderr, "hub region %s: --endpoint-token -: %v\n", action, err)
 			return 2
 		}
-		*endpointToken = strings.TrimSpace(line)
+		*endpointToken = token
 	}
 	var kidBytes []byte
 	if action == "revoke-key" {
@@ -404,6 +406,32 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 	}
 	return 0
+}
+
+// maxStdinToken bounds the line `--endpoint-token -` reads: a token is
+// some forty bytes.
+const maxStdinToken = 4 << 10
+
+// readStdinToken reads the token `--endpoint-token -` takes: the first
+// line of r, trimmed. Nothing, or a blank line, is refused rather than
+// stored: storing "" clears the token the hub holds, which is done with
+// --endpoint-token "" and never by an empty pipe.
+func readStdinToken(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(io.LimitReader(r, maxStdinToken+1)).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", fmt.Errorf("cannot read stdin: %w", err)
+	}
+	if len(line) > maxStdinToken {
+		return "", fmt.Errorf("the first line of stdin is longer than %d bytes: not a token", maxStdinToken)
+	}
+	token := strings.TrimSpace(line)
+	switch {
+	case token == "":
+		return "", errors.New(`no token on stdin (an empty line); to clear the stored token, give --endpoint-token ""`)
+	case strings.ContainsFunc(token, unicode.IsSpace):
+		return "", errors.New("the first line of stdin holds more than a token: give the token alone")
+	}
+	return token, nil
 }
 
 type regionKeyRow struct {

@@ -223,3 +223,70 @@ func TestCheckOTPWebhook(t *testing.T) {
 		}
 	}
 }
+
+func TestReadStdinToken(t *testing.T) {
+	for _, tc := range []struct {
+		name, stdin, want string // want "": refused
+	}{
+		{"a token", "hct_abc\n", "hct_abc"},
+		{"a token without a newline", "hct_abc", "hct_abc"},
+		{"spaces around", "  hct_abc \r\n", "hct_abc"},
+		{"only the first line", "hct_abc\nhct_def\n", "hct_abc"},
+		{"nothing", "", ""},
+		{"an empty line", "\n", ""},
+		{"a blank line", " \t\r\n", ""},
+		{"a blank line, then a token", "\nhct_abc\n", ""},
+		{"two words", "hct_abc hct_def\n", ""},
+		{"too long", strings.Repeat("a", maxStdinToken+1), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := readStdinToken(strings.NewReader(tc.stdin))
+			if got != tc.want || (err == nil) != (tc.want != "") {
+				t.Errorf("readStdinToken(%.20q) = %q, %v; want %q", tc.stdin, got, err, tc.want)
+			}
+		})
+	}
+}
+
+// `--endpoint-token -` fed an empty line is a usage error, and the token
+// the hub holds stays.
+func TestHubSetEndpointEmptyStdin(t *testing.T) {
+	store := storeArgs(t)
+	hub := func(stdin string, args ...string) (string, int) {
+		t.Helper()
+		old := hubStdin
+		hubStdin = strings.NewReader(stdin)
+		defer func() { hubStdin = old }()
+		_, errOut, exit := runCmd(append(append([]string{"hub", "region"}, args...), store...)...)
+		return errOut, exit
+	}
+	if errOut, exit := hub("hct_peer\n", "add", "--id", "CN-330100", "--name", "杭州市", "--mode", "local",
+		"--endpoint", "https://hz.example", "--endpoint-token", "-"); exit != 0 {
+		t.Fatalf("region add: exit %d, %s", exit, errOut)
+	}
+	held := func() bool {
+		t.Helper()
+		out, errOut, exit := runCmd(append([]string{"hub", "region", "list"}, store...)...)
+		var row regionListRow
+		if exit != 0 || json.Unmarshal([]byte(out), &row) != nil {
+			t.Fatalf("region list: exit %d, %s%s", exit, out, errOut)
+		}
+		return row.EndpointToken
+	}
+	if !held() {
+		t.Fatal("the token read from stdin is not held")
+	}
+	for _, stdin := range []string{"", "\n", "  \n"} {
+		errOut, exit := hub(stdin, "set-endpoint", "--id", "CN-330100", "--endpoint-token", "-")
+		if exit != 2 || !strings.Contains(errOut, "no token on stdin") {
+			t.Errorf("stdin %q: exit %d, %s; want 2, no token on stdin", stdin, exit, errOut)
+		}
+		if !held() {
+			t.Fatalf("stdin %q cleared the token", stdin)
+		}
+	}
+	// Clearing it is said so.
+	if errOut, exit := hub("", "set-endpoint", "--id", "CN-330100", "--endpoint-token", ""); exit != 0 || held() {
+		t.Fatalf("--endpoint-token \"\": exit %d, %s, token held %v", exit, errOut, held())
+	}
+}
