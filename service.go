@@ -58,6 +58,11 @@ type OwnRecords struct {
 	Quarantines   []Quarantine
 	Travel        []Travel
 	DrugPurchases []DrugPurchase
+	// Scans are the scans of the person's code at this region's
+	// checkpoints and their own check-ins, newest first: what the venues'
+	// devices read of them, which the access audit log does not hold (it
+	// keeps the reads people choose to make).
+	Scans []*Scan
 }
 
 // IssuedCode is a signed health code ready to display.

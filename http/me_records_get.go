@@ -17,6 +17,16 @@ type ownRecordsResponse struct {
 	Quarantines   []ownQuarantine   `json:"quarantines"`
 	Travel        []ownTravel       `json:"travel"`
 	DrugPurchases []ownDrugPurchase `json:"drug_purchases"`
+	Scans         []ownScan         `json:"scans"`
+}
+
+type ownScan struct {
+	VenueID   string    `json:"venue_id"`
+	Source    string    `json:"source"`
+	Direction string    `json:"direction"`
+	Verdict   string    `json:"verdict"`
+	Reasons   []string  `json:"reasons,omitempty"`
+	At        time.Time `json:"at"`
 }
 
 type ownTest struct {
@@ -66,7 +76,8 @@ type ownDrugPurchase struct {
 }
 
 // handleRecordsGet answers the caller's own records (tests, doses, cases,
-// contacts, quarantines, travel, drug purchases), newest first.
+// contacts, quarantines, travel, drug purchases) and the scans of their
+// code here, newest first.
 func (s *Server) handleRecordsGet(w http.ResponseWriter, r *http.Request) {
 	rec, err := s.Citizens.Records(r.Context(), caller(r).PersonID)
 	if err != nil {
@@ -85,6 +96,7 @@ func newOwnRecordsResponse(rec *healthcode.OwnRecords) ownRecordsResponse {
 		Quarantines:   make([]ownQuarantine, 0, len(rec.Quarantines)),
 		Travel:        make([]ownTravel, 0, len(rec.Travel)),
 		DrugPurchases: make([]ownDrugPurchase, 0, len(rec.DrugPurchases)),
+		Scans:         make([]ownScan, 0, len(rec.Scans)),
 	}
 	for _, t := range rec.Tests {
 		result := "negative"
@@ -111,6 +123,10 @@ func newOwnRecordsResponse(rec *healthcode.OwnRecords) ownRecordsResponse {
 	}
 	for _, p := range rec.DrugPurchases {
 		resp.DrugPurchases = append(resp.DrugPurchases, ownDrugPurchase{Class: p.Class, At: p.At, VenueID: p.VenueID})
+	}
+	for _, sc := range rec.Scans {
+		resp.Scans = append(resp.Scans, ownScan{VenueID: sc.VenueID, Source: sc.Source, Direction: sc.Direction,
+			Verdict: sc.Verdict, Reasons: sc.Reasons, At: sc.At})
 	}
 	return resp
 }

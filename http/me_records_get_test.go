@@ -57,7 +57,7 @@ func TestOwnRecords(t *testing.T) {
 	if len(got.Contacts) != 1 || got.Contacts[0].Degree != healthcode.ContactSecondary || got.Contacts[0].ClearedAt.IsZero() {
 		t.Errorf("contacts %+v", got.Contacts)
 	}
-	if got.Travel == nil || len(got.Travel) != 0 || got.Cases == nil || got.DrugPurchases == nil {
+	if got.Travel == nil || len(got.Travel) != 0 || got.Cases == nil || got.DrugPurchases == nil || got.Scans == nil {
 		t.Errorf("empty kinds must be empty lists: %s", body)
 	}
 

@@ -15,8 +15,11 @@ import (
 )
 
 // Audit records every read of a person's data by staff, a device or a
-// peer in the hash-chained access audit log. Checkpoint scans, tracing and
-// peers call Record the same way the staff routes do.
+// peer in the hash-chained access audit log. Tracing and peers call Record
+// the same way the staff routes do. A checkpoint's scan of a code is not
+// an entry here but a row of the scan log, which the person reads with
+// their records (OwnRecords.Scans): at a door's rate a chained write per
+// scan would cost more than the scan.
 type Audit struct {
 	Store   healthcode.AuditStore
 	Now     func() time.Time

@@ -3,12 +3,14 @@ package node
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/healthcode/healthcode"
 )
 
 // Records returns the person's own records: those filed under the person
-// key of their own profile (none before a profile), newest first. Nothing
+// key of their own profile (none before a profile), newest first, and the
+// scans of their code here (ownScans). Nothing
 // that could name another person is kept: a contact's case id, provider ids
 // and the person key are blanked.
 func (s *CitizenService) Records(ctx context.Context, personID int64) (*healthcode.OwnRecords, error) {
@@ -19,11 +21,44 @@ func (s *CitizenService) Records(ctx context.Context, personID int64) (*healthco
 	case err != nil:
 		return nil, err
 	}
-	f, err := s.Store.Facts(ctx, personID, key, s.Now())
+	now := s.Now()
+	f, err := s.Store.Facts(ctx, personID, key, now)
 	if err != nil {
 		return nil, err
 	}
-	return ownRecords(f), nil
+	r := ownRecords(f)
+	if r.Scans, err = s.ownScans(ctx, personID, now); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// OwnScansWindow and MaxOwnScans bound the scans Records returns: the
+// newest, of the last 30 days.
+const (
+	OwnScansWindow = 30 * 24 * time.Hour
+	MaxOwnScans    = 200
+)
+
+// ownScans returns the person's scans here, newest first, without what
+// names the device.
+func (s *CitizenService) ownScans(ctx context.Context, personID int64, now time.Time) ([]*healthcode.Scan, error) {
+	p, err := s.Store.FindPerson(ctx, personID)
+	if err != nil {
+		return nil, err
+	}
+	// Oldest first in the store: the window is read whole (a person's
+	// scans of a month are few) and its newest kept.
+	scans, err := s.Store.SubjectScans(ctx, s.Region, p.Subject, healthcode.ScanWindow{From: now.Add(-OwnScansWindow), To: now.Add(time.Minute)})
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(scans)
+	scans = scans[:min(len(scans), MaxOwnScans)]
+	for _, sc := range scans {
+		sc.DeviceID, sc.Seq = 0, 0
+	}
+	return scans, nil
 }
 
 // ownRecords copies the records of f newest first (Facts holds them oldest

@@ -281,6 +281,57 @@ func TestCheckinNeedsProfileAndDeclaration(t *testing.T) {
 	wantVerdict(t, res, err, "pass")
 }
 
+// A citizen's records list the scans of their code at checkpoints and
+// their check-ins, newest first, without the device; not another
+// person's, nor those older than the window.
+func TestRecordsListOwnScans(t *testing.T) {
+	e := newCheckpointEnv(t)
+	ctx := context.Background()
+	v, cp := e.venue(t, healthcode.VenueMall, 0)
+	id, code := e.person(t, 1)
+	_, other := e.person(t, 2)
+	if _, err := e.scans.Scan(ctx, cp, code, "in"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(node.OwnScansWindow + time.Hour) // that scan is out of the window now
+	fresh, err := e.citizens.Code(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code = fresh.Code
+	if _, err := e.scans.Scan(ctx, cp, code, "in"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.scans.Scan(ctx, cp, other, "in"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Add(time.Minute)
+	place, err := e.venues.PlaceCode(ctx, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.scans.Checkin(ctx, id, place, healthcode.DirectionOut); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := e.citizens.Records(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Scans) != 2 {
+		t.Fatalf("%d scans, want 2 (the check-in and the scan within the window)", len(rec.Scans))
+	}
+	checkin, scan := rec.Scans[0], rec.Scans[1]
+	if checkin.Source != healthcode.ScanCheckin || checkin.Direction != healthcode.DirectionOut || scan.Source != healthcode.ScanOnline ||
+		!checkin.At.After(scan.At) {
+		t.Errorf("scans = %+v, %+v; want the check-in, then the checkpoint's scan", checkin, scan)
+	}
+	for _, sc := range rec.Scans {
+		if sc.VenueID != v.ID || sc.PersonID != id || sc.DeviceID != 0 {
+			t.Errorf("scan %+v: want venue %s, person %d, no device", sc, v.ID, id)
+		}
+	}
+}
+
 // TestBatchUploadIsIdempotent: an offline batch sent twice counts once; bad
 // scans are named by line while the good ones land; a device whose clock
 // is off has its scans flagged.
