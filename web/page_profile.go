@@ -18,8 +18,16 @@ type profileData struct {
 	Phone    string // masked
 	Sex      string
 	Birth    string
-	IDTypes  []healthcode.IDType
+	// Derived is set when the stored document is a resident ID and the
+	// form keeps that type: sex and birth date are read from the number,
+	// so the form shows them and offers no field to change them.
+	Derived bool
+	IDTypes []healthcode.IDType
 }
+
+// derived reports whether the sex and birth date of a profile of type t
+// are read from its number, which is so of a resident ID only.
+func derived(t healthcode.IDType) bool { return t == healthcode.IDResident }
 
 func (h *Handler) handleProfile(w http.ResponseWriter, r *request) {
 	p, err := h.Citizens.Profile(r.Context(), r.PersonID())
@@ -31,6 +39,7 @@ func (h *Handler) handleProfile(w http.ResponseWriter, r *request) {
 	data := profileData{IDTypes: healthcode.IDTypes}
 	if p != nil {
 		data.Saved, data.IDMasked, data.Phone, data.Sex, data.Birth = true, idnum.MaskID(p.IDNumber), idnum.MaskPhone(p.Phone), p.Sex, p.BirthDate
+		data.Derived = derived(p.IDType)
 		form.Set("name", p.Name)
 		form.Set("id_type", string(p.IDType))
 		form.Set("sex", p.Sex)
@@ -71,25 +80,22 @@ func (h *Handler) handleProfileSubmit(w http.ResponseWriter, r *request) {
 	old, err := h.Citizens.Profile(r.Context(), r.PersonID())
 	switch {
 	case err == nil:
-		data.Saved, data.IDMasked, data.Phone = true, idnum.MaskID(old.IDNumber), idnum.MaskPhone(old.Phone)
+		data.Saved, data.IDMasked, data.Phone, data.Sex, data.Birth = true, idnum.MaskID(old.IDNumber), idnum.MaskPhone(old.Phone), old.Sex, old.BirthDate
+		data.Derived = derived(old.IDType) && p.IDType == old.IDType
 		p.Phone = old.Phone
 		// A blank number keeps the stored one, for the same document type.
 		if p.IDNumber == "" && p.IDType == old.IDType {
 			p.IDNumber = old.IDNumber
 		}
-		// Sex and birth date come from a resident ID: a form that does
-		// not show them must not contradict it.
-		if p.IDType == healthcode.IDResident && p.IDNumber == old.IDNumber {
-			p.Sex, p.BirthDate = old.Sex, old.BirthDate
-		}
 	case healthcode.ErrorCode(err) != healthcode.ENOTFOUND:
 		h.renderErr(w, r, err)
 		return
 	}
-	if p.IDType == healthcode.IDResident && p.IDNumber != "" && (old == nil || p.IDNumber != old.IDNumber) {
-		// Derived from the number by the service.
-		p.Sex, p.BirthDate = "", ""
-	}
+	// Sex and birth date of a resident ID are read from the number: the
+	// form then has no field for them and sends none, and the service
+	// derives them. One sent all the same (a form of a first profile, or
+	// made by hand) that the number contradicts is refused by the
+	// service beside its field, never silently replaced.
 	if _, err := h.Citizens.SaveProfile(r.Context(), r.PersonID(), p); err != nil {
 		h.formError(w, r, &view{Title: "profile.title", Form: f}, err, "", "profile.html", data)
 		return

@@ -37,3 +37,41 @@ func TestRecordsWithoutACode(t *testing.T) {
 		t.Errorf("declared: my records do not show the colour:\n%s", p.Body)
 	}
 }
+
+// TestProfileDerivedFromResidentID: sex and birth date of a resident ID
+// are shown, not offered for change; one sent all the same that the number
+// contradicts is refused, not saved-and-reverted; and a refused save keeps
+// them on the summary card.
+func TestProfileDerivedFromResidentID(t *testing.T) {
+	s := newStack(t)
+	c := s.client(t, browserLangs["zh"])
+	c.signIn("13800138000")
+	p := c.post("/me/profile", url.Values{"name": {"张三丰"}, "id_type": {"resident_id"}, "id_number": {"11010519491231002X"}})
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("POST /me/profile: %d\n%s", p.Status, p.Body)
+	}
+	p = c.get("/me/profile")
+	form := between(p.Body, `action="/me/profile"`, "</form>")
+	if strings.Contains(form, `name="sex"`) || strings.Contains(form, `name="birth_date"`) ||
+		!strings.Contains(form, "由身份证号得出") || !strings.Contains(form, "1949-12-31") || !strings.Contains(form, "女") {
+		t.Errorf("the form offers to change what the resident ID says:\n%s", form)
+	}
+	// A form that says otherwise is refused beside the field.
+	p = c.post("/me/profile", url.Values{"name": {"张三丰"}, "id_type": {"resident_id"}, "sex": {"male"}, "birth_date": {"1950-01-01"}})
+	if p.Status != http.StatusBadRequest || !strings.Contains(p.Body, "与身份证号不符") {
+		t.Errorf("a contradicting sex and birth date: %d\n%s", p.Status, p.Body)
+	}
+	// A refused save keeps the summary card whole.
+	p = c.post("/me/profile", url.Values{"name": {"张三丰"}, "id_type": {"resident_id"}, "address_division": {"12"}})
+	if p.Status != http.StatusBadRequest {
+		t.Fatalf("a bad division: %d\n%s", p.Status, p.Body)
+	}
+	card := between(p.Body, `<dl class="facts">`, "</dl>")
+	if !strings.Contains(card, "性别") || !strings.Contains(card, "1949-12-31") {
+		t.Errorf("the refused form's card lacks sex and birth date:\n%s", card)
+	}
+	p = c.get("/me/profile")
+	if !strings.Contains(between(p.Body, `<dl class="facts">`, "</dl>"), "女") {
+		t.Errorf("the stored sex changed:\n%s", p.Body)
+	}
+}
