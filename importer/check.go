@@ -32,7 +32,7 @@ type rowCheck struct {
 
 func (c *rowCheck) fail(field int, reason string) {
 	if c.err == nil {
-		c.err = &healthcode.RowError{Line: c.line, ID: c.id, Field: c.spec.fields[field].name, Reason: reason}
+		c.err = &healthcode.RowError{Line: c.line, ID: clipID(c.id), Field: c.spec.fields[field].name, Reason: reason}
 	}
 }
 

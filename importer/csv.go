@@ -18,6 +18,30 @@ type csvSource struct {
 
 const utf8BOM = "\ufeff"
 
+// maxQuoted bounds, in bytes, what a message or a row's reason quotes of
+// the input: a column name, a field name, an id. Whatever the file holds
+// (a one-line upload of 20 MB is one column name), the answer stays small.
+const maxQuoted = 64
+
+// clip returns s cut to at most maxQuoted bytes, on a rune boundary, with
+// "…" after it when it was cut: what a message quotes of the input.
+func clip(s string) string { return clipTo(s, maxQuoted) }
+
+// clipID is a row's id as a rejected row names it: whole when it may be an
+// id (maxIDLen), cut as clip cuts otherwise.
+func clipID(s string) string { return clipTo(s, maxIDLen) }
+
+func clipTo(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
+}
+
 func newCSVSource(r io.Reader, kind string, spec *kindSpec) (*csvSource, error) {
 	cr := csv.NewReader(r)
 	// Each record is parsed into the same slice: a big file is read with
@@ -43,9 +67,9 @@ func newCSVSource(r io.Reader, kind string, spec *kindSpec) (*csvSource, error) 
 		i := spec.index(h)
 		switch {
 		case i < 0:
-			return nil, fileError(1, "unknown column %q: the columns of %s are %s and %s", h, kind, strings.Join(names, ", "), HomeRegion)
+			return nil, fileError(1, "unknown column %q: the columns of %s are %s and %s", clip(h), kind, strings.Join(names, ", "), HomeRegion)
 		case given[i]:
-			return nil, fileError(1, "column %q is given twice", h)
+			return nil, fileError(1, "column %q is given twice", clip(h))
 		}
 		given[i], s.cols[col] = true, i
 	}

@@ -81,7 +81,7 @@ func (s *ndjsonSource) parse(data []byte, vals []string, last bool) (int64, *hea
 	for k, v := range s.obj {
 		i, ok := s.index[k]
 		if !ok {
-			bad = firstBad(bad, s.line, k, "unknown field")
+			bad = firstBad(bad, s.line, clip(k), "unknown field")
 			continue
 		}
 		switch v := v.(type) {

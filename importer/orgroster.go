@@ -63,7 +63,7 @@ func NewRosterReader(format string, r io.Reader, now time.Time) (*RosterReader, 
 	case healthcode.FormatNDJSON:
 		rd.src = newNDJSONSource(r, rosterSpec)
 	default:
-		err = healthcode.Errorf(healthcode.EINVALID, "unknown format %q: must be csv or ndjson", format)
+		err = healthcode.Errorf(healthcode.EINVALID, "unknown format %q: must be csv or ndjson", clip(format))
 	}
 	if err != nil {
 		return nil, err
@@ -143,9 +143,9 @@ func newRosterCSV(r io.Reader) (*rosterCSV, error) {
 		i := rosterSpec.index(h)
 		switch {
 		case i < 0:
-			return nil, fileError(1, "unknown column %q: a roster's columns are id_type, id_number, name and unit", h)
+			return nil, fileError(1, "unknown column %q: a roster's columns are id_type, id_number, name and unit", clip(h))
 		case given[i]:
-			return nil, fileError(1, "column %q is given twice", h)
+			return nil, fileError(1, "column %q is given twice", clip(h))
 		}
 		given[i], s.cols[col] = true, i
 	}

@@ -42,7 +42,7 @@ type rowSource interface {
 func NewReader(kind, format string, r io.Reader, key func(idNumber string) []byte, now time.Time) (*Reader, error) {
 	spec, ok := kinds[kind]
 	if !ok {
-		return nil, healthcode.Errorf(healthcode.ENOTFOUND, "unknown record kind %q: must be one of %s", kind, strings.Join(healthcode.RecordKinds, ", "))
+		return nil, healthcode.Errorf(healthcode.ENOTFOUND, "unknown record kind %q: must be one of %s", clip(kind), strings.Join(healthcode.RecordKinds, ", "))
 	}
 	rd := &Reader{kind: kind, spec: spec, key: key, now: now,
 		vals: make([]string, len(spec.fields)), seen: map[string]int64{}}
@@ -53,7 +53,7 @@ func NewReader(kind, format string, r io.Reader, key func(idNumber string) []byt
 	case healthcode.FormatNDJSON:
 		rd.src = newNDJSONSource(r, spec)
 	default:
-		err = healthcode.Errorf(healthcode.EINVALID, "unknown format %q: must be csv or ndjson", format)
+		err = healthcode.Errorf(healthcode.EINVALID, "unknown format %q: must be csv or ndjson", clip(format))
 	}
 	if err != nil {
 		return nil, err
@@ -82,7 +82,7 @@ func (rd *Reader) Next() (*healthcode.ImportRow, error) {
 	row := &rd.row
 	row.Line, row.ID, row.Reject, row.Forward = line, rd.vals[fID], nil, nil
 	if bad != nil {
-		bad.ID = row.ID
+		bad.ID = clipID(row.ID)
 		row.Reject = bad
 		return row, nil
 	}

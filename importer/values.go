@@ -18,7 +18,7 @@ import (
 func NewValuesReader(kind string, rows [][]string, key func(idNumber string) []byte, now time.Time) (*Reader, error) {
 	spec, ok := kinds[kind]
 	if !ok {
-		return nil, healthcode.Errorf(healthcode.ENOTFOUND, "unknown record kind %q: must be one of %s", kind, strings.Join(healthcode.RecordKinds, ", "))
+		return nil, healthcode.Errorf(healthcode.ENOTFOUND, "unknown record kind %q: must be one of %s", clip(kind), strings.Join(healthcode.RecordKinds, ", "))
 	}
 	return &Reader{kind: kind, spec: spec, key: key, now: now, src: &valuesSource{rows: rows},
 		vals: make([]string, len(spec.fields)), seen: map[string]int64{}}, nil
