@@ -96,6 +96,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *demo {
 		*dev = true // the demo's people sign in with the dev_otp
 	}
+	if err := checkOTPWebhook(*webhook); err != nil {
+		fmt.Fprintln(stderr, "serve:", err)
+		return 2
+	}
 	var sender node.OTPSender
 	switch {
 	case *webhook != "":

@@ -26,7 +26,7 @@ import (
 )
 
 // TestServeHubFlags: --hub, --hub-token and --hub-key come together, and a
-// mistake is named before the node starts.
+// mistake is named before the node starts (as one in --otp-webhook).
 func TestServeHubFlags(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	key := base64.StdEncoding.EncodeToString(make([]byte, 32))
@@ -40,6 +40,7 @@ func TestServeHubFlags(t *testing.T) {
 		{[]string{"--hub", "hub.example", "--hub-token", "t", "--hub-key", key}, "--hub: must be"},
 		{[]string{"--hub", "https://hub.example", "--hub-token", "t", "--hub-key", "c2hvcnQ="}, "--hub-key: must be"},
 		{[]string{"--hub", "https://hub.example", "--hub-token", "t", "--hub-key", key, "--hub-refresh", "0s"}, "--hub-refresh"},
+		{[]string{"--otp-webhook", "notaurl"}, "--otp-webhook: must be"},
 	} {
 		_, errOut, exit := runCmd(append([]string{"serve", "--dev", "--data", data}, tc.args...)...)
 		if exit != 2 || !strings.Contains(errOut, tc.says) {
