@@ -243,15 +243,14 @@ func (r *HubReceiver) receive(ctx context.Context, round *receiveRound, b listed
 		return err
 	}
 	if no != nil && no.reason == batchMisaddressed {
-		// The hub lists a region the batches addressed to the region its
-		// peer token is for, so a batch to another is this node holding
-		// that region's token (or a hub gone wrong). Passing it over would
-		// ack it, and its region would never see it: the round stops with
-		// nothing taken, and the batches wait for a node with the right
-		// token.
+		// The hub lists the batches addressed to the region of the peer
+		// token, so a batch to another region means this node holds that
+		// region's token (or the hub has gone wrong). Passing it over would
+		// ack it, and its region would never see it: the round stops
+		// before it, and it waits for the node it is for.
 		r.Metrics.received(ReceiveFailed)
 		return healthcode.Errorf(healthcode.EFORBIDDEN, "the hub listed batch %s for this node, but it is %s: "+
-			"check --hub-token, which looks like another region's peer token; nothing was applied or acknowledged",
+			"check --hub-token, which looks like another region's peer token; the batch was neither applied nor acknowledged",
 			b.ID, no.message)
 	}
 	if no != nil {
