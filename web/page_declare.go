@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -59,31 +60,59 @@ func (h *Handler) handleDeclareSubmit(w http.ResponseWriter, r *request) {
 		return
 	}
 	d, rowOf, fe := declarationOf(f)
+	// What the form cannot read is refused here, the rest by the service,
+	// and both at once: a form the page refused still goes to the service
+	// to have the meaning of the rest checked, with one symptom that is no
+	// symptom so that it is never stored, whose reason is then dropped.
+	probe := len(d.Symptoms)
 	if len(fe) > 0 {
-		h.formError(w, r, v, fe.Err(), "", "declare.html", data)
+		d.Symptoms = append(d.Symptoms, refusedSymptom)
+	}
+	_, _, err = h.Citizens.Declare(r.Context(), r.PersonID(), d)
+	if err == nil && len(fe) == 0 {
+		h.redirect(w, r.Request, "/me/code?declared=1")
 		return
 	}
-	if _, _, err := h.Citizens.Declare(r.Context(), r.PersonID(), d); err != nil {
-		// The service names places by their index among those declared;
-		// the form by its row.
-		if fields, ok := h.fieldErrors(r, err); ok {
-			v.Errors = map[string]string{}
-			for k, msg := range fields {
-				var i int
-				var rest string
-				if n, _ := fmt.Sscanf(k, "places[%d].%s", &i, &rest); n == 2 && i < len(rowOf) {
-					k = fmt.Sprintf("places[%d].%s", rowOf[i], rest)
-				}
-				v.Errors[k] = msg
-			}
-			v.Data = data
-			h.render(w, r, http.StatusBadRequest, "declare.html", v)
-			return
-		}
+	fields, ok := h.fieldErrors(r, err)
+	if err != nil && !ok && healthcode.ErrorCode(err) != healthcode.EINVALID {
+		// Not about the form (internal, rate limit …): as such.
 		h.formError(w, r, v, err, "", "declare.html", data)
 		return
 	}
-	h.redirect(w, r.Request, "/me/code?declared=1")
+	v.Errors = map[string]string{}
+	for k, msg := range fields {
+		if k == fmt.Sprintf("symptoms[%d]", probe) && len(fe) > 0 {
+			continue
+		}
+		// The service names places by their index among those declared;
+		// the form by its row.
+		var i int
+		var rest string
+		if n, _ := fmt.Sscanf(k, "places[%d].%s", &i, &rest); n == 2 && i < len(rowOf) {
+			k = fmt.Sprintf("places[%d].%s", rowOf[i], rest)
+		}
+		v.Errors[k] = msg
+	}
+	// The page's own reasons stand before the service's for the same field
+	// (a date it could not read the service calls missing).
+	if own, ok := h.fieldErrors(r, fe.Err()); ok {
+		maps.Copy(v.Errors, own)
+	}
+	if len(v.Errors) == 0 {
+		h.formError(w, r, v, err, "", "declare.html", data)
+		return
+	}
+	v.Data = data
+	h.render(w, r, http.StatusBadRequest, "declare.html", v)
+}
+
+// refusedSymptom is no symptom: a declaration holding it is refused.
+const refusedSymptom = healthcode.Symptom("-")
+
+func init() {
+	if refusedSymptom.Valid() {
+		panic("web: refusedSymptom is a symptom")
+	}
 }
 
 // declarationOf reads the form; rowOf maps each declared place to its

@@ -60,6 +60,15 @@ func templateFuncs(c *catalog) template.FuncMap {
 			}
 			return t.In(zone).Format(time.DateOnly)
 		},
+		// lastday is the last day of a stay whose end is exclusive: a
+		// declared place ends at the midnight after its last day (see
+		// declarationOf), which is the day before.
+		"lastday": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return lastDay(t).Format(time.DateOnly)
+		},
 		"iso": func(t time.Time) string { return t.Format(time.RFC3339) },
 	}
 }
@@ -284,4 +293,15 @@ var reasonKeys = map[string]string{
 	"birth date is in the future":                                    "fielderr.id_number",
 	"check character does not match":                                 "fielderr.id_check",
 	"must be one of resident_id, passport, hk_macao_permit, taiwan_permit, foreign_permanent_resident": "fielderr.required",
+}
+
+// lastDay is the day, in the pages' zone, an end-exclusive end falls on
+// when it is not a midnight, or the day before one that is: 2026-11-23
+// 00:00 ends a stay whose last day is 2026-11-22.
+func lastDay(end time.Time) time.Time {
+	t := end.In(zone)
+	if y, m, d := t.Date(); t.Equal(time.Date(y, m, d, 0, 0, 0, 0, zone)) {
+		return t.AddDate(0, 0, -1)
+	}
+	return t
 }

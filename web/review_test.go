@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestRecordsWithoutACode: a person without a profile or a declaration has
@@ -73,5 +74,46 @@ func TestProfileDerivedFromResidentID(t *testing.T) {
 	p = c.get("/me/profile")
 	if !strings.Contains(between(p.Body, `<dl class="facts">`, "</dl>"), "女") {
 		t.Errorf("the stored sex changed:\n%s", p.Body)
+	}
+}
+
+// TestDeclaredPlaceShowsItsLastDay: a place declared to a day is stored to
+// the midnight after it and shown to that day, not the next.
+func TestDeclaredPlaceShowsItsLastDay(t *testing.T) {
+	s := newStack(t)
+	c := s.client(t, browserLangs["zh"])
+	c.signIn("13800138000")
+	today := time.Now().In(zone)
+	from, to := today.AddDate(0, 0, -3).Format(time.DateOnly), today.AddDate(0, 0, -1).Format(time.DateOnly)
+	p := c.post("/me/declare", url.Values{"temperature": {"36.6"}, "case_contact": {"no"},
+		"places[0].division": {"330106"}, "places[0].from": {from}, "places[0].to": {to}})
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("POST /me/declare: %d\n%s", p.Status, p.Body)
+	}
+	p = c.get("/me/records")
+	if want := "330106 " + from + "–" + to; !strings.Contains(p.Body, want) {
+		t.Errorf("my records lack %q:\n%s", want, between(p.Body, `id="decl-h"`, "</section>"))
+	}
+}
+
+// TestDeclarationErrorsAtOnce: a temperature the page cannot read and
+// places the service refuses are all named in one answer, and nothing is
+// stored.
+func TestDeclarationErrorsAtOnce(t *testing.T) {
+	s := newStack(t)
+	c := s.client(t, browserLangs["en"])
+	c.signIn("13800138000")
+	p := c.post("/me/declare", url.Values{"temperature": {"abc"}, "case_contact": {"no"},
+		"places[1].division": {"12"}, "places[1].from": {"2020-01-01"}, "places[1].to": {"2020-01-02"},
+		"places[2].division": {"330106"}, "places[2].from": {"soon"}, "places[2].to": {"2020-01-02"}})
+	wantFieldError(t, p, "temperature", "Enter a number")
+	wantFieldError(t, p, "places[1].division", "six-digit division code")
+	wantFieldError(t, p, "places[1].to", "last 14 days")
+	wantFieldError(t, p, "places[2].from", "date")
+	if strings.Contains(p.Body, "unknown symptom") || strings.Contains(p.Body, "symptoms[") {
+		t.Errorf("the page names a symptom nobody gave:\n%s", p.Body)
+	}
+	if p := c.get("/me/records"); !strings.Contains(p.Body, "No declaration yet") {
+		t.Errorf("a refused declaration was stored:\n%s", p.Body)
 	}
 }
