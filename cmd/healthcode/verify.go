@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
@@ -8,11 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/qr"
 	"github.com/healthcode/healthcode/trust"
 	"github.com/healthcode/healthcode/verify"
@@ -25,6 +29,11 @@ const verifyUsage = `Usage:
 
 Verifies a health code offline against a trust list and prints the verdict
 as JSON. Exit status: 0 valid, 1 invalid, 2 usage error.
+
+The trust list is a hub's signed list (GET /hub/v1/trust), checked with
+--hub-key and refused when its signature does not hold, or a node's plain
+JSON list (GET /api/v1/trust). Without --hub-key a hub's list is read
+unchecked, and a warning on stderr says so.
 `
 
 // verifyStdin is where "-" reads the code from; tests replace it.
@@ -41,7 +50,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs := newFlagSet("verify", stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, verifyUsage); fs.PrintDefaults() }
 	trustSrc := envString(fs, "trust", "HEALTHCODE_TRUST", "", "trust list file or http(s) URL")
-	hubKeyB64 := envString(fs, "hub-key", "HEALTHCODE_HUB_KEY", "", "hub's Ed25519 public key, base64: only a list it signed is accepted")
+	hubKeyB64 := envString(fs, "hub-key", "HEALTHCODE_HUB_KEY", "", "the hub's Ed25519 public key, `BASE64` as \"healthcode hub key\" prints it: only a list it signed is accepted; without it a hub's list is read unchecked")
 	at := fs.String("at", "", "verify as of this RFC 3339 time instead of now")
 	imageFile := fs.String("image", "", "read the code from this PNG or JPEG image")
 	if err := fs.Parse(args); err != nil {
@@ -83,7 +92,10 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	list, err := trust.Parse(data, hubKey)
 	if err != nil {
-		return usageErr("trust list %s: %v", *trustSrc, err)
+		return usageErr("trust list %s: %s", *trustSrc, healthcode.ErrorMessage(err))
+	}
+	if w := trustListWarning(*trustSrc, data, hubKey); w != "" {
+		fmt.Fprintln(stderr, "verify: warning:", w)
 	}
 	v, err := verify.NewVerifier(list)
 	if err != nil {
@@ -102,6 +114,38 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	return 0
+}
+
+// trustListWarning is what verify warns of about the trust list read from
+// src, "" when nothing. A list signed by a hub (a JWS) is read without
+// its signature checked when no --hub-key is given (trust.Parse with a
+// nil key): a forged one would be believed. A plain JSON list, a node's
+// /api/v1/trust, carries no signature: it is as good as the way it came,
+// which plain http from another machine is not.
+func trustListWarning(src string, data []byte, hubKey ed25519.PublicKey) string {
+	if hubKey != nil { // trust.Parse took a JWS whose signature holds, nothing else
+		return ""
+	}
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 || data[0] != '{' {
+		return fmt.Sprintf("the hub's signature on the trust list %s was NOT checked: a forged list would be accepted as well. "+
+			"Give --hub-key BASE64, the hub's key (`healthcode hub key` prints it), to check it", src)
+	}
+	if u, err := url.Parse(src); err == nil && u.Scheme == "http" && !loopbackHost(u.Hostname()) {
+		return fmt.Sprintf("the trust list %s is plain JSON, which no one signs, fetched over plain http: anyone on the way could have changed it. "+
+			"Fetch it over https, or give the hub's signed list (/hub/v1/trust) with --hub-key", src)
+	}
+	return ""
+}
+
+// loopbackHost reports whether host is this machine: localhost or a
+// loopback address.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // readCode takes the code from the one argument, from stdin for "-", or

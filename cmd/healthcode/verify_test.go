@@ -6,6 +6,8 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -147,5 +149,91 @@ func TestVerifyCommandStdinEnvAndImage(t *testing.T) {
 	}
 	if exit, _, _ := runVerifyCmd(t, at, "--image", img, f.code); exit != 2 {
 		t.Errorf("--image with a code: exit %d, want 2", exit)
+	}
+}
+
+func TestTrustListWarning(t *testing.T) {
+	hubPub, _, _ := ed25519.GenerateKey(nil)
+	plain, jws := []byte(" {\"version\":1}\n"), []byte("eyJhbGciOiJFZERTQSJ9.e30.c2ln\n")
+	for _, tc := range []struct {
+		name, src string
+		data      []byte
+		key       ed25519.PublicKey
+		says      string // "": no warning
+	}{
+		{"a hub's list, checked", "https://hub.example/hub/v1/trust", jws, hubPub, ""},
+		{"a hub's list, unchecked", "https://hub.example/hub/v1/trust", jws, nil, "NOT checked"},
+		{"a hub's list from a file, unchecked", "trust.jws", jws, nil, "--hub-key"},
+		{"a hub's list over http, unchecked", "http://hub.example/hub/v1/trust", jws, nil, "NOT checked"},
+		{"a node's list from a file", "trust.json", plain, nil, ""},
+		{"a node's list over https", "https://node.example/api/v1/trust", plain, nil, ""},
+		{"a node's list over http from this machine", "http://localhost:8080/api/v1/trust", plain, nil, ""},
+		{"a node's list over http from 127.0.0.1", "http://127.0.0.1:8080/api/v1/trust", plain, nil, ""},
+		{"a node's list over http from ::1", "http://[::1]:8080/api/v1/trust", plain, nil, ""},
+		{"a node's list over http from afar", "http://node.example/api/v1/trust", plain, nil, "plain http"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := trustListWarning(tc.src, tc.data, tc.key)
+			if tc.says == "" && got != "" || !strings.Contains(got, tc.says) {
+				t.Errorf("warning %q, want one saying %q", got, tc.says)
+			}
+		})
+	}
+}
+
+// A hub's list read without --hub-key is taken unchecked, a forged one
+// too, and stderr says so, as a file or over HTTP; with the key the
+// forged one is refused. A node's plain list is read as before, unwarned
+// from this machine.
+func TestVerifyWarnsOfUncheckedTrustList(t *testing.T) {
+	t.Setenv("HEALTHCODE_TRUST", "")
+	t.Setenv("HEALTHCODE_HUB_KEY", "")
+	f := newVerifyFixture(t)
+	at := "--at=" + verifyIAT.Add(time.Minute).Format(time.RFC3339)
+	hubKey := "--hub-key=" + base64.StdEncoding.EncodeToString(f.hubPub)
+	jws, _ := os.ReadFile(f.jwsFile)
+	plain, _ := os.ReadFile(f.plainFile)
+	// The same list, its signature broken: the last part is another's.
+	forged := append(bytes.TrimSpace(jws[:bytes.LastIndexByte(jws, '.')+1]), []byte(base64.RawURLEncoding.EncodeToString(make([]byte, 64)))...)
+	forgedFile := filepath.Join(f.dir, "forged.jws")
+	os.WriteFile(forgedFile, forged, 0o600)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/hub/v1/trust":
+			w.Write(forged)
+		case "/api/v1/trust":
+			w.Write(plain)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+
+	const unchecked = "warning: the hub's signature on the trust list"
+	for _, tc := range []struct {
+		name string
+		args []string
+		exit int
+		says string // in stderr
+		warn bool
+	}{
+		{"a signed list, checked", []string{"--trust", f.jwsFile, hubKey}, 0, "", false},
+		{"a signed list, unchecked", []string{"--trust", f.jwsFile}, 0, "--hub-key", true},
+		{"a forged list, unchecked", []string{"--trust", forgedFile}, 0, "NOT checked", true},
+		{"a forged list, checked", []string{"--trust", forgedFile, hubKey}, 2, "signature does not verify under the hub key", false},
+		{"a forged list over http, unchecked", []string{"--trust", srv.URL + "/hub/v1/trust"}, 0, "NOT checked", true},
+		{"a forged list over http, checked", []string{"--trust", srv.URL + "/hub/v1/trust", hubKey}, 2, "signature does not verify", false},
+		{"a node's list", []string{"--trust", f.plainFile}, 0, "", false},
+		{"a node's list over http from this machine", []string{"--trust", srv.URL + "/api/v1/trust"}, 0, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			exit, verdict, stderr := runVerifyCmd(t, append(tc.args, at, f.code)...)
+			if exit != tc.exit || !strings.Contains(stderr, tc.says) || strings.Contains(stderr, unchecked) != tc.warn {
+				t.Fatalf("exit %d, stderr %q; want exit %d saying %q, warned %v", exit, stderr, tc.exit, tc.says, tc.warn)
+			}
+			if exit == 0 && verdict["valid"] != true {
+				t.Errorf("verdict %v", verdict)
+			}
+		})
 	}
 }
