@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/idnum"
 )
 
 // exposuresShown is how many exposures the page lists; the full report
@@ -34,9 +35,21 @@ func (h *Handler) handleTraceStart(w http.ResponseWriter, r *request) {
 	data := tracesData{IDTypes: healthcode.IDTypes}
 	c := healthcode.TraceCase{IDType: healthcode.IDType(f.Get("id_type")), IDNumber: strings.TrimSpace(f.Get("id_number"))}
 	errs := map[string]string{}
+	now := h.Now()
+	// The document is checked as 人员查询 checks it: a number that no
+	// document can have finds nobody and is refused beside its field.
+	if c.IDType.Valid() {
+		if n, err := idnum.ValidateDocument(c.IDType, c.IDNumber, now); err != nil {
+			errs["id_number"] = h.reason(r, healthcode.ErrorMessage(err), "fielderr.id_number")
+		} else {
+			c.IDNumber = n
+		}
+	}
 	var err error
 	if c.From, err = pageDate(f.Get("from")); err != nil {
 		errs["from"] = r.Lang.T("fielderr.date")
+	} else if c.From.After(now) {
+		errs["from"] = r.Lang.T("fielderr.future")
 	}
 	if c.To, err = pageDate(f.Get("to")); err != nil {
 		errs["to"] = r.Lang.T("fielderr.date")

@@ -258,6 +258,17 @@ func (h *Handler) fieldErrors(r *request, err error) (fields map[string]string, 
 	return fields, true
 }
 
+// reason translates a field reason of a service (or of package idnum) as
+// fieldErrors does, or gives the text of fallback for one the catalogs do
+// not know.
+func (h *Handler) reason(r *request, reason, fallback string) string {
+	reason = strings.TrimPrefix(reason, healthcode.EINVALID+": ")
+	if key, ok := reasonKeys[reason]; ok {
+		return r.Lang.T(key)
+	}
+	return r.Lang.T(fallback)
+}
+
 // reasonKeys are the services' field reasons the pages translate.
 var reasonKeys = map[string]string{
 	"required": "fielderr.required",

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/node"
 )
 
 // TestRecordsWithoutACode: a person without a profile or a declaration has
@@ -115,5 +118,23 @@ func TestDeclarationErrorsAtOnce(t *testing.T) {
 	}
 	if p := c.get("/me/records"); !strings.Contains(p.Body, "No declaration yet") {
 		t.Errorf("a refused declaration was stored:\n%s", p.Body)
+	}
+}
+
+// TestTraceRefusesABadCase: a document number no document can have, and a
+// period that starts in the future, are refused beside their fields.
+func TestTraceRefusesABadCase(t *testing.T) {
+	s := newStaffPages(t)
+	health := s.staffToken(t, node.StaffTokenRequest{Role: healthcode.RoleHealth, Name: "西湖区疾控"})
+	c := s.staffClient(t, health, browserLangs["zh"])
+	p := c.post("/health/traces", url.Values{"id_type": {"resident_id"}, "id_number": {"123"}})
+	wantFieldError(t, p, "id_number", "证件号码格式不正确")
+	p = c.post("/health/traces", url.Values{"id_type": {"resident_id"}, "id_number": {"110105194912310021"}})
+	wantFieldError(t, p, "id_number", "校验位")
+	p = c.post("/health/traces", url.Values{"id_type": {"passport"}, "id_number": {"E1234567"}, "from": {"2030-01-01"}})
+	wantFieldError(t, p, "from", "将来")
+	p = c.post("/health/traces", url.Values{"id_type": {"resident_id"}, "id_number": {"11010519491231002x"}})
+	if p.Status != http.StatusSeeOther {
+		t.Errorf("a good case: %d\n%s", p.Status, p.Body)
 	}
 }
