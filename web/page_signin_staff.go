@@ -84,9 +84,20 @@ func (h *Handler) handleStaffSignInSubmit(w http.ResponseWriter, r *request) {
 	h.redirect(w, r.Request, next)
 }
 
-// landing is the first page of the caller's navigation, "" when their
-// role has none.
+// homes are the pages a role lands on that are not the first of its
+// navigation (docs/web.md): health staff on their dashboard, admins on
+// the admin page, not on the venues listed before them.
+var homes = map[healthcode.Role]string{
+	healthcode.RoleHealth: "/health",
+	healthcode.RoleAdmin:  "/admin",
+}
+
+// landing is the role's home, or else the first page of the caller's
+// navigation; "" when their role has none.
 func (h *Handler) landing(c *healthcode.Caller) string {
+	if home, ok := homes[c.Role]; ok && h.mayOpen(c, home) {
+		return home
+	}
 	for _, p := range h.table {
 		if p.nav != "" && c.Is(p.roles...) {
 			return p.navPath

@@ -138,3 +138,19 @@ func TestTraceRefusesABadCase(t *testing.T) {
 		t.Errorf("a good case: %d\n%s", p.Status, p.Body)
 	}
 }
+
+// TestStaffLandOnTheirHome: health staff land on the dashboard and admins
+// on the admin page, as docs/web.md says, at sign-in and at "/".
+func TestStaffLandOnTheirHome(t *testing.T) {
+	s := newStaffPages(t)
+	for role, home := range map[healthcode.Role]string{healthcode.RoleHealth: "/health", healthcode.RoleAdmin: "/admin"} {
+		token := s.staffToken(t, node.StaffTokenRequest{Role: role, Name: "staff " + string(role)})
+		c := s.client(t, browserLangs["zh"])
+		if p := c.post("/signin/staff", url.Values{"token": {token}}); p.Status != http.StatusSeeOther || p.Location != home {
+			t.Errorf("%s signs in to %d %q, want %q", role, p.Status, p.Location, home)
+		}
+		if p := c.get("/"); p.Location != home {
+			t.Errorf("%s: / goes to %q, want %q", role, p.Location, home)
+		}
+	}
+}
