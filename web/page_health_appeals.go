@@ -21,6 +21,22 @@ type appealQueueData struct {
 	Colours []string
 }
 
+// decideForm is what the form deciding one appeal shows: the page's view
+// (the refused form's values and reasons when Mine), the appeal, the
+// colours and the purpose to fill in.
+type decideForm struct {
+	V       *view
+	ID      int64
+	Mine    bool
+	Colours []string
+	Purpose string
+}
+
+// Form is the decision form of appeal id on the page.
+func (d appealQueueData) Form(v *view, id int64, mine bool) decideForm {
+	return decideForm{V: v, ID: id, Mine: mine, Colours: d.Colours, Purpose: d.Purpose}
+}
+
 // handleAppealQueue lists the pending appeals, oldest first. Each one
 // shows a person, so the queue is read with a stated purpose (asked
 // first), which goes into each listed person's access log.
@@ -30,12 +46,18 @@ func (h *Handler) handleAppealQueue(w http.ResponseWriter, r *request) {
 	if id := r.URL.Query().Get("decided"); id != "" {
 		v.Notice = r.Lang.T("health.appeal_decided", id)
 	}
-	h.renderQueue(w, r, v, purpose, 0, http.StatusOK)
+	if r.URL.Query().Has("purpose") && purpose == "" {
+		// The form was sent without one: say so beside it.
+		v.Errors = map[string]string{"purpose": r.Lang.T("fielderr.required")}
+		h.renderQueue(w, r, v, purpose, http.StatusBadRequest)
+		return
+	}
+	h.renderQueue(w, r, v, purpose, http.StatusOK)
 }
 
-func (h *Handler) renderQueue(w http.ResponseWriter, r *request, v *view, purpose string, failed int64, status int) {
-	data := appealQueueData{Purpose: purpose, Failed: failed, Colours: colourNames}
-	if purpose != "" || failed != 0 {
+func (h *Handler) renderQueue(w http.ResponseWriter, r *request, v *view, purpose string, status int) {
+	data := appealQueueData{Purpose: purpose, Colours: colourNames}
+	if purpose != "" {
 		cases, err := h.Appeals.Queue(r.Context(), r.Caller, healthcode.AppealPending, appealsQueued, purpose)
 		if err != nil {
 			if fields, ok := h.fieldErrors(r, err); ok && fields["purpose"] != "" {
@@ -101,11 +123,9 @@ func (h *Handler) handleAppealDecide(w http.ResponseWriter, r *request) {
 		}
 	}
 	v.Errors = errs
-	if purpose == "" {
-		// The queue cannot be read again without one: show the form alone.
-		v.Data = appealQueueData{Failed: id, Colours: colourNames}
-		h.render(w, r, http.StatusBadRequest, "appealqueue.html", v)
-		return
-	}
-	h.renderQueue(w, r, v, purpose, id, http.StatusBadRequest)
+	// The refused form is shown alone, as typed: reading the queue again
+	// would list every pending person once more in their access log for
+	// a decision not made.
+	v.Data = appealQueueData{Purpose: purpose, Failed: id, Colours: colourNames}
+	h.render(w, r, http.StatusBadRequest, "appealqueue.html", v)
 }

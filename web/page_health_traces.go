@@ -122,6 +122,10 @@ func (h *Handler) handleTrace(w http.ResponseWriter, r *request) {
 	}
 	purpose := strings.TrimSpace(r.URL.Query().Get("purpose"))
 	v := &view{Title: "health.trace_title", Form: url.Values{"purpose": {purpose}}}
+	if r.URL.Query().Has("purpose") && purpose == "" {
+		// The form was sent without one: say so beside it.
+		v.Errors = map[string]string{"purpose": r.Lang.T("fielderr.required")}
+	}
 	h.renderTrace(w, r, v, id, purpose, nil)
 }
 
@@ -178,7 +182,11 @@ func (h *Handler) renderTrace(w http.ResponseWriter, r *request, v *view, id int
 		d.CSVURL = base + "?" + q.Encode()
 	}
 	v.Data = d
-	h.render(w, r, http.StatusOK, "trace.html", v)
+	status := http.StatusOK
+	if len(v.Errors) > 0 {
+		status = http.StatusBadRequest
+	}
+	h.render(w, r, status, "trace.html", v)
 }
 
 // handleTraceApply turns a finished trace's findings into contacts

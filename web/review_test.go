@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -153,4 +155,57 @@ func TestStaffLandOnTheirHome(t *testing.T) {
 			t.Errorf("%s: / goes to %q, want %q", role, p.Location, home)
 		}
 	}
+}
+
+// TestStaffPurposeRequired: a queue or a trace opened without a purpose
+// says it is required; a decision refused for one keeps what was typed and
+// reads nobody again.
+func TestStaffPurposeRequired(t *testing.T) {
+	s := newStaffPages(t)
+	ctx := context.Background()
+	health := s.staffToken(t, node.StaffTokenRequest{Role: healthcode.RoleHealth, Name: "西湖区疾控"})
+	cz, personID := s.citizen(t, "13800138000", "11010519491231002X", "zh")
+	if p := cz.post("/me/appeals", url.Values{"reason": {"我的核酸是阴性的，请核实"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("POST /me/appeals: %d\n%s", p.Status, p.Body)
+	}
+	c := s.staffClient(t, health, browserLangs["zh"])
+	p := c.get("/health/appeals?purpose=")
+	wantFieldError(t, p, "purpose", "必填")
+
+	p = c.get("/health/appeals?purpose=" + url.QueryEscape("申诉审核"))
+	appealID := between(p.Body, `action="/health/appeals/`, `"`)
+	reads := func() int {
+		log, err := s.DB.AccessLog(ctx, personID, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(log)
+	}
+	before := reads()
+	p = c.post("/health/appeals/"+appealID, url.Values{"decision": {"reject"}, "reason": {"检测结果为阳性，属实"}, "purpose": {""}})
+	if p.Status != http.StatusBadRequest || !strings.Contains(p.Body, "检测结果为阳性，属实") ||
+		!strings.Contains(p.Body, `value="reject" checked`) || !strings.Contains(p.Body, `id="e-`+appealID+`-purpose"`) {
+		t.Errorf("a decision refused for its purpose loses its form:\n%s", p.Body)
+	}
+	if n := reads(); n != before {
+		t.Errorf("a refused decision logged %d more reads", n-before)
+	}
+
+	traces := c.post("/health/traces", url.Values{"id_type": {"resident_id"}, "id_number": {"11010519491231002X"}})
+	if traces.Status != http.StatusSeeOther {
+		t.Fatalf("POST /health/traces: %d\n%s", traces.Status, traces.Body)
+	}
+	traceID, _ := strconv.ParseInt(strings.TrimPrefix(traces.Location, "/health/traces/"), 10, 64)
+	for range 200 {
+		tr, err := s.Traces.FindTrace(ctx, traceID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.State == healthcode.JobDone || tr.State == healthcode.JobFailed {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	p = c.get(traces.Location + "?purpose=")
+	wantFieldError(t, p, "purpose", "必填")
 }
