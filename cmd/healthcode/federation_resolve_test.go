@@ -153,8 +153,8 @@ func TestHubRegionWay2Flags(t *testing.T) {
 		{[]string{"set-map", "--id", "CN-440100", "--map", "yellow=red", "--map", "yellow=green"}, 2, "", false, `{"green":"yellow","yellow":"red"}`},
 		{[]string{"set-map", "--id", "CN-440100"}, 0, "", false, `{}`},
 		{[]string{"set-map", "--id", "CN-999999", "--map", "red=red"}, 1, "", false, `{}`},
-		{[]string{"set-endpoint", "--id", "CN-440100", "--endpoint-token", "t"}, 1, "", false, `{}`}, // a token without an endpoint
-		{[]string{"set-endpoint", "--id", "CN-440100", "--endpoint", "gz.example"}, 1, "", false, `{}`},
+		{[]string{"set-endpoint", "--id", "CN-440100", "--endpoint-token", "t"}, 2, "", false, `{}`}, // a token without an endpoint
+		{[]string{"set-endpoint", "--id", "CN-440100", "--endpoint", "gz.example"}, 2, "", false, `{}`},
 		{[]string{"set-endpoint", "--id", "CN-440100", "--endpoint", "https://gz.example", "--endpoint-token", "t"}, 0, "https://gz.example", true, `{}`},
 		{[]string{"set-endpoint", "--id", "CN-440100", "--endpoint", "https://gz2.example"}, 0, "https://gz2.example", true, `{}`},
 		{[]string{"set-endpoint", "--id", "CN-440100", "--endpoint-token", ""}, 0, "https://gz2.example", false, `{}`},

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -52,6 +53,7 @@ const hubUsage = `Usage:
                                                            a new key of CN, listed at once, signing after --lead
   healthcode hub keys revoke ID                            national codes the key signed stop verifying
 The hub's store is its own: --data defaults to ./hub-data (env HEALTHCODE_HUB_DATA).
+hub region and hub keys exit 2 on a usage error (a flag missing or refused), 1 when the store refuses or fails.
 Admin tokens (for /metrics): healthcode token create --role admin --data ./hub-data
 `
 
@@ -304,6 +306,16 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "hub region %s: unexpected argument %q\n", action, fs.Arg(0))
 		return 2
 	}
+	if id != nil && action != "add" { // add's id is checked with the rest of the region
+		switch *id {
+		case "":
+			fmt.Fprintf(stderr, "hub region %s: --id is required: the region's id, e.g. CN-440100\n", action)
+			return 2
+		case healthcode.NationalRegion:
+			fmt.Fprintf(stderr, "hub region %s: CN is the hub itself, not a region registered at it: its keys are `healthcode hub keys`\n", action)
+			return 2
+		}
+	}
 	if endpointToken != nil && *endpointToken == "-" {
 		// Off the command line, where other users of the machine see it.
 		token, err := readStdinToken(hubStdin)
@@ -316,8 +328,12 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var kidBytes []byte
 	if action == "revoke-key" {
 		var err error
+		if *kid == "" {
+			fmt.Fprintln(stderr, "hub region revoke-key: --kid is required: the key's id in standard base64, as `hub region list` shows it")
+			return 2
+		}
 		if kidBytes, err = base64.StdEncoding.DecodeString(*kid); err != nil || len(kidBytes) == 0 {
-			fmt.Fprintln(stderr, "hub region revoke-key: --kid: the key id in standard base64, as `hub region list` shows it")
+			fmt.Fprintln(stderr, "hub region revoke-key: --kid: must be the key's id in standard base64, as `hub region list` shows it")
 			return 2
 		}
 	}
@@ -329,20 +345,21 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	defer db.Close()
 	g := hub.New(db)
+	flagOf := regionFieldFlag(fs)
 	switch action {
 	case "add":
 		r := &healthcode.Region{ID: *id, Name: *name, Mode: *mode, Endpoint: *endpoint, EndpointToken: *endpointToken, ColourMap: colourMap,
 			Policy: *policyText}
 		token, err := g.AddRegion(ctx, r, keys)
 		if err != nil {
-			return fail(stderr, "hub region add", err)
+			return failFlags(stderr, "hub region add", err, flagOf)
 		}
 		fmt.Fprintf(stderr, "region %s registered with %d keys; its peer token is shown this once:\n", r.ID, len(keys))
 		fmt.Fprintln(stdout, token)
 	case "token":
 		token, err := g.IssuePeerToken(ctx, *id)
 		if err != nil {
-			return fail(stderr, "hub region token", err)
+			return failFlags(stderr, "hub region token", err, flagOf)
 		}
 		fmt.Fprintf(stderr, "a new peer token for %s, shown this once:\n", *id)
 		fmt.Fprintln(stdout, token)
@@ -352,7 +369,7 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		r, err := g.UpdateRegion(ctx, *id, healthcode.RegionUpdate{ColourMap: &colourMap})
 		if err != nil {
-			return fail(stderr, "hub region set-map", err)
+			return failFlags(stderr, "hub region set-map", err, flagOf)
 		}
 		fmt.Fprintf(stderr, "%s maps its colours to the national ones: %s\n", r.ID, r.ColourMap)
 	case "set-endpoint":
@@ -367,7 +384,7 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		})
 		r, err := g.UpdateRegion(ctx, *id, u)
 		if err != nil {
-			return fail(stderr, "hub region set-endpoint", err)
+			return failFlags(stderr, "hub region set-endpoint", err, flagOf)
 		}
 		asked := "not asked for live statuses (no endpoint or no token)"
 		if r.Endpoint != "" && r.EndpointToken != "" {
@@ -377,22 +394,22 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	case "set-policy":
 		r, err := g.UpdateRegion(ctx, *id, healthcode.RegionUpdate{Policy: policyText})
 		if err != nil {
-			return fail(stderr, "hub region set-policy", err)
+			return failFlags(stderr, "hub region set-policy", err, flagOf)
 		}
 		fmt.Fprintf(stderr, "%s is judged by %s; a running hub applies it within %s\n", r.ID, policyName(r), DefaultHostedSync)
 	case "revoke-key":
 		if err := g.RevokeKey(ctx, *id, kidBytes); err != nil {
-			return fail(stderr, "hub region revoke-key", err)
+			return failFlags(stderr, "hub region revoke-key", err, flagOf)
 		}
 		fmt.Fprintf(stderr, "key %s of %s revoked\n", *kid, *id)
 	case "list":
 		entries, err := g.Regions(ctx)
 		if err != nil {
-			return fail(stderr, "hub region list", err)
+			return failFlags(stderr, "hub region list", err, flagOf)
 		}
 		backlogs, err := g.BatchBacklogs(ctx)
 		if err != nil {
-			return fail(stderr, "hub region list", err)
+			return failFlags(stderr, "hub region list", err, flagOf)
 		}
 		// A region registered between the two reads shows nothing waiting.
 		byRegion := map[string]healthcode.BatchBacklog{}
@@ -406,6 +423,23 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 	}
 	return 0
+}
+
+// regionFieldFlag names a field of a region the hub refused by the flag of
+// fs it came from (flagNamer): colour_map is --map, keys[1].public_key the
+// second --key.
+func regionFieldFlag(fs *flag.FlagSet) func(field string) string {
+	named := flagNamer(fs, map[string]string{"colour_map": "map"})
+	return func(field string) string {
+		if rest, ok := strings.CutPrefix(field, "keys["); ok && fs.Lookup("key") != nil {
+			if i, sub, ok := strings.Cut(rest, "]."); ok {
+				if n, err := strconv.Atoi(i); err == nil {
+					return fmt.Sprintf("--key #%d (%s)", n+1, sub)
+				}
+			}
+		}
+		return named(field)
+	}
 }
 
 // maxStdinToken bounds the line `--endpoint-token -` reads: a token is

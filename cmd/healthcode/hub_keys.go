@@ -62,6 +62,10 @@ func runHubKeys(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "hub keys rotate: --lead must not be negative")
 		return 2
 	}
+	if alg != nil && *alg != healthcode.AlgEdDSA && *alg != healthcode.AlgES256 {
+		fmt.Fprintln(stderr, "hub keys rotate: --alg: must be EdDSA or ES256")
+		return 2
+	}
 
 	db, _, err := openStore(ctx, sf)
 	if err != nil {
@@ -74,13 +78,13 @@ func runHubKeys(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	case "rotate":
 		k, err := g.RotateNationalKey(ctx, *alg, *lead)
 		if err != nil {
-			return fail(stderr, "hub keys rotate", err)
+			return failFlags(stderr, "hub keys rotate", err, flagNamer(fs, nil))
 		}
 		fmt.Fprintf(stderr, "key %d (%s, kid %s) is in the trust list now and signs national codes from %s; the key signing now goes on until then and %s more\n",
 			k.ID, k.Alg, base64.StdEncoding.EncodeToString(k.KID), k.NotBefore.Format(time.RFC3339), node.RotationGrace)
 	case "revoke":
 		if err := g.RevokeNationalKey(ctx, id); err != nil {
-			return fail(stderr, "hub keys revoke", err)
+			return failFlags(stderr, "hub keys revoke", err, flagNamer(fs, nil))
 		}
 		fmt.Fprintf(stderr, "key %d revoked: the national codes it signed stop verifying at each node's next fetch of the trust list\n", id)
 	case "list":

@@ -69,7 +69,7 @@ func TestHubKeysCommand(t *testing.T) {
 		{[]string{"revoke", "one"}, 2},
 		{[]string{"list", "extra"}, 2},
 		{[]string{"rotate", "--lead", "-1m"}, 2},
-		{[]string{"rotate", "--alg", "RS256"}, 1},
+		{[]string{"rotate", "--alg", "RS256"}, 2},
 	} {
 		if _, errOut, exit := hubKeys(tc.args...); exit != tc.exit {
 			t.Errorf("hub keys %v: exit %d (%s), want %d", tc.args, exit, errOut, tc.exit)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -46,8 +47,8 @@ func TestHubCommand(t *testing.T) {
 	if err != nil || len(hubKey) != 32 {
 		t.Fatalf("hub key: %x, %v", hubKey, err)
 	}
-	// Bad input is refused with the field named, exit 1.
-	if _, errOut, exit := runCmd(append([]string{"hub", "region", "add", "--id", "440100", "--name", "x", "--mode", "local"}, store...)...); exit != 1 || !strings.Contains(errOut, "--id") {
+	// Bad input is refused with the flag named, exit 2 (a usage error).
+	if _, errOut, exit := runCmd(append([]string{"hub", "region", "add", "--id", "440100", "--name", "x", "--mode", "local"}, store...)...); exit != 2 || !strings.Contains(errOut, "--id") {
 		t.Fatalf("a bad id: exit %d, %s", exit, errOut)
 	}
 
@@ -288,5 +289,104 @@ func TestHubSetEndpointEmptyStdin(t *testing.T) {
 	// Clearing it is said so.
 	if errOut, exit := hub("", "set-endpoint", "--id", "CN-330100", "--endpoint-token", ""); exit != 0 || held() {
 		t.Fatalf("--endpoint-token \"\": exit %d, %s, token held %v", exit, errOut, held())
+	}
+}
+
+// TestHubRegionUsageErrors: what `hub region` and `hub keys` refuse of the
+// command line exits 2, each problem said once, by the flag it came from
+// (a field no flag has by its own name, never an invented flag); what the
+// hub's store refuses (a region it does not know) exits 1.
+func TestHubRegionUsageErrors(t *testing.T) {
+	store := storeArgs(t)
+	runCommand(t, append([]string{"hub", "region", "add", "--id", "CN-440100", "--name", "广州市", "--mode", "local"}, store...)...)
+	const cnIsTheHub = "CN is the hub itself"
+	for _, tc := range []struct {
+		args []string
+		exit int
+		says []string // each once in stderr
+		not  []string // nowhere in it
+	}{
+		{[]string{"region", "add"}, 2, []string{"--id: must be", "--name: required", "--mode: must be local or national"}, []string{"\n  mode:"}},
+		{[]string{"region", "add", "--id", "CN-330100", "--name", "杭州市", "--mode", "bogus"}, 2,
+			[]string{"hub region add: --mode: must be local or national\n"}, []string{"mode: must be local or national\n  "}},
+		{[]string{"region", "add", "--id", "CN-330100", "--name", "杭州市", "--mode", "local", "--endpoint-token", "t"}, 2,
+			[]string{"--endpoint-token: is of no use without an endpoint"}, []string{"endpoint_token"}},
+		{[]string{"region", "add", "--id", "CN-330100", "--name", "杭州市", "--mode", "local", "--key", "EdDSA:AAAA", "--key", "RS256:AAAA"}, 2,
+			[]string{"--key #1 (public_key): ", "--key #2 (alg): must be EdDSA or ES256"}, []string{"keys[", "--keys"}},
+		{[]string{"region", "add", "--id", "CN", "--name", "x", "--mode", "local"}, 2, []string{"healthcode hub keys"}, nil},
+		{[]string{"region", "token"}, 2, []string{"--id is required"}, []string{"not found"}},
+		{[]string{"region", "set-map"}, 2, []string{"--id is required"}, nil},
+		{[]string{"region", "set-endpoint", "--endpoint", "https://gz.example"}, 2, []string{"--id is required"}, nil},
+		{[]string{"region", "set-policy"}, 2, []string{"--id is required"}, nil},
+		{[]string{"region", "revoke-key", "--kid", "AAAA"}, 2, []string{"--id is required"}, nil},
+		{[]string{"region", "revoke-key", "--id", "CN-440100"}, 2, []string{"--kid is required"}, nil},
+		{[]string{"region", "revoke-key", "--id", "CN-440100", "--kid", "not base64"}, 2, []string{"--kid: must be the key's id in standard base64"}, nil},
+		{[]string{"region", "revoke-key", "--id", "CN", "--kid", "AAAA"}, 2, []string{cnIsTheHub, "healthcode hub keys"}, []string{"not found"}},
+		{[]string{"region", "token", "--id", "CN"}, 2, []string{cnIsTheHub, "healthcode hub keys"}, []string{"not found"}},
+		{[]string{"region", "set-map", "--id", "CN"}, 2, []string{cnIsTheHub}, []string{"not found"}},
+		{[]string{"region", "set-endpoint", "--id", "CN", "--endpoint", "https://hub.example"}, 2, []string{cnIsTheHub}, nil},
+		{[]string{"region", "set-policy", "--id", "CN"}, 2, []string{cnIsTheHub}, nil},
+		{[]string{"region", "set-endpoint", "--id", "CN-440100", "--endpoint", "gz.example"}, 2, []string{"--endpoint: must be an http(s) URL"}, nil},
+		{[]string{"region", "token", "--id", "CN-999999"}, 1, []string{"region CN-999999 not found"}, nil},
+		{[]string{"region", "set-map", "--id", "CN-999999"}, 1, []string{"not found"}, nil},
+		{[]string{"keys", "rotate", "--alg", "RS256"}, 2, []string{"--alg: must be EdDSA or ES256"}, nil},
+		{[]string{"keys", "rotate", "--lead", "-5m"}, 2, []string{"--lead"}, nil},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			_, errOut, exit := runCmd(append(append([]string{"hub"}, tc.args...), store...)...)
+			if exit != tc.exit {
+				t.Errorf("exit %d, want %d", exit, tc.exit)
+			}
+			for _, s := range tc.says {
+				if n := strings.Count(errOut, s); n != 1 {
+					t.Errorf("says %q %d times, want once", s, n)
+				}
+			}
+			for _, s := range tc.not {
+				if strings.Contains(errOut, s) {
+					t.Errorf("says %q", s)
+				}
+			}
+			if t.Failed() {
+				t.Logf("stderr:\n%s", errOut)
+			}
+		})
+	}
+}
+
+func TestPrintError(t *testing.T) {
+	var two healthcode.FieldErrors
+	two.Add("mode", "must be local or national")
+	two.Add("endpoint_token", "is of no use without an endpoint")
+	var one healthcode.FieldErrors
+	one.Add("colour_map", "yellow is mapped twice")
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.String("mode", "", "")
+	fs.String("endpoint-token", "", "")
+	fs.String("map", "", "")
+	flags := flagNamer(fs, map[string]string{"colour_map": "map"})
+	for _, tc := range []struct {
+		name string
+		err  error
+		flag func(string) string
+		want string
+	}{
+		{"a message", healthcode.Errorf(healthcode.ENOTFOUND, "region CN-1 not found"), flags, "do: region CN-1 not found\n"},
+		{"one field, by its flag", one.Err(), flags, "do: --map: yellow is mapped twice\n"},
+		{"one field, by its name", one.Err(), nil, "do: colour_map: yellow is mapped twice\n"},
+		{"fields, by their flags", two.Err(), flags,
+			"do: invalid input:\n  --endpoint-token: is of no use without an endpoint\n  --mode: must be local or national\n"},
+		{"a field no flag has", two.Err(), flagNamer(flag.NewFlagSet("y", flag.ContinueOnError), nil),
+			"do: invalid input:\n  endpoint_token: is of no use without an endpoint\n  mode: must be local or national\n"},
+		{"a message of its own, and a field", &healthcode.Error{Code: healthcode.EINVALID, Message: "policy: bad", Fields: map[string]string{"version": "is required"}}, nil,
+			"do: policy: bad\n  version: is required\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			printError(&b, "do", tc.err, tc.flag)
+			if b.String() != tc.want {
+				t.Errorf("printed %q, want %q", b.String(), tc.want)
+			}
+		})
 	}
 }

@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/healthcode/healthcode"
@@ -80,7 +83,8 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		token, t, err := node.CreateStaffToken(ctx, db, node.StaffTokenRequest{
 			Role: healthcode.Role(*role), Name: *name, VenueID: *venue, DataKind: *kind, OrgID: *org, OrgUnit: *unit}, now)
 		if err != nil {
-			return fail(stderr, "token create", err)
+			printError(stderr, "token create", err, flagNamer(fs, nil))
+			return 1
 		}
 		fmt.Fprintf(stderr, "token %d created for role %s; it is shown this once:\n", t.ID, t.Role)
 		fmt.Fprintln(stdout, token)
@@ -107,14 +111,81 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return 0
 }
 
-// fail prints err with its field reasons and returns exit code 1.
+// fail prints err, each problem once (printError), and returns exit code 1.
+// The fields of an invalid input are named as the API names them.
 func fail(stderr io.Writer, what string, err error) int {
-	fmt.Fprintf(stderr, "%s: %s\n", what, healthcode.ErrorMessage(err))
-	for f, r := range healthcode.ErrorFields(err) {
-		fmt.Fprintf(stderr, "  --%s: %s\n", f, r)
-	}
-	if healthcode.ErrorCode(err) == healthcode.EINTERNAL {
-		fmt.Fprintf(stderr, "  cause: %v\n", err)
+	printError(stderr, what, err, nil)
+	return 1
+}
+
+// failFlags prints err as fail does, naming each field of an invalid input
+// by the flag it came from (flagOf), and returns exit code 2 for invalid
+// input, which the command line gave (a usage error), 1 otherwise.
+func failFlags(stderr io.Writer, what string, err error, flagOf func(field string) string) int {
+	printError(stderr, what, err, flagOf)
+	if healthcode.ErrorCode(err) == healthcode.EINVALID {
+		return 2
 	}
 	return 1
+}
+
+// printError prints what went wrong: the message, or for an invalid input
+// each field's reason once (the message of healthcode.FieldErrors repeats
+// them), the field named by name when it is set and by the field itself
+// otherwise; one field on the line of what, several on lines of their
+// own, in order. An internal error's cause follows.
+func printError(stderr io.Writer, what string, err error, name func(field string) string) {
+	msg, fields := healthcode.ErrorMessage(err), healthcode.ErrorFields(err)
+	if len(fields) == 0 {
+		fmt.Fprintf(stderr, "%s: %s\n", what, msg)
+		if healthcode.ErrorCode(err) == healthcode.EINTERNAL {
+			fmt.Fprintf(stderr, "  cause: %v\n", err)
+		}
+		return
+	}
+	lines := make([]string, 0, len(fields))
+	for f, reason := range fields {
+		label := f
+		if name != nil {
+			label = name(f)
+		}
+		lines = append(lines, label+": "+reason)
+		if len(fields) == 1 && msg == f+": "+reason {
+			msg = "" // FieldErrors' own message: the field's reason again
+		}
+	}
+	if msg == "invalid input" {
+		msg = "" // FieldErrors' message for several
+	}
+	sort.Strings(lines)
+	switch {
+	case msg == "" && len(lines) == 1:
+		fmt.Fprintf(stderr, "%s: %s\n", what, lines[0])
+		return
+	case msg == "":
+		fmt.Fprintf(stderr, "%s: invalid input:\n", what)
+	default:
+		fmt.Fprintf(stderr, "%s: %s\n", what, msg)
+	}
+	for _, l := range lines {
+		fmt.Fprintf(stderr, "  %s\n", l)
+	}
+}
+
+// flagNamer names a field of an invalid input by the flag of fs it came
+// from: the flag of its name with - for _ (endpoint_token is
+// --endpoint-token), or of the name alias gives it (colour_map: map); a
+// field no flag has keeps its name, as the API names it.
+func flagNamer(fs *flag.FlagSet, alias map[string]string) func(field string) string {
+	return func(field string) string {
+		name := field
+		if a, ok := alias[field]; ok {
+			name = a
+		}
+		name = strings.ReplaceAll(name, "_", "-")
+		if fs.Lookup(name) != nil {
+			return "--" + name
+		}
+		return field
+	}
 }
