@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/status"
 )
 
@@ -98,7 +99,8 @@ func loadPolicy(path string) (*status.Policy, error) {
 	}
 	p, err := status.LoadPolicy(data)
 	if err != nil {
-		return nil, fmt.Errorf("--policy %s: %w", path, err)
+		// The message alone: the error's text repeats the parser's cause.
+		return nil, fmt.Errorf("--policy %s: %s", path, healthcode.ErrorMessage(err))
 	}
 	return p, nil
 }

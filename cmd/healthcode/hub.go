@@ -21,6 +21,7 @@ import (
 	hchttp "github.com/healthcode/healthcode/http"
 	"github.com/healthcode/healthcode/hub"
 	"github.com/healthcode/healthcode/node"
+	"github.com/healthcode/healthcode/status"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -227,7 +228,7 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var policyText *string
 	policyFlag := func() {
 		policyText = new(string)
-		fs.Func("policy", "FILE: the status policy (JSON, as serve --policy takes) the hub judges a region of mode national by; \"\" the national default", func(v string) error {
+		fs.Func("policy", "the status policy `FILE` (JSON, as serve --policy takes) the hub judges a region of mode national by; \"\" the national default", func(v string) error {
 			if v == "" {
 				*policyText = ""
 				return nil
@@ -236,12 +237,17 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			if err != nil {
 				return err
 			}
+			// Checked here, as the hub will load it: what is wrong is said
+			// once, against the flag, before the store is opened.
+			if _, err := status.LoadPolicy(data); err != nil {
+				return errors.New(healthcode.ErrorMessage(err))
+			}
 			*policyText = string(data)
 			return nil
 		})
 	}
 	mapFlag := func() {
-		fs.Func("map", "LOCAL=NATIONAL: the region's colour LOCAL counts as the national colour NATIONAL (green, yellow or red), e.g. yellow=red; repeatable, identity when none", func(v string) error {
+		fs.Func("map", "`LOCAL=NATIONAL`: the region's colour LOCAL counts as the national colour NATIONAL (green, yellow or red), e.g. yellow=red; repeatable, identity when none", func(v string) error {
 			from, to, err := healthcode.ParseColourMapping(v)
 			if err != nil {
 				return fmt.Errorf("%s", healthcode.ErrorMessage(err))
@@ -257,18 +263,20 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		})
 	}
 	endpointFlags := func() {
-		endpoint = fs.String("endpoint", "", "the region node's URL")
-		endpointToken = fs.String("endpoint-token", "", "a peer token made on the region's node (`healthcode token create --role peer --name hub`) the hub asks it with; - reads it from stdin")
+		endpoint = fs.String("endpoint", "", "the region node's `URL`, http(s)")
+		// No backquotes but the value's name: the flag package takes the
+		// first backquoted text of a usage for it.
+		endpointToken = fs.String("endpoint-token", "", "a peer `TOKEN` made on the region's node (healthcode token create --role peer --name hub) that the hub asks it with; - reads it from stdin")
 	}
 	switch action {
 	case "add":
-		id = fs.String("id", "", "the region's id: CN- and its six-digit division code")
+		id = fs.String("id", "", "the region's `ID`: CN- and its six-digit division code")
 		name = fs.String("name", "", "the region's name")
 		mode = fs.String("mode", "", "local (runs a node) or national (the hub issues its codes)")
 		endpointFlags()
 		mapFlag()
 		policyFlag()
-		fs.Func("key", "a code-signing public key the region starts with, ALG:BASE64 (EdDSA raw 32 bytes, ES256 DER SPKI); repeatable", func(v string) error {
+		fs.Func("key", "a code-signing public key the region starts with, `ALG:BASE64` (EdDSA raw 32 bytes, ES256 DER SPKI); repeatable", func(v string) error {
 			alg, b64, ok := strings.Cut(v, ":")
 			if !ok {
 				return fmt.Errorf("want ALG:BASE64")
@@ -281,18 +289,18 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return nil
 		})
 	case "revoke-key":
-		id = fs.String("id", "", "the region's id")
-		kid = fs.String("kid", "", "the key id, standard base64 as in the trust list")
+		id = fs.String("id", "", "the region's `ID`, e.g. CN-440100")
+		kid = fs.String("kid", "", "the key's id, standard `BASE64` as hub region list and the trust list show it")
 	case "token":
-		id = fs.String("id", "", "the region's id")
+		id = fs.String("id", "", "the region's `ID`, e.g. CN-440100")
 	case "set-map":
-		id = fs.String("id", "", "the region's id")
+		id = fs.String("id", "", "the region's `ID`, e.g. CN-440100")
 		mapFlag()
 	case "set-endpoint":
-		id = fs.String("id", "", "the region's id")
+		id = fs.String("id", "", "the region's `ID`, e.g. CN-440100")
 		endpointFlags()
 	case "set-policy":
-		id = fs.String("id", "", "the region's id")
+		id = fs.String("id", "", "the region's `ID`, e.g. CN-440100")
 		policyFlag()
 	case "list":
 	default:

@@ -47,7 +47,7 @@ func runHubKeys(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	var alg *string
 	var lead *time.Duration
 	if action == "rotate" {
-		alg = fs.String("alg", healthcode.AlgEdDSA, "algorithm of the new key: EdDSA or ES256")
+		alg = fs.String("alg", healthcode.AlgEdDSA, "the new key's algorithm, `ALG`: EdDSA or ES256")
 		lead = fs.Duration("lead", hub.NationalKeyLead, "how long the new key is listed before it signs")
 	}
 	pos, err := parseAnywhere(fs, args[1:])

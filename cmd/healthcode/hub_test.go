@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -299,6 +301,8 @@ func TestHubSetEndpointEmptyStdin(t *testing.T) {
 func TestHubRegionUsageErrors(t *testing.T) {
 	store := storeArgs(t)
 	runCommand(t, append([]string{"hub", "region", "add", "--id", "CN-440100", "--name", "广州市", "--mode", "local"}, store...)...)
+	badPolicy := filepath.Join(t.TempDir(), "policy.json")
+	os.WriteFile(badPolicy, []byte("v1\n"), 0o600)
 	const cnIsTheHub = "CN is the hub itself"
 	for _, tc := range []struct {
 		args []string
@@ -313,6 +317,9 @@ func TestHubRegionUsageErrors(t *testing.T) {
 			[]string{"--endpoint-token: is of no use without an endpoint"}, []string{"endpoint_token"}},
 		{[]string{"region", "add", "--id", "CN-330100", "--name", "杭州市", "--mode", "local", "--key", "EdDSA:AAAA", "--key", "RS256:AAAA"}, 2,
 			[]string{"--key #1 (public_key): ", "--key #2 (alg): must be EdDSA or ES256"}, []string{"keys[", "--keys"}},
+		{[]string{"region", "add", "--id", "CN-650100", "--name", "乌鲁木齐市", "--mode", "national", "--policy", badPolicy}, 2,
+			[]string{"invalid character 'v'"}, nil},
+		{[]string{"region", "set-policy", "--id", "CN-440100", "--policy", badPolicy}, 2, []string{"invalid character 'v'"}, nil},
 		{[]string{"region", "add", "--id", "CN", "--name", "x", "--mode", "local"}, 2, []string{"healthcode hub keys"}, nil},
 		{[]string{"region", "token"}, 2, []string{"--id is required"}, []string{"not found"}},
 		{[]string{"region", "set-map"}, 2, []string{"--id is required"}, nil},
@@ -354,6 +361,37 @@ func TestHubRegionUsageErrors(t *testing.T) {
 	}
 }
 
+// The -h of every `hub region` and `hub keys` action names each flag's
+// value in one word: the flag package takes a usage's first backquoted
+// text for that name, and a command quoted in backquotes became one.
+func TestHubRegionFlagHelp(t *testing.T) {
+	flagLine := regexp.MustCompile(`^  -(\S+)(?: (.*))?$`)
+	for _, args := range [][]string{
+		{"region", "add"}, {"region", "set-map"}, {"region", "set-endpoint"}, {"region", "set-policy"},
+		{"region", "revoke-key"}, {"region", "token"}, {"region", "list"}, {"keys", "rotate"},
+	} {
+		_, errOut, _ := runCmd(append(append([]string{"hub"}, args...), "-h")...)
+		flags := 0
+		for _, line := range strings.Split(errOut, "\n") {
+			m := flagLine.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			flags++
+			if strings.Contains(m[2], " ") {
+				t.Errorf("hub %s -h: -%s takes %q", strings.Join(args, " "), m[1], m[2])
+			}
+		}
+		if flags == 0 {
+			t.Errorf("hub %s -h lists no flags:\n%s", strings.Join(args, " "), errOut)
+		}
+	}
+	_, errOut, _ := runCmd("hub", "region", "set-endpoint", "-h")
+	if !strings.Contains(errOut, "\n  -endpoint-token TOKEN\n") {
+		t.Errorf("hub region set-endpoint -h:\n%s", errOut)
+	}
+}
+
 func TestPrintError(t *testing.T) {
 	var two healthcode.FieldErrors
 	two.Add("mode", "must be local or national")
@@ -388,5 +426,14 @@ func TestPrintError(t *testing.T) {
 				t.Errorf("printed %q, want %q", b.String(), tc.want)
 			}
 		})
+	}
+}
+
+func TestLoadPolicySaysItOnce(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "policy.json")
+	os.WriteFile(bad, []byte("v1\n"), 0o600)
+	_, err := loadPolicy(bad)
+	if err == nil || strings.Count(err.Error(), "invalid character 'v'") != 1 {
+		t.Fatalf("loadPolicy of a bad file: %v, want the parser's error once", err)
 	}
 }
