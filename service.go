@@ -35,6 +35,10 @@ type CitizenService interface {
 	Profile(ctx context.Context, personID int64) (*Profile, error)
 	// Declare validates and stores d, then evaluates the status again.
 	Declare(ctx context.Context, personID int64, d *Declaration) (*Declaration, *Status, error)
+	// CheckDeclaration validates d as Declare does, storing nothing: for a
+	// form that refuses some fields itself, so that every error shows at
+	// once.
+	CheckDeclaration(d *Declaration) error
 	Declarations(ctx context.Context, personID int64, limit int) ([]*Declaration, error)
 	// Status returns the current status, evaluating it again when stale.
 	Status(ctx context.Context, personID int64) (*Status, error)

@@ -10,13 +10,14 @@ var _ healthcode.CitizenService = (*CitizenService)(nil)
 
 // CitizenService is a healthcode.CitizenService made of function fields.
 type CitizenService struct {
-	SaveProfileFn  func(ctx context.Context, personID int64, p *healthcode.Profile) (*healthcode.Profile, error)
-	ProfileFn      func(ctx context.Context, personID int64) (*healthcode.Profile, error)
-	DeclareFn      func(ctx context.Context, personID int64, d *healthcode.Declaration) (*healthcode.Declaration, *healthcode.Status, error)
-	DeclarationsFn func(ctx context.Context, personID int64, limit int) ([]*healthcode.Declaration, error)
-	StatusFn       func(ctx context.Context, personID int64) (*healthcode.Status, error)
-	CodeFn         func(ctx context.Context, personID int64) (*healthcode.IssuedCode, error)
-	RecordsFn      func(ctx context.Context, personID int64) (*healthcode.OwnRecords, error)
+	SaveProfileFn      func(ctx context.Context, personID int64, p *healthcode.Profile) (*healthcode.Profile, error)
+	ProfileFn          func(ctx context.Context, personID int64) (*healthcode.Profile, error)
+	DeclareFn          func(ctx context.Context, personID int64, d *healthcode.Declaration) (*healthcode.Declaration, *healthcode.Status, error)
+	CheckDeclarationFn func(d *healthcode.Declaration) error
+	DeclarationsFn     func(ctx context.Context, personID int64, limit int) ([]*healthcode.Declaration, error)
+	StatusFn           func(ctx context.Context, personID int64) (*healthcode.Status, error)
+	CodeFn             func(ctx context.Context, personID int64) (*healthcode.IssuedCode, error)
+	RecordsFn          func(ctx context.Context, personID int64) (*healthcode.OwnRecords, error)
 }
 
 func (s *CitizenService) SaveProfile(ctx context.Context, personID int64, p *healthcode.Profile) (*healthcode.Profile, error) {
@@ -29,6 +30,10 @@ func (s *CitizenService) Profile(ctx context.Context, personID int64) (*healthco
 
 func (s *CitizenService) Declare(ctx context.Context, personID int64, d *healthcode.Declaration) (*healthcode.Declaration, *healthcode.Status, error) {
 	return s.DeclareFn(ctx, personID, d)
+}
+
+func (s *CitizenService) CheckDeclaration(d *healthcode.Declaration) error {
+	return s.CheckDeclarationFn(d)
 }
 
 func (s *CitizenService) Declarations(ctx context.Context, personID int64, limit int) ([]*healthcode.Declaration, error) {

@@ -88,6 +88,11 @@ func (s *CitizenService) Declare(ctx context.Context, personID int64, d *healthc
 	return d, st, nil
 }
 
+// CheckDeclaration validates d as Declare does, storing nothing.
+func (s *CitizenService) CheckDeclaration(d *healthcode.Declaration) error {
+	return validateDeclaration(d, s.Now())
+}
+
 func (s *CitizenService) Declarations(ctx context.Context, personID int64, limit int) ([]*healthcode.Declaration, error) {
 	if limit < 1 || limit > 100 {
 		return nil, (healthcode.FieldErrors{"limit": "must be between 1 and 100"}).Err()

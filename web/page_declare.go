@@ -61,15 +61,11 @@ func (h *Handler) handleDeclareSubmit(w http.ResponseWriter, r *request) {
 	}
 	d, rowOf, fe := declarationOf(f)
 	// What the form cannot read is refused here, the rest by the service,
-	// and both at once: a form the page refused still goes to the service
-	// to have the meaning of the rest checked, with one symptom that is no
-	// symptom so that it is never stored, whose reason is then dropped.
-	probe := len(d.Symptoms)
+	// and both at once: a form the page refused is still checked by the
+	// service (CheckDeclaration, which stores nothing) for the rest.
 	if len(fe) > 0 {
-		d.Symptoms = append(d.Symptoms, refusedSymptom)
-	}
-	_, _, err = h.Citizens.Declare(r.Context(), r.PersonID(), d)
-	if err == nil && len(fe) == 0 {
+		err = h.Citizens.CheckDeclaration(d)
+	} else if _, _, err = h.Citizens.Declare(r.Context(), r.PersonID(), d); err == nil {
 		h.redirect(w, r.Request, "/me/code?declared=1")
 		return
 	}
@@ -81,9 +77,6 @@ func (h *Handler) handleDeclareSubmit(w http.ResponseWriter, r *request) {
 	}
 	v.Errors = map[string]string{}
 	for k, msg := range fields {
-		if k == fmt.Sprintf("symptoms[%d]", probe) && len(fe) > 0 {
-			continue
-		}
 		// The service names places by their index among those declared;
 		// the form by its row.
 		var i int
@@ -104,15 +97,6 @@ func (h *Handler) handleDeclareSubmit(w http.ResponseWriter, r *request) {
 	}
 	v.Data = data
 	h.render(w, r, http.StatusBadRequest, "declare.html", v)
-}
-
-// refusedSymptom is no symptom: a declaration holding it is refused.
-const refusedSymptom = healthcode.Symptom("-")
-
-func init() {
-	if refusedSymptom.Valid() {
-		panic("web: refusedSymptom is a symptom")
-	}
 }
 
 // declarationOf reads the form; rowOf maps each declared place to its
