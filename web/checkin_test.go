@@ -128,6 +128,22 @@ func TestCheckinPage(t *testing.T) {
 		if !strings.Contains(p.Body, map[string]string{"zh": "离场", "en": "Leaving"}[lang]) || !strings.Contains(p.Body, `value="out" checked`) {
 			t.Errorf("%s: leaving is not said or not kept", lang)
 		}
+		// The citizen's records list the three check-ins, the last first.
+		p = c.get("/me/records")
+		checkPage(t, lang, "/me/records", p, http.StatusOK)
+		scans := between(p.Body, `id="scans-h"`, "</section>")
+		want := map[string][]string{"zh": {"自助签到", "离场", "禁止通行", "通过"}, "en": {"Self check-in", "Leaving", "Deny", "Pass"}}[lang]
+		for _, w := range append(want, s.Venue.ID) {
+			if !strings.Contains(scans, w) {
+				t.Errorf("%s: the records' scans lack %s:\n%s", lang, w, scans)
+			}
+		}
+		if n := strings.Count(scans, "<tr>") - 1; n != 3 {
+			t.Errorf("%s: %d scans in the records, want 3:\n%s", lang, n, scans)
+		}
+		if first, last := strings.Index(scans, map[string]string{"zh": "离场", "en": "Leaving"}[lang]), strings.LastIndex(scans, map[string]string{"zh": "进场", "en": "Entering"}[lang]); first < 0 || first > last {
+			t.Errorf("%s: the records' scans are not newest first:\n%s", lang, scans)
+		}
 	}
 	// Both citizens' check-ins are in the mall's scan log.
 	scans, err := s.DB.VenueScans(ctx, s.Venue.ID, healthcode.ScanWindow{From: start.Add(-time.Minute), To: time.Now().Add(time.Minute), Limit: 100})
