@@ -295,7 +295,7 @@ func addHubFlags(fs *flag.FlagSet) hubFlags {
 	return hubFlags{
 		url:     envString(fs, "hub", "HEALTHCODE_HUB", "", "URL of the hub this node joins; with --hub-token and --hub-key"),
 		token:   envString(fs, "hub-token", "HEALTHCODE_HUB_TOKEN", "", "this region's peer token at the hub"),
-		key:     envString(fs, "hub-key", "HEALTHCODE_HUB_KEY", "", "the hub's public key, raw Ed25519 in standard base64, as `healthcode hub key` prints it"),
+		key:     envString(fs, "hub-key", "HEALTHCODE_HUB_KEY", "", "the hub's `BASE64` public key, raw Ed25519, as healthcode hub key prints it"),
 		refresh: envDuration(fs, "hub-refresh", "HEALTHCODE_HUB_REFRESH", 5*time.Minute, "how often the keys are published to the hub and its trust list fetched"),
 		exchange: envDuration(fs, "hub-exchange", "HEALTHCODE_HUB_EXCHANGE", 5*time.Second,
 			"how often records for other regions are sent to the hub and this region's are fetched"),
