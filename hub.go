@@ -99,6 +99,7 @@ func (r *Region) Validate() error {
 // RegionUpdate changes what way 2 reads of a registered region; a nil
 // field is left as it is.
 type RegionUpdate struct {
+	Name          *string // as the trust list shows it: a misspelt name is mended here
 	Endpoint      *string
 	EndpointToken *string
 	ColourMap     *ColourMap

@@ -6,7 +6,8 @@ import (
 	"github.com/healthcode/healthcode"
 )
 
-// UpdateRegion changes what ways 2 and 3 read of a region: the URL of its
+// UpdateRegion changes a region's name (the trust list's next generation
+// shows it) and what ways 2 and 3 read of it: the URL of its
 // node, the token the hub asks that node with, how its colours map to the
 // national ones (an empty map is the identity), and the policy a region of
 // mode national is judged by ("" the national default). A nil field is left as it
@@ -15,6 +16,9 @@ func (g *Registry) UpdateRegion(ctx context.Context, id string, u healthcode.Reg
 	r, err := g.Store.FindRegion(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if u.Name != nil {
+		r.Name = *u.Name
 	}
 	if u.Endpoint != nil {
 		r.Endpoint = *u.Endpoint

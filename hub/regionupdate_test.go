@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/healthcode/healthcode"
@@ -36,6 +37,9 @@ func TestUpdateRegion(t *testing.T) {
 		{"a bad endpoint", healthcode.RegionUpdate{Endpoint: str("hz.example")}, "endpoint", "", "", nil},
 		{"no endpoint, token kept", healthcode.RegionUpdate{Endpoint: str("")}, "endpoint_token", "", "", nil},
 		{"neither", healthcode.RegionUpdate{Endpoint: str(""), EndpointToken: str("")}, "", "", "", healthcode.ColourMap{healthcode.Green: healthcode.Yellow}},
+		{"no name", healthcode.RegionUpdate{Name: str("")}, "name", "", "", nil},
+		{"a name too long", healthcode.RegionUpdate{Name: str(strings.Repeat("市", 101))}, "name", "", "", nil},
+		{"renamed", healthcode.RegionUpdate{Name: str("杭州")}, "", "", "", healthcode.ColourMap{healthcode.Green: healthcode.Yellow}},
 	}
 	for _, tt := range tests {
 		r, err := e.hub.UpdateRegion(ctx, "CN-330100", tt.u)

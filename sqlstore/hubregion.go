@@ -23,6 +23,9 @@ func (db *DB) UpdateRegion(ctx context.Context, id string, u healthcode.RegionUp
 	} else if err != nil {
 		return nil, db.wrap(err, "lock region")
 	}
+	if u.Name != nil {
+		r.Name = *u.Name
+	}
 	if u.Endpoint != nil {
 		r.Endpoint = *u.Endpoint
 	}
@@ -39,8 +42,8 @@ func (db *DB) UpdateRegion(ctx context.Context, id string, u healthcode.RegionUp
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE hub_regions SET endpoint = $2, endpoint_token = $3, colour_map = $4, policy = $5 WHERE id = $1`,
-		id, r.Endpoint, token, colourMap, r.Policy); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE hub_regions SET name = $2, endpoint = $3, endpoint_token = $4, colour_map = $5, policy = $6 WHERE id = $1`,
+		id, r.Name, r.Endpoint, token, colourMap, r.Policy); err != nil {
 		return nil, db.wrap(err, "update region")
 	}
 	if err := bumpHubGeneration(ctx, tx); err != nil {

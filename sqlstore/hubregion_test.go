@@ -61,6 +61,17 @@ func TestHubRegionSettings(t *testing.T) {
 			t.Errorf("%s: generation %d (%v), want %d", tc.name, gen, err, gen0+int64(i)+1)
 		}
 	}
+	// A misspelt name mended: stored, and the trust list's generation moves.
+	gen1, _ := db.HubGeneration(ctx)
+	if _, err := db.UpdateRegion(ctx, "CN-330100", healthcode.RegionUpdate{Name: str("杭州")}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := db.FindRegion(ctx, "CN-330100"); err != nil || r.Name != "杭州" || r.Endpoint != "" {
+		t.Errorf("renamed: %+v (%v), want name 杭州, the rest kept", r, err)
+	}
+	if gen, _ := db.HubGeneration(ctx); gen != gen1+1 {
+		t.Errorf("renamed: generation %d, want %d", gen, gen1+1)
+	}
 	_, err = db.UpdateRegion(ctx, "CN-999999", healthcode.RegionUpdate{})
 	wantCode(t, err, healthcode.ENOTFOUND)
 }

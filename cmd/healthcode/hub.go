@@ -46,6 +46,8 @@ const hubUsage = `Usage:
   healthcode hub region set-policy --id CN-650100 [--policy FILE]
                                                            the policy the hub judges a region of mode national by (none: the
                                                            national default); a running hub applies it within 30 s
+  healthcode hub region set-name --id CN-440100 --name NAME
+                                                           the region's name as trust lists show it (a misspelt one mended)
   healthcode hub region list                               regions, modes, keys and the batches waiting for each (JSON lines)
   healthcode hub region revoke-key --id CN-440100 --kid BASE64
   healthcode hub region token --id CN-440100               another peer token for the region
@@ -302,6 +304,9 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	case "set-policy":
 		id = fs.String("id", "", "the region's `ID`, e.g. CN-440100")
 		policyFlag()
+	case "set-name":
+		id = fs.String("id", "", "the region's `ID`, e.g. CN-440100")
+		name = fs.String("name", "", "the region's name, as trust lists show it")
 	case "list":
 	default:
 		fmt.Fprintf(stderr, "hub region: unknown action %q\n%s", action, hubUsage)
@@ -399,6 +404,12 @@ func runHubRegion(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			asked = "asked for live statuses at " + r.Endpoint
 		}
 		fmt.Fprintf(stderr, "%s: %s\n", r.ID, asked)
+	case "set-name":
+		r, err := g.UpdateRegion(ctx, *id, healthcode.RegionUpdate{Name: name})
+		if err != nil {
+			return failFlags(stderr, "hub region set-name", err, flagOf)
+		}
+		fmt.Fprintf(stderr, "%s is named %s in the trust list from its next fetch\n", r.ID, r.Name)
 	case "set-policy":
 		r, err := g.UpdateRegion(ctx, *id, healthcode.RegionUpdate{Policy: policyText})
 		if err != nil {

@@ -294,6 +294,18 @@ func TestHubSetEndpointEmptyStdin(t *testing.T) {
 	}
 }
 
+// TestHubRegionSetName: a misspelt name is mended, and the region's list
+// and trust list show the new one.
+func TestHubRegionSetName(t *testing.T) {
+	store := storeArgs(t)
+	runCommand(t, append([]string{"hub", "region", "add", "--id", "CN-440100", "--name", "广洲市", "--mode", "local"}, store...)...)
+	runCommand(t, append([]string{"hub", "region", "set-name", "--id", "CN-440100", "--name", "广州市"}, store...)...)
+	out := runCommand(t, append([]string{"hub", "region", "list"}, store...)...)
+	if !strings.Contains(out, `"广州市"`) || strings.Contains(out, "广洲市") {
+		t.Errorf("region list after set-name:\n%s", out)
+	}
+}
+
 // TestHubRegionUsageErrors: what `hub region` and `hub keys` refuse of the
 // command line exits 2, each problem said once, by the flag it came from
 // (a field no flag has by its own name, never an invented flag); what the
@@ -325,6 +337,9 @@ func TestHubRegionUsageErrors(t *testing.T) {
 		{[]string{"region", "set-map"}, 2, []string{"--id is required"}, nil},
 		{[]string{"region", "set-endpoint", "--endpoint", "https://gz.example"}, 2, []string{"--id is required"}, nil},
 		{[]string{"region", "set-policy"}, 2, []string{"--id is required"}, nil},
+		{[]string{"region", "set-name", "--name", "广州"}, 2, []string{"--id is required"}, nil},
+		{[]string{"region", "set-name", "--id", "CN-440100"}, 2, []string{"--name: required"}, nil},
+		{[]string{"region", "set-name", "--id", "CN-999999", "--name", "x"}, 1, []string{"not found"}, nil},
 		{[]string{"region", "revoke-key", "--kid", "AAAA"}, 2, []string{"--id is required"}, nil},
 		{[]string{"region", "revoke-key", "--id", "CN-440100"}, 2, []string{"--kid is required"}, nil},
 		{[]string{"region", "revoke-key", "--id", "CN-440100", "--kid", "not base64"}, 2, []string{"--kid: must be the key's id in standard base64"}, nil},
