@@ -11,7 +11,6 @@ import (
 	"github.com/go-pdf/fpdf"
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/qr"
-	"golang.org/x/image/font/gofont/goregular"
 )
 
 // pdfQRPixels is the least width, in pixels, of the QR image put in the PDF:
@@ -20,7 +19,7 @@ import (
 const pdfQRPixels = 1200
 
 // The PDF font families.
-var pdfFamilies = [2]string{latin: "GoRegular", cjk: "DroidSansFallback"}
+var pdfFamilies = [numFaces]string{latin: "GoRegular", cjk: "DroidSansFallback", mono: "GoMono"}
 
 // pdfDrawer draws on one A4 page of an fpdf document.
 type pdfDrawer struct{ f *fpdf.Fpdf }
@@ -36,8 +35,9 @@ func writePDF(w io.Writer, p *Poster) error {
 	f.SetCreator("healthcode", false)
 	// fpdf parses each font anew for every document (it has no way to
 	// share one), and subsets it to the characters used when it writes.
-	f.AddUTF8FontFromBytes(pdfFamilies[latin], "", goregular.TTF)
-	f.AddUTF8FontFromBytes(pdfFamilies[cjk], "", cjkTTF)
+	for i, ttf := range fontTTFs {
+		f.AddUTF8FontFromBytes(pdfFamilies[i], "", ttf)
+	}
 	f.AddPage()
 	f.SetTextColor(0, 0, 0)
 	f.SetDrawColor(0, 0, 0)

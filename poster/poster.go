@@ -1,14 +1,18 @@
 // Package poster draws a venue's printable place code poster, one A4
 // portrait page, as a PNG (150 dpi) or a PDF: the title, the venue name, the
-// place code as a large QR, the venue id and address, check-in instructions
-// in Chinese and English, and the region in the footer.
+// place code as a large QR with its text under it (for a phone without a
+// camera, where the citizen pastes or types it), the venue id and address,
+// check-in instructions in Chinese and English, and the region in the
+// footer.
 //
 // Both formats share one layout, measured in millimetres from the top left
 // corner of the page. Text is set in two embedded fonts, so that a machine
 // on a closed network needs no system fonts: Go Regular (from
 // golang.org/x/image/font/gofont) for Latin, Greek and Cyrillic, and Droid
 // Sans Fallback (fonts/, Apache License 2.0) for Chinese; each character
-// takes the first of the two that has it.
+// takes the first of the two that has it. The place code's text is set in
+// Go Mono, so that each character is as wide as the next and none is
+// mistaken for another.
 package poster
 
 import (
@@ -21,6 +25,7 @@ import (
 
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/hcode"
+	"golang.org/x/image/font/gofont/gomono"
 	"golang.org/x/image/font/gofont/goregular"
 	"golang.org/x/image/font/sfnt"
 )
@@ -79,24 +84,29 @@ const (
 //go:embed fonts/DroidSansFallbackFull.ttf
 var cjkTTF []byte
 
-// face names one of the two embedded fonts.
+// face names one of the embedded fonts.
 type face int
 
 const (
 	latin face = iota // Go Regular
 	cjk               // Droid Sans Fallback
+	mono              // Go Mono, for the place code's text only
+	numFaces
 )
+
+// fontTTFs are the embedded fonts by face.
+var fontTTFs = [numFaces][]byte{latin: goregular.TTF, cjk: cjkTTF, mono: gomono.TTF}
 
 var (
 	fontsOnce sync.Once
-	fonts     [2]*sfnt.Font
+	fonts     [numFaces]*sfnt.Font
 	fontsErr  error
 )
 
 // parsedFonts parses the embedded fonts once.
-func parsedFonts() ([2]*sfnt.Font, error) {
+func parsedFonts() ([numFaces]*sfnt.Font, error) {
 	fontsOnce.Do(func() {
-		for i, ttf := range [][]byte{latin: goregular.TTF, cjk: cjkTTF} {
+		for i, ttf := range fontTTFs {
 			if fonts[i], fontsErr = sfnt.Parse(ttf); fontsErr != nil {
 				fontsErr = healthcode.Internal(fontsErr, "parse embedded font")
 				return
@@ -186,7 +196,7 @@ type run struct {
 // typesetter lays out text on a drawer, picking the font of each character.
 type typesetter struct {
 	d     drawer
-	fonts [2]*sfnt.Font
+	fonts [numFaces]*sfnt.Font
 	buf   sfnt.Buffer
 }
 
@@ -360,16 +370,21 @@ const (
 	qrTop  = 74
 	qrSize = 136 // the QR with its quiet zone; the symbol is at least 10 cm
 
+	// The place code's text, right under the QR's quiet zone.
+	codeTop    = qrTop + qrSize + 1
+	codeHeight = 13
+	codeLead   = 1.2 // line height, in font sizes
+
 	idPt            = 12
-	idBaseline      = 219
+	idBaseline      = 229
 	addressPt       = 11
-	addressBaseline = 226
+	addressBaseline = 235
 	addressLines    = 2
 
 	zhPt       = 20
-	zhBaseline = 247
+	zhBaseline = 253
 	enPt       = 13
-	enBaseline = 257
+	enBaseline = 262
 
 	footerRuleY    = 277
 	footerPt       = 10
@@ -378,6 +393,43 @@ const (
 
 // nameSizes are the font sizes tried for the venue name, largest first.
 var nameSizes = []float64{36, 32, 28, 24, 20, 18, 16, 14}
+
+// codeSizes are the font sizes tried for the place code's text, largest
+// first: the code of a venue with a short name fits at the first, one of
+// 100 Chinese characters (the longest a venue's name may be) at the third.
+var codeSizes = []float64{7, 6.5, 6, 5.5, 5}
+
+// codeLines breaks the place code into the lines printed under the QR, at
+// the largest of codeSizes at which they fit in codeHeight, and returns the
+// size. Every line but the last is as long as the column allows (the font
+// is monospaced), except that no line starts or ends with a space, which
+// the code's alphabet has and which would not be seen there. A code too
+// long to fit even at the smallest size gets no lines: the QR alone.
+func (t *typesetter) codeLines(code string) (float64, []string) {
+	rs := []rune(code)
+	for _, pt := range codeSizes {
+		n := int(textW / t.d.width(mono, pt, "M"))
+		fit := int(codeHeight / (pt * mmPerPt * codeLead))
+		if n < 2 || fit < 1 {
+			continue
+		}
+		var lines []string
+		for rest := rs; len(rest) > 0 && len(lines) <= fit; {
+			k := min(n, len(rest))
+			// Break before a space rather than after it, and never
+			// right before one either.
+			for k < len(rest) && k > 1 && (rest[k-1] == ' ' || rest[k] == ' ') {
+				k--
+			}
+			lines = append(lines, string(rest[:k]))
+			rest = rest[k:]
+		}
+		if len(lines) <= fit {
+			return pt, lines
+		}
+	}
+	return 0, nil
+}
 
 // compose draws the poster of p on d.
 func compose(d drawer, p *Poster) error {
@@ -412,6 +464,16 @@ func compose(d drawer, p *Poster) error {
 
 	if err := d.qr(p.PlaceCode, (pageW-qrSize)/2, qrTop, qrSize); err != nil {
 		return err
+	}
+	// The code's text, for a phone without a camera: the lines are left
+	// aligned in a block centred on the page, so that they can be read
+	// (or typed) one after the other.
+	if pt, lines := t.codeLines(p.PlaceCode); len(lines) > 0 {
+		x := (pageW - d.width(mono, pt, lines[0])) / 2
+		lead := pt * mmPerPt * codeLead
+		for i, l := range lines {
+			d.text(mono, pt, x, codeTop+float64(i)*lead+0.8*pt*mmPerPt, l)
+		}
 	}
 
 	id := "编号 ID: " + p.VenueID

@@ -19,6 +19,7 @@ import (
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/hcode"
 	"github.com/healthcode/healthcode/qr"
+	"golang.org/x/image/font"
 )
 
 var (
@@ -107,6 +108,13 @@ func TestPNG(t *testing.T) {
 			if dark := darkBounds(img, band); dark.Dx() < 591 || dark.Dy() < 591 {
 				t.Errorf("QR symbol is %v pixels, want at least 591 (10 cm) square", dark.Size())
 			}
+			// The code's text is printed under the QR (unless it is too
+			// long for any size, as the code of a name cut to 400
+			// characters is).
+			codeBand := image.Rect(0, int(px(codeTop)), 1240, int(px(codeTop+codeHeight)))
+			if dark := darkBounds(img, codeBand); (len(p.PlaceCode) < 1000) != !dark.Empty() {
+				t.Errorf("ink under the QR at %v for a code of %d characters", dark, len(p.PlaceCode))
+			}
 			// No text overflows into the side margins (10 mm of the 15).
 			for _, side := range []image.Rectangle{image.Rect(0, 0, 59, 1754), image.Rect(1240-59, 0, 1240, 1754)} {
 				if dark := darkBounds(img, side); !dark.Empty() {
@@ -148,10 +156,10 @@ func TestPDF(t *testing.T) {
 			if !regexp.MustCompile(`/MediaBox \[0 0 595\.2\d* 841\.[89]\d*\]`).Match(doc) {
 				t.Errorf("no A4 MediaBox (595.28 x 841.89 pt) in %s", regexp.MustCompile(`/MediaBox \[[^\]]*\]`).Find(doc))
 			}
-			// Both fonts are embedded, and subset: the whole Chinese font
+			// The fonts are embedded, and subset: the whole Chinese font
 			// is 4 MB.
-			if n := bytes.Count(doc, []byte("/FontFile2")); n != 2 {
-				t.Errorf("%d embedded TrueType fonts, want 2", n)
+			if n := bytes.Count(doc, []byte("/FontFile2")); n < 2 || n > 3 {
+				t.Errorf("%d embedded TrueType fonts, want 3 (2 without the code's text)", n)
 			}
 			if len(doc) > 200<<10 {
 				t.Errorf("PDF is %d bytes: is the font not subset?", len(doc))
@@ -172,6 +180,20 @@ func TestPDF(t *testing.T) {
 			for _, s := range want {
 				if !bytes.Contains(content, pdfString(s)) {
 					t.Errorf("page content lacks %q", s)
+				}
+			}
+			// The place code's text is under the QR, every character of
+			// it, in lines that join to the code.
+			if len(p.PlaceCode) < 1000 {
+				lines := regexp.MustCompile(`\(((?:[^\\)]|\\.)*)\) Tj`).FindAllSubmatch(content, -1)
+				var text strings.Builder
+				for _, l := range lines {
+					if s := pdfText(l[1]); strings.HasPrefix(s, hcode.PlacePrefix) || text.Len() > 0 && text.Len() < len(p.PlaceCode) {
+						text.WriteString(s)
+					}
+				}
+				if text.String() != p.PlaceCode {
+					t.Errorf("the page's text under the QR is %q, want the place code %q", text.String(), p.PlaceCode)
 				}
 			}
 			if !bytes.Contains(content, []byte(" Do")) {
@@ -206,6 +228,61 @@ func pdfString(s string) []byte {
 		b = append(b, byte(u>>8), byte(u))
 	}
 	return []byte(strings.NewReplacer(`\`, `\\`, `(`, `\(`, `)`, `\)`, "\r", `\r`).Replace(string(b)))
+}
+
+// pdfText decodes a (…) Tj operand fpdf writes for a UTF-8 font.
+func pdfText(b []byte) string {
+	raw := []byte(strings.NewReplacer(`\\`, `\`, `\(`, `(`, `\)`, `)`, `\r`, "\r").Replace(string(b)))
+	u := make([]uint16, len(raw)/2)
+	for i := range u {
+		u[i] = uint16(raw[2*i])<<8 | uint16(raw[2*i+1])
+	}
+	return string(utf16.Decode(u))
+}
+
+// TestCodeLines checks the lines of the place code's text: they join to
+// the code, fit the column, neither start nor end with a space, and fit
+// under the QR at a size one can still read (or type from).
+func TestCodeLines(t *testing.T) {
+	fs, err := parsedFonts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &typesetter{d: widthDrawer{}, fonts: fs} // every character 1 mm
+	for _, v := range venues[:5] {
+		code := placeCode(t, v.name)
+		pt, lines := ts.codeLines(code)
+		if len(lines) == 0 || strings.Join(lines, "") != code {
+			t.Errorf("%s: lines %q do not join to the code %q", v.test, lines, code)
+			continue
+		}
+		if float64(len(lines))*pt*mmPerPt*codeLead > codeHeight {
+			t.Errorf("%s: %d lines at %v pt are higher than %v mm", v.test, len(lines), pt, codeHeight)
+		}
+		for i, l := range lines {
+			if n := len([]rune(l)); n > int(textW) || i < len(lines)-1 && n < int(textW)-2 {
+				t.Errorf("%s: line %d is %d characters, want %d", v.test, i, n, int(textW))
+			}
+			if strings.HasPrefix(l, " ") || strings.HasSuffix(l, " ") {
+				t.Errorf("%s: line %d %q starts or ends with a space", v.test, i, l)
+			}
+		}
+	}
+	// A space where a line would break moves the break before it.
+	code := "CNPC1:" + strings.Repeat("A", int(textW)-8) + " B C" + strings.Repeat("D", 10)
+	if _, lines := ts.codeLines(code); len(lines) != 2 || strings.Join(lines, "") != code || strings.HasSuffix(lines[0], " ") || strings.HasPrefix(lines[1], " ") {
+		t.Errorf("codeLines(%q) = %q", code, lines)
+	}
+	// With real widths, the longest code a venue can have (a name of 100
+	// Chinese characters) is printed at 6 pt at least.
+	real := &typesetter{d: &pngDrawer{faces: map[faceKey]font.Face{}}, fonts: fs}
+	if pt, lines := real.codeLines(placeCode(t, venues[2].name)); pt < 6 || strings.Join(lines, "") != placeCode(t, venues[2].name) {
+		t.Errorf("the code of a name of 100 Chinese characters is set at %v pt in %d lines, want 6 pt or more", pt, len(lines))
+	}
+	// Too long for any size: no text (the QR alone).
+	if pt, lines := ts.codeLines(strings.Repeat("A", 100000)); lines != nil || pt != 0 {
+		t.Errorf("a code of 100000 characters gets %d lines at %v pt, want none", len(lines), pt)
+	}
 }
 
 func TestRejects(t *testing.T) {
