@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"encoding/base64"
 	"time"
 
 	"github.com/healthcode/healthcode"
@@ -38,5 +39,43 @@ func (g *Registry) PutKeys(ctx context.Context, c *healthcode.Caller, region, si
 		return 0, healthcode.Errorf(healthcode.ECONFLICT, "issued_at %s is more than %v from the hub's clock (%s): a stale or replayed upload",
 			s.set.IssuedAt.UTC().Format(time.RFC3339), Skew, now.UTC().Format(time.RFC3339))
 	}
-	return g.Store.MergeKeys(ctx, s.set, s.verify)
+	var held []*healthcode.RegionKey
+	n, err := g.Store.MergeKeys(ctx, s.set, func(h []*healthcode.RegionKey) error {
+		held = h
+		return s.verify(h)
+	})
+	if err != nil {
+		return 0, err
+	}
+	if added, revoked := keyChanges(held, s.set.Keys); len(added)+len(revoked) > 0 && g.Logger != nil {
+		// A region's keys decide which codes verify everywhere: a change
+		// is worth a line, the same set published again at every refresh
+		// is not.
+		by := "peer"
+		if c.Is(healthcode.RoleAdmin) {
+			by = "admin"
+		}
+		g.Logger.InfoContext(ctx, "hub: region keys changed", "region", region, "by", by, "token_id", c.TokenID,
+			"added", added, "revoked", revoked, "keys", n)
+	}
+	return n, nil
+}
+
+// keyChanges returns the kids (standard base64) of the keys of set that
+// held lacks, and of those set revokes that held did not hold revoked.
+func keyChanges(held, set []*healthcode.RegionKey) (added, revoked []string) {
+	byKID := make(map[string]*healthcode.RegionKey, len(held))
+	for _, k := range held {
+		byKID[string(k.KID)] = k
+	}
+	for _, k := range set {
+		h := byKID[string(k.KID)]
+		switch {
+		case h == nil:
+			added = append(added, base64.StdEncoding.EncodeToString(k.KID))
+		case k.Revoked && !h.Revoked:
+			revoked = append(revoked, base64.StdEncoding.EncodeToString(k.KID))
+		}
+	}
+	return added, revoked
 }

@@ -1,7 +1,9 @@
 package hub_test
 
 import (
+	"bytes"
 	"encoding/base64"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -217,6 +219,48 @@ func TestKeyLifeInTheTrustList(t *testing.T) {
 	e.clock.Add(time.Second)
 	_, err = e.hub.PutKeys(ctx, peer(hz), hz, hubtest.Sign(t, old, keySet(hz, e.clock.Now(), old.Entry(t0, time.Time{}, false))))
 	wantCode(t, err, healthcode.EFORBIDDEN)
+}
+
+// A set that changes the region's keys (a key added, one revoked) is
+// logged at info with the kids; the same set published again, as every
+// node refresh does, is not.
+func TestPutKeysLogsChanges(t *testing.T) {
+	e := newEnv(t)
+	var log bytes.Buffer
+	e.hub.Logger = slog.New(slog.NewJSONHandler(&log, nil))
+	e.addRegion(t, hz)
+	old, cur := hubtest.NewKey(t, healthcode.AlgEdDSA), hubtest.NewKey(t, healthcode.AlgEdDSA)
+	kid := func(k *hubtest.Key) string { return base64.StdEncoding.EncodeToString(k.KID()) }
+	for _, step := range []struct {
+		name   string
+		signer *hubtest.Key
+		keys   []trust.Key
+		want   []string // in the log line; none: no line
+	}{
+		{"first set", old, []trust.Key{old.Entry(t0, time.Time{}, false)},
+			[]string{`"region":"` + hz + `"`, `"added":["` + kid(old) + `"]`, `"revoked":null`, `"by":"peer"`}},
+		{"the same again", old, []trust.Key{old.Entry(t0, time.Time{}, false)}, nil},
+		{"a rotation", old, []trust.Key{old.Entry(t0, time.Time{}, false), cur.Entry(t0, time.Time{}, false)},
+			[]string{`"added":["` + kid(cur) + `"]`}},
+		{"the old key revoked", cur, []trust.Key{old.Entry(t0, time.Time{}, true), cur.Entry(t0, time.Time{}, false)},
+			[]string{`"added":null`, `"revoked":["` + kid(old) + `"]`}},
+		{"the same again", cur, []trust.Key{old.Entry(t0, time.Time{}, true), cur.Entry(t0, time.Time{}, false)}, nil},
+	} {
+		log.Reset()
+		e.clock.Add(time.Second)
+		if _, err := e.hub.PutKeys(ctx, peer(hz), hz, hubtest.Sign(t, step.signer, keySet(hz, e.clock.Now(), step.keys...))); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		line := log.String()
+		if len(step.want) == 0 && line != "" {
+			t.Errorf("%s: logged %q, want nothing", step.name, line)
+		}
+		for _, w := range step.want {
+			if !strings.Contains(line, "region keys changed") || !strings.Contains(line, w) {
+				t.Errorf("%s: log %q lacks %s", step.name, line, w)
+			}
+		}
+	}
 }
 
 // The same upload sent twice at once (a retry racing the original): the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -31,6 +32,9 @@ type Registry struct {
 	// NationalColour is the hook for the regions' colour maps: the
 	// national colour of a region's colour. Nil: the same colour.
 	NationalColour func(ctx context.Context, region string, local healthcode.Colour) (healthcode.Colour, error)
+	// Logger tells of changes a region makes over HTTP (its keys); nil:
+	// none.
+	Logger *slog.Logger
 
 	keyMu sync.Mutex
 	key   ed25519.PrivateKey // loaded once; it never changes

@@ -139,6 +139,7 @@ func runHubServe(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	defer db.Close()
 
 	g := hub.New(db)
+	g.Logger = logger
 	// Made now, not at the first fetch, so the log names the key nodes pin.
 	kid, pub, err := g.PublicKey(ctx)
 	if err != nil {
