@@ -10,6 +10,7 @@ import (
 
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/hcode"
+	"github.com/healthcode/healthcode/idnum"
 	"github.com/healthcode/healthcode/node"
 )
 
@@ -71,8 +72,13 @@ func (g *Registry) AddRegion(ctx context.Context, r *healthcode.Region, keys []*
 		}
 	}
 	checkPolicy(r, &fe)
-	if r.ID == healthcode.NationalRegion {
+	switch {
+	case r.ID == healthcode.NationalRegion:
 		fe.Add("id", "CN is the hub's own region: its keys are the hub's (`healthcode hub keys`)")
+	case healthcode.ValidRegionID(r.ID) && !idnum.ValidDivision(r.ID[3:]):
+		// A typo would be in every trust list; the format alone lets
+		// CN-000000 through.
+		fe.Add("id", fmt.Sprintf("%s is no division of GB/T 2260: its first two digits name no province", r.ID[3:]))
 	}
 	seen := map[string]bool{}
 	for i, k := range keys {

@@ -61,6 +61,8 @@ func TestAddRegionValidation(t *testing.T) {
 	}{
 		{"bad id", healthcode.Region{ID: "CN-4401", Name: "x", Mode: "local"}, nil, "id"},
 		{"the hub's own region", healthcode.Region{ID: "CN", Name: "国家", Mode: "national"}, nil, "id"},
+		{"no province", healthcode.Region{ID: "CN-000000", Name: "x", Mode: "local"}, nil, "id"},
+		{"no province either", healthcode.Region{ID: "CN-999999", Name: "x", Mode: "local"}, nil, "id"},
 		{"bad mode", healthcode.Region{ID: "CN-440100", Name: "x", Mode: "both"}, nil, "mode"},
 		{"bad endpoint", healthcode.Region{ID: "CN-440100", Name: "x", Mode: "local", Endpoint: "gz.example"}, nil, "endpoint"},
 		{"bad alg", healthcode.Region{ID: "CN-440100", Name: "x", Mode: "local"},
