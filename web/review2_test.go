@@ -1,0 +1,68 @@
+package web
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/healthcode/healthcode"
+	"github.com/healthcode/healthcode/node"
+)
+
+// The second review's findings, each with the test that found it fixed.
+
+// TestTablesTakeTheirWidth: short cells (dates, roles, counts, a trace's
+// stay and overlap) stay on one line, a table that must scroll sideways
+// shows that it does, and the dashboard's colour history is as wide as
+// its columns, not a third of the page with its last columns hidden.
+func TestTablesTakeTheirWidth(t *testing.T) {
+	css := func(name string) string {
+		b, err := staticFS.ReadFile("static/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	rule := func(sheet, selector string) string {
+		m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(selector) + ` \{([^}]*)\}`).FindStringSubmatch(sheet)
+		if m == nil {
+			t.Errorf("no rule %s", selector)
+			return ""
+		}
+		return m[1]
+	}
+	app, staff := css("app.css"), css("staff.css")
+	if r := rule(app, ".nowrap"); !strings.Contains(r, "white-space: nowrap") {
+		t.Errorf(".nowrap is {%s}", r)
+	}
+	if r := rule(app, "th"); !strings.Contains(r, "white-space: nowrap") {
+		t.Errorf("th is {%s}: a header breaks one character a line", r)
+	}
+	// The scroll shadows: covers that scroll with the table over shadows
+	// that stay at the box's edges.
+	if r := rule(app, ".table-wrap"); !strings.Contains(r, "overflow-x: auto") || strings.Count(r, "no-repeat local") != 2 || strings.Count(r, "no-repeat scroll") != 2 {
+		t.Errorf(".table-wrap shows no sign of more to scroll: {%s}", r)
+	}
+	if strings.Contains(staff, "3fr 2fr") || !strings.Contains(rule(staff, ".history .table-wrap"), "flex: 0 1 auto") {
+		t.Errorf("the colour history's table is squeezed beside the chart:\n%s", staff)
+	}
+
+	s := newStaffPages(t)
+	admin := s.staffToken(t, node.StaffTokenRequest{Role: healthcode.RoleAdmin, Name: "运维"})
+	p := s.staffClient(t, admin, browserLangs["zh"]).get("/admin")
+	checkPage(t, "zh", "/admin", p, http.StatusOK)
+	if !strings.Contains(p.Body, `<td class="nowrap">管理员</td>`) {
+		t.Errorf("the role may break one character a line:\n%s", between(p.Body, "<tbody>", "</tbody>"))
+	}
+	trace, err := templateFS.ReadFile("templates/trace.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := between(string(trace), "{{range .Exposures}}", "{{end}}")
+	for _, cell := range []string{`"health.degree." .Degree`, ".Name", ".IDNumber", "{{time .From}}", ".Overlap"} {
+		if !regexp.MustCompile(`<td class="nowrap">[^<]*` + regexp.QuoteMeta(cell)).MatchString(row) {
+			t.Errorf("the trace's cell %s may wrap: %s", cell, row)
+		}
+	}
+}
