@@ -32,8 +32,7 @@ type checkpointData struct {
 	Device    string
 	DeviceID  int64
 	Occupancy int
-	Colours   []string // the colours the venue admits
-	Policy    string   // the venue's policy as JSON, for judging offline
+	Policy    string // the venue's policy as JSON, for judging offline
 	Reasons   []healthcode.DenyReason
 	Lang      string
 }
@@ -59,9 +58,6 @@ func (h *Handler) handleCheckpoint(w http.ResponseWriter, r *request) {
 	}
 	data := checkpointData{Venue: v, Device: r.Caller.Name, DeviceID: r.Caller.TokenID, Occupancy: n,
 		Policy: string(policy), Lang: r.Lang.lang}
-	for _, c := range v.Policy.Colours {
-		data.Colours = append(data.Colours, c.String())
-	}
 	for _, code := range denyCodes {
 		data.Reasons = append(data.Reasons, healthcode.NewDenyReason(code))
 	}

@@ -110,7 +110,6 @@ type venueData struct {
 	Colours      []countRow
 	ColourChart  template.HTML
 	Denials      []countRow
-	PolicyColour []string
 }
 
 // handleVenue shows one venue: occupancy now (kept live by venue.js),
@@ -131,9 +130,6 @@ func (h *Handler) handleVenue(w http.ResponseWriter, r *request) {
 		return
 	}
 	d := venueData{Venue: v, Occupancy: newOccupancy(v, n, now), Stats: st}
-	for _, c := range v.Policy.Colours {
-		d.PolicyColour = append(d.PolicyColour, c.String())
-	}
 	d.Hours, d.EntriesTotal = hourRows(st.EntriesPerHour, from, to)
 	d.HoursChart = barChart("chart-hours", r.Lang.T("venue.chart_hours"), r.Lang.T("venue.chart_hours_desc", d.EntriesTotal), hourBars(d.Hours))
 	d.Colours = colourRows(r, st.Colours)

@@ -66,3 +66,23 @@ func TestTablesTakeTheirWidth(t *testing.T) {
 		}
 	}
 }
+
+// TestVenuePageSaysTheWholePolicy: the venue's page says what it admits
+// as its checkpoint does, "no action required" included.
+func TestVenuePageSaysTheWholePolicy(t *testing.T) {
+	s := newStaffPages(t)
+	v := s.venue(t, "银泰百货", 200)
+	operator := s.staffToken(t, node.StaffTokenRequest{Role: healthcode.RoleVenue, Name: "银泰前台", VenueID: v.ID})
+	door := s.staffToken(t, node.StaffTokenRequest{Role: healthcode.RoleCheckpoint, Name: "东门", VenueID: v.ID})
+	for lang, want := range map[string]string{"zh": "绿码、无待办防疫要求", "en": "Green code, no action required"} {
+		p := s.staffClient(t, operator, browserLangs[lang]).get("/venues/" + v.ID)
+		checkPage(t, lang, "/venues/{id}", p, http.StatusOK)
+		if !strings.Contains(p.Body, "<dd>"+want+"</dd>") {
+			t.Errorf("%s: the venue page's policy is not %q:\n%s", lang, want, between(p.Body, `<dl class="facts">`, "</dl>"))
+		}
+		p = s.staffClient(t, door, browserLangs[lang]).get("/checkpoint")
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("%s: the checkpoint's policy is not %q:\n%s", lang, want, between(p.Body, `class="cp-policy"`, "</p>"))
+		}
+	}
+}
