@@ -234,9 +234,33 @@ func (h *Handler) message(r *request, err error) string {
 		return r.Lang.T("errcode.internal")
 	}
 	if key := "errcode." + code; r.Lang.Has(key) {
+		if code == healthcode.ERATELIMIT || code == healthcode.ELOCKED {
+			return r.Lang.T("errcode.and_wait", r.Lang.T(key), retryAfter(r, err))
+		}
 		return r.Lang.T(key)
 	}
 	return healthcode.ErrorMessage(err)
+}
+
+// retryAfter says when to try again after a rate limit or a lock: in
+// seconds, or in about so many minutes from two minutes on, as the service
+// names the wait in Fields["retry_after"]; "later" when it names none.
+func retryAfter(r *request, err error) string {
+	var e *healthcode.Error
+	secs := 0
+	if errors.As(err, &e) {
+		secs, _ = strconv.Atoi(e.Fields["retry_after"])
+	}
+	switch {
+	case secs <= 0:
+		return r.Lang.T("errcode.retry_later")
+	case secs == 1:
+		return r.Lang.T("errcode.retry_one_second")
+	case secs < 120:
+		return r.Lang.T("errcode.retry_seconds", secs)
+	default:
+		return r.Lang.T("errcode.retry_minutes", (secs+30)/60)
+	}
 }
 
 // fieldErrors translates the per-field reasons of a service's EINVALID

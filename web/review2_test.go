@@ -2,7 +2,9 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -83,6 +85,32 @@ func TestVenuePageSaysTheWholePolicy(t *testing.T) {
 		p = s.staffClient(t, door, browserLangs[lang]).get("/checkpoint")
 		if !strings.Contains(p.Body, want) {
 			t.Errorf("%s: the checkpoint's policy is not %q:\n%s", lang, want, between(p.Body, `class="cp-policy"`, "</p>"))
+		}
+	}
+}
+
+// TestRetryAfterIsSaid: a password asked for again too soon and a phone
+// locked after wrong passwords say how long to wait, in both languages.
+func TestRetryAfterIsSaid(t *testing.T) {
+	s := newStack(t)
+	for i, tt := range []struct{ lang, soon, locked string }{
+		{"zh", `操作太频繁。请 (59|60) 秒后再试。`, `该手机号已暂时锁定。请约 15 分钟后再试。`},
+		{"en", `Too many attempts. Try again in (59|60) seconds.`, `this phone is locked for now. Try again in about 15 minutes.`},
+	} {
+		phone := "1380013800" + strconv.Itoa(i)
+		c := s.client(t, browserLangs[tt.lang])
+		if p := c.post("/signin/otp", url.Values{"phone": {phone}}); p.Status != http.StatusOK {
+			t.Fatalf("POST /signin/otp: %d\n%s", p.Status, p.Body)
+		}
+		p := c.post("/signin/otp", url.Values{"phone": {phone}})
+		if p.Status != http.StatusTooManyRequests || !regexp.MustCompile(tt.soon).MatchString(p.Body) {
+			t.Errorf("%s: a password asked for again at once: %d, want %q:\n%s", tt.lang, p.Status, tt.soon, p.Body)
+		}
+		for range 5 {
+			p = c.post("/signin", url.Values{"phone": {phone}, "otp": {"000000"}})
+		}
+		if p.Status != http.StatusLocked || !strings.Contains(p.Body, tt.locked) {
+			t.Errorf("%s: the fifth wrong password: %d, want %q:\n%s", tt.lang, p.Status, tt.locked, p.Body)
 		}
 	}
 }
