@@ -3,6 +3,8 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/healthcode/healthcode"
@@ -72,6 +74,65 @@ type jobData struct {
 	Job     *healthcode.Job
 	Running bool
 	Percent int
+	// Reason is the job's stored reason in words; Origin links to the
+	// page it came from, when the viewer may open it.
+	Reason string
+	Origin *navLink
+}
+
+// jobReasons read the reasons the node stores with a job, in English
+// ("import tests", "trace 5 applied"): the catalog key of its words, and
+// the page it came from ("" for none), with $1 standing for the pattern's
+// match.
+var jobReasons = []struct {
+	re                  *regexp.Regexp
+	key, path, linkText string
+}{
+	{regexp.MustCompile(`^import ([a-z_]+)$`), "health.job_reason.import", "/health/imports", "health.imports_nav"},
+	{regexp.MustCompile(`^risk areas changed$`), "health.job_reason.risk_areas", "/health/risk-areas", "health.risk_nav"},
+	{regexp.MustCompile(`^trace ([0-9]+) applied$`), "health.job_reason.trace", "/health/traces/$1", "health.job_trace_link"},
+	{regexp.MustCompile(`^schedule$`), "health.job_reason.schedule", "", ""},
+	{regexp.MustCompile(`^hub batches$`), "health.job_reason.hub", "", ""},
+	{regexp.MustCompile(`^policy (.+)$`), "health.job_reason.policy", "", ""},
+}
+
+// jobReason says a job's reason in the page's language, with a link to
+// the page it came from if the viewer's role may open that page; a reason
+// of no known pattern is shown as stored.
+func (h *Handler) jobReason(r *request, reason string) (string, *navLink) {
+	for _, jr := range jobReasons {
+		m := jr.re.FindStringSubmatch(reason)
+		if m == nil {
+			continue
+		}
+		var arg any
+		if len(m) > 1 {
+			arg = m[1]
+			if jr.key == "health.job_reason.import" {
+				if !healthcode.ValidRecordKind(m[1]) {
+					continue
+				}
+				arg = r.Lang.T("health.kind" + "." + m[1]) // a record kind, checked just above
+			}
+		}
+		text := r.Lang.T(jr.key)
+		if arg != nil {
+			text = r.Lang.T(jr.key, arg)
+		}
+		if jr.path == "" {
+			return text, nil
+		}
+		path := string(jr.re.ExpandString(nil, jr.path, reason, jr.re.FindStringSubmatchIndex(reason)))
+		if r.Caller == nil || !h.mayOpen(r.Caller, path) {
+			return text, nil
+		}
+		label := r.Lang.T(jr.linkText)
+		if strings.Contains(jr.path, "$1") {
+			label = r.Lang.T(jr.linkText, m[1]) // the page of one trace
+		}
+		return text, &navLink{Label: label, Path: path}
+	}
+	return reason, nil
 }
 
 // handleJob follows a background job (an import's or a risk area
@@ -87,6 +148,7 @@ func (h *Handler) handleJob(w http.ResponseWriter, r *request) {
 		return
 	}
 	d := jobData{Job: j, Running: j.State == healthcode.JobQueued || j.State == healthcode.JobRunning}
+	d.Reason, d.Origin = h.jobReason(r, j.Reason)
 	if j.Total > 0 {
 		d.Percent = int(min(100, j.Done*100/j.Total))
 	} else if j.State == healthcode.JobDone {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -111,6 +112,54 @@ func TestRetryAfterIsSaid(t *testing.T) {
 		}
 		if p.Status != http.StatusLocked || !strings.Contains(p.Body, tt.locked) {
 			t.Errorf("%s: the fifth wrong password: %d, want %q:\n%s", tt.lang, p.Status, tt.locked, p.Body)
+		}
+	}
+}
+
+// TestJobSaysWhereItCameFrom: a job's page says its reason in words and
+// links to the page it came from, only when the viewer may open it (an
+// admin may follow a job but opens no import page).
+func TestJobSaysWhereItCameFrom(t *testing.T) {
+	s := newStaffPages(t)
+	health := s.staffClient(t, s.staffToken(t, node.StaffTokenRequest{Role: healthcode.RoleHealth, Name: "cdc"}), browserLangs["zh"])
+	admin := s.staffClient(t, s.staffToken(t, node.StaffTokenRequest{Role: healthcode.RoleAdmin, Name: "ops"}), browserLangs["en"])
+	for _, tt := range []struct {
+		reason, zh, en, link string
+	}{
+		{"import tests", "导入数据：核酸检测", "Data imported: ", "/health/imports"},
+		{"risk areas changed", "风险地区已更改", "Risk areas changed", "/health/risk-areas"},
+		{"trace 7 applied", "流调 7 已转为密接记录", "Trace 7 recorded as contacts", "/health/traces/7"},
+		{"schedule", "定时重新评估", "Scheduled re-evaluation", ""},
+		{"import nonsense", "import nonsense", "import nonsense", ""},
+	} {
+		job, err := s.Recompute.Recompute(context.Background(), tt.reason)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := "/health/jobs/" + strconv.FormatInt(job.ID, 10)
+		p := health.get(path)
+		checkPage(t, "zh", path, p, http.StatusOK)
+		links := between(p.Body, `<p class="links">`, "</p>")
+		if !strings.Contains(p.Body, "<dd>"+tt.zh+"</dd>") {
+			t.Errorf("%q: the reason is not %q:\n%s", tt.reason, tt.zh, between(p.Body, `<dl class="facts">`, "</dl>"))
+		}
+		for _, other := range []string{"/health/imports", "/health/risk-areas", "/health/traces/"} {
+			if want := tt.link != "" && strings.HasPrefix(tt.link, other); strings.Contains(links, `href="`+other) != want {
+				t.Errorf("%q: health staff's links %s, want %q", tt.reason, links, tt.link)
+			}
+		}
+		if tt.link != "" && !strings.Contains(links, `href="`+tt.link+`"`) {
+			t.Errorf("%q: no link to %s: %s", tt.reason, tt.link, links)
+		}
+		p = admin.get(path)
+		checkPage(t, "en", path, p, http.StatusOK)
+		if links := between(p.Body, `<p class="links">`, "</p>"); strings.Contains(links, `href="/health/`) || !strings.Contains(p.Body, "<dd>"+tt.en) {
+			t.Errorf("%q: an admin's job page: links %s, want the reason %q", tt.reason, links, tt.en)
+		}
+		for _, l := range regexp.MustCompile(`href="(/[^"]*)"`).FindAllStringSubmatch(between(p.Body, "<main", "</main>"), -1) {
+			if q := admin.get(l[1]); q.Status != http.StatusOK {
+				t.Errorf("%q: an admin's job page links to %s, answered %d", tt.reason, l[1], q.Status)
+			}
 		}
 	}
 }
