@@ -43,6 +43,48 @@ type checkinResult struct {
 	Colour    string
 	Action    bool
 	Reasons   []string // in the page's language
+	// Next are what to do next, one for each kind of reason, in the
+	// page's language; CodeLink links to "my code" when one of them
+	// points there.
+	Next     []string
+	CodeLink bool
+}
+
+// denyNext gives the next step of a deny reason a citizen can act on: the
+// catalog key of its words and whether "my code" says more. A reason of
+// none of these (a venue that knows nobody by the code, say) has the
+// general step, checkin.deny_next.
+var denyNext = map[string]struct {
+	key  string
+	code bool
+}{
+	healthcode.DenyColour:         {"checkin.next.colour", true},
+	healthcode.DenyActionRequired: {"checkin.next.action", true},
+	healthcode.DenyTestRequired:   {"checkin.next.test", false},
+	healthcode.DenyDosesRequired:  {"checkin.next.doses", false},
+	healthcode.DenyVenueFull:      {"checkin.next.full", false},
+	healthcode.DenyNotEmployed:    {"checkin.next.employer", false},
+}
+
+// nextSteps fills the result's next steps from its deny reasons, each
+// step once.
+func (res *checkinResult) nextSteps(r *request, reasons []string) {
+	seen := map[string]bool{}
+	for _, code := range reasons {
+		n, ok := denyNext[code]
+		if !ok {
+			n.key = "checkin.deny_next"
+		}
+		if seen[n.key] {
+			continue
+		}
+		seen[n.key] = true
+		res.Next = append(res.Next, r.Lang.T(n.key))
+		res.CodeLink = res.CodeLink || n.code
+	}
+	if !res.Pass && len(res.Next) == 0 {
+		res.Next = []string{r.Lang.T("checkin.deny_next")}
+	}
 }
 
 // placeCodeErrors are the check-in service's reasons a place code is
@@ -99,6 +141,7 @@ func (h *Handler) handleCheckinSubmit(w http.ResponseWriter, r *request) {
 	for _, code := range sc.Reasons {
 		data.Result.Reasons = append(data.Result.Reasons, denyText(r, code))
 	}
+	data.Result.nextSteps(r, sc.Reasons)
 	// The form comes back empty for the next venue, the direction kept.
 	v.Form, v.Data = url.Values{"direction": {dir}}, data
 	h.render(w, r, http.StatusOK, "checkin.html", v)

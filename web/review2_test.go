@@ -163,3 +163,32 @@ func TestJobSaysWhereItCameFrom(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckinDenialSaysWhatToDo: the next step of a denied check-in fits
+// its reasons: a missing test says to get one (not to look at a green
+// code, which does not mention the venue's test rule); a colour the venue
+// does not admit points at "my code", with a link.
+func TestCheckinDenialSaysWhatToDo(t *testing.T) {
+	s := newCheckinStack(t)
+	c := s.client(t, browserLangs["zh"])
+	c.signIn("13800138000")
+	c.post("/me/profile", url.Values{"name": {"张三丰"}, "id_type": {"resident_id"}, "id_number": {"11010519491231002X"}})
+	c.post("/me/declare", url.Values{"temperature": {"36.6"}, "case_contact": {"no"}})
+
+	p := c.post("/me/checkin", url.Values{"place_code": {s.StationCode}})
+	checkPage(t, "zh", "POST /me/checkin (station)", p, http.StatusOK)
+	result := between(p.Body, `id="ci-result"`, "</section>")
+	if !strings.Contains(result, "请先做核酸检测") || strings.Contains(result, "我的健康码") || strings.Contains(result, `href="/me/code"`) {
+		t.Errorf("a denial for want of a test does not say to get one:\n%s", result)
+	}
+
+	s.positiveTest(t, "11010519491231002X")
+	p = c.post("/me/checkin", url.Values{"place_code": {s.MallCode}})
+	result = between(p.Body, `id="ci-result"`, "</section>")
+	if !strings.Contains(result, "ci-deny") && !strings.Contains(p.Body, "ci-deny") {
+		t.Fatalf("a red code is not denied at the mall:\n%s", result)
+	}
+	if !strings.Contains(result, "请查看“我的健康码”了解原因") || !strings.Contains(result, `href="/me/code"`) || strings.Contains(result, "核酸检测，取得") {
+		t.Errorf("a denial for the colour does not point at my code:\n%s", result)
+	}
+}
