@@ -53,6 +53,8 @@ func (h *Handler) handleAccessLog(w http.ResponseWriter, r *request) {
 		for w := range strings.SplitSeq(e.What, ",") {
 			if r.Lang.Has("what." + w) {
 				w = r.Lang.T("what." + w)
+			} else if id, ok := strings.CutPrefix(w, "trace "); ok && id != "" && strings.Trim(id, "0123456789") == "" {
+				w = r.Lang.T("what.trace_n", id) // read by trace N's report
 			}
 			parts = append(parts, w)
 		}

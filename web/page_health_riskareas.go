@@ -67,13 +67,18 @@ func (h *Handler) handleRiskAreasSubmit(w http.ResponseWriter, r *request) {
 	}
 	areas, err := parseRiskAreas(r.PostForm.Get("areas"))
 	if err != nil {
-		refuse(err.Error())
+		var le *riskLineError
+		if errors.As(err, &le) {
+			refuse(r.Lang.T("health.risk_err.line", le.Line, r.Lang.T(riskProblemKeys[le.Problem])))
+		} else {
+			refuse(err.Error())
+		}
 		return
 	}
 	job, touched, err := h.RiskAreas.ChangeRiskAreas(r.Context(), areas)
 	if err != nil {
 		if fields := healthcode.ErrorFields(err); len(fields) > 0 {
-			refuse(lineErrors(fields))
+			refuse(h.lineErrors(r, fields))
 			return
 		}
 		if healthcode.ErrorCode(err) == healthcode.EINVALID {
@@ -111,8 +116,43 @@ func riskTime(t time.Time) string {
 	return t.Format(time.RFC3339)
 }
 
+// riskLineError is a line of the form's text that cannot be read.
+type riskLineError struct {
+	Line    int
+	Problem string // csv, columns, from or to
+}
+
+// riskProblemKeys are the catalog keys of the problems of a line.
+var riskProblemKeys = map[string]string{
+	"csv":     "health.risk_err.csv",
+	"columns": "health.risk_err.columns",
+	"from":    "health.risk_err.from",
+	"to":      "health.risk_err.to",
+}
+
+// riskColumnKeys are the catalog keys of the fields of an area.
+var riskColumnKeys = map[string]string{
+	"division": "health.risk_col.division",
+	"area":     "health.risk_col.area",
+	"level":    "health.risk_col.level",
+	"from":     "health.risk_col.from",
+	"to":       "health.risk_col.to",
+}
+
+func (e *riskLineError) Error() string {
+	return fmt.Sprintf("line %d: %s", e.Line, riskProblems[e.Problem])
+}
+
+// riskProblems are the problems of a line, in English (for the log).
+var riskProblems = map[string]string{
+	"csv":     "not valid CSV",
+	"columns": "division,area,level,from,to (to may be empty)",
+	"from":    "from: a date YYYY-MM-DD or an RFC 3339 time",
+	"to":      "to: a date YYYY-MM-DD, an RFC 3339 time or empty",
+}
+
 // parseRiskAreas reads the form's text; blank lines and lines starting
-// with # are skipped.
+// with # are skipped. A line it cannot read is a *riskLineError.
 func parseRiskAreas(text string) ([]healthcode.RiskArea, error) {
 	cr := csv.NewReader(strings.NewReader(text))
 	cr.FieldsPerRecord = -1
@@ -128,21 +168,21 @@ func parseRiskAreas(text string) ([]healthcode.RiskArea, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, fmt.Errorf("line %d: %v", pe.Line, pe.Err)
+				return nil, &riskLineError{pe.Line, "csv"}
 			}
 			return nil, err
 		}
 		if len(rec) < 4 || len(rec) > 5 {
-			return nil, fmt.Errorf("line %d: division,area,level,from,to (to may be empty)", line)
+			return nil, &riskLineError{line, "columns"}
 		}
 		a := healthcode.RiskArea{Division: strings.TrimSpace(rec[0]), Area: strings.TrimSpace(rec[1]),
 			Level: healthcode.RiskLevel(strings.ToLower(strings.TrimSpace(rec[2])))}
 		if a.From, err = parseRiskTime(rec[3]); err != nil || a.From.IsZero() {
-			return nil, fmt.Errorf("line %d: from: a date YYYY-MM-DD or an RFC 3339 time", line)
+			return nil, &riskLineError{line, "from"}
 		}
 		if len(rec) == 5 {
 			if a.Until, err = parseRiskTime(rec[4]); err != nil {
-				return nil, fmt.Errorf("line %d: to: a date YYYY-MM-DD, an RFC 3339 time or empty", line)
+				return nil, &riskLineError{line, "to"}
 			}
 		}
 		areas = append(areas, a)
@@ -160,20 +200,28 @@ func parseRiskTime(s string) (time.Time, error) {
 	return time.Parse(time.RFC3339, s)
 }
 
-// lineErrors turns the service's "[3].level" field errors into lines of
-// the text (the list as posted, counting only area lines).
-func lineErrors(fields map[string]string) string {
+// lineErrors turns the service's "[3].level" field errors into areas of
+// the text (the list as posted, counting only area lines), each field and
+// reason in the page's language.
+func (h *Handler) lineErrors(r *request, fields map[string]string) string {
 	var msgs []string
 	for _, f := range slices.Sorted(maps.Keys(fields)) {
-		msg := f + ": " + fields[f]
+		reason := fields[f]
+		if key, ok := reasonKeys[strings.TrimPrefix(reason, healthcode.EINVALID+": ")]; ok {
+			reason = r.Lang.T(key)
+		}
+		msg := f + ": " + reason
 		if rest, ok := strings.CutPrefix(f, "["); ok {
 			if i, field, ok := strings.Cut(rest, "]."); ok {
 				if n, err := strconv.Atoi(i); err == nil {
-					msg = fmt.Sprintf("area %d, %s: %s", n+1, field, fields[f])
+					if key, ok := riskColumnKeys[field]; ok {
+						field = r.Lang.T(key)
+					}
+					msg = r.Lang.T("health.risk_err.area", n+1, field, reason)
 				}
 			}
 		}
 		msgs = append(msgs, msg)
 	}
-	return strings.Join(msgs, "; ")
+	return strings.Join(msgs, " ") // each reason is a sentence
 }

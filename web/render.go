@@ -233,13 +233,29 @@ func (h *Handler) message(r *request, err error) string {
 		h.Logger.LogAttrs(r.Context(), slog.LevelError, "internal error", slog.String("path", r.Pattern), slog.String("error", err.Error()))
 		return r.Lang.T("errcode.internal")
 	}
+	msg := healthcode.ErrorMessage(err)
+	if key, ok := messageKeys[msg]; ok {
+		return r.Lang.T(key)
+	}
+	if code == healthcode.ENOTFOUND && strings.HasSuffix(msg, " not found") {
+		return r.Lang.T("errmsg.not_found")
+	}
 	if key := "errcode." + code; r.Lang.Has(key) {
 		if code == healthcode.ERATELIMIT || code == healthcode.ELOCKED {
 			return r.Lang.T("errcode.and_wait", r.Lang.T(key), retryAfter(r, err))
 		}
 		return r.Lang.T(key)
 	}
-	return healthcode.ErrorMessage(err)
+	return msg
+}
+
+// messageKeys are the services' whole messages (of errors that name no
+// field) the pages translate.
+var messageKeys = map[string]string{
+	"no registered person holds this document": "errmsg.no_person",
+	"job not found":                 "errmsg.job_not_found",
+	"trace not found":               "errmsg.trace_not_found",
+	"this token runs another venue": "errmsg.other_venue",
 }
 
 // retryAfter says when to try again after a rate limit or a lock: in
@@ -296,7 +312,19 @@ func (h *Handler) reason(r *request, reason, fallback string) string {
 // reasonKeys are the services' field reasons the pages translate.
 var reasonKeys = map[string]string{
 	"required": "fielderr.required",
-	"must be a mainland mobile number of 11 digits starting with 1": "fielderr.phone",
+	// The admin's token form (node.StaffTokenRequest).
+	"required for the venue role":                           "fielderr.venue_role",
+	"required for the checkpoint role":                      "fielderr.venue_role",
+	"only venue and checkpoint tokens are bound to a venue": "fielderr.venue_only",
+	"a provider token sends one data kind: tests, vaccinations, cases, contacts, quarantines or travel": "fielderr.provider_kind",
+	"required for the org role: the organisation the token manages":                                     "fielderr.org_role",
+	"must be CN or CN- and a six-digit division code":                                                   "fielderr.region",
+	// An appeal's decision; the risk areas (with "required").
+	"must be in the future":                                          "fielderr.in_future",
+	"must be high, medium or low":                                    "fielderr.level",
+	"must be after from":                                             "fielderr.after_from",
+	"must be at most 100 characters":                                 "fielderr.long",
+	"must be a mainland mobile number of 11 digits starting with 1":  "fielderr.phone",
 	"must be six digits":                                             "fielderr.otp",
 	"must be a six-digit GB/T 2260 division code":                    "fielderr.division",
 	"must not be in the future":                                      "fielderr.future",

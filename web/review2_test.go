@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -190,5 +191,105 @@ func TestCheckinDenialSaysWhatToDo(t *testing.T) {
 	}
 	if !strings.Contains(result, "请查看“我的健康码”了解原因") || !strings.Contains(result, `href="/me/code"`) || strings.Contains(result, "核酸检测，取得") {
 		t.Errorf("a denial for the colour does not point at my code:\n%s", result)
+	}
+}
+
+// TestServiceMessagesInChinese: the services' English messages and field
+// reasons a staff page meets are shown in the page's language, no English
+// left (but the codes and formats one types, such as CN- or YYYY-MM-DD).
+func TestServiceMessagesInChinese(t *testing.T) {
+	s := newStaffPages(t)
+	ctx := context.Background()
+	health := s.staffClient(t, s.staffToken(t, node.StaffTokenRequest{Role: healthcode.RoleHealth, Name: "西湖区疾控"}), browserLangs["zh"])
+	admin := s.staffClient(t, s.staffToken(t, node.StaffTokenRequest{Role: healthcode.RoleAdmin, Name: "运维"}), browserLangs["zh"])
+	v, other := s.venue(t, "银泰百货", 200), s.venue(t, "西湖文化广场", 0)
+	operator := s.staffClient(t, s.staffToken(t, node.StaffTokenRequest{Role: healthcode.RoleVenue, Name: "银泰前台", VenueID: v.ID}), browserLangs["zh"])
+
+	// The words a message may keep: what one types.
+	english := regexp.MustCompile(`[A-Za-z]{2,}`)
+	typed := map[string]bool{"CN": true, "YYYY": true, "MM": true, "DD": true, "RFC": true, "high": true, "medium": true, "low": true}
+	noEnglish := func(what, msg, want string) {
+		t.Helper()
+		if !strings.Contains(msg, want) {
+			t.Errorf("%s: %q, want %q", what, msg, want)
+		}
+		for _, w := range english.FindAllString(msg, -1) {
+			if !typed[w] {
+				t.Errorf("%s: English %q left in %q", what, w, msg)
+			}
+		}
+	}
+	// text is the words of the page's messages: the one on top and those
+	// beside fields, without markup.
+	tags := regexp.MustCompile(`<[^>]*>`)
+	text := func(p answer) string {
+		var msgs []string
+		for _, m := range regexp.MustCompile(`(?s)<p class="(?:error|field-error)"[^>]*>(.*?)</p>`).FindAllStringSubmatch(p.Body, -1) {
+			msgs = append(msgs, tags.ReplaceAllString(m[1], ""))
+		}
+		return strings.Join(msgs, " | ")
+	}
+
+	p := health.post("/health/persons", url.Values{"id_type": {"resident_id"}, "id_number": {"11010519491231002X"}, "purpose": {"核查"}})
+	noEnglish("a person nobody has", text(p), "没有登记持此证件的人员")
+	for path, want := range map[string]string{"/health/jobs/999": "找不到该任务", "/health/traces/999?purpose=" + url.QueryEscape("核查"): "找不到该流调"} {
+		p = health.get(path)
+		if p.Status != http.StatusNotFound {
+			t.Errorf("%s: %d", path, p.Status)
+		}
+		noEnglish(path, text(p), want)
+	}
+	p = operator.get("/venues/" + other.ID)
+	noEnglish("another venue", text(p), "此令牌属于另一个场所")
+
+	for _, tt := range []struct {
+		form        url.Values
+		field, want string
+	}{
+		{url.Values{"role": {"venue"}, "name": {"前台"}}, "venue", "必须填写场所编号"},
+		{url.Values{"role": {"checkpoint"}, "name": {"东门"}}, "venue", "必须填写场所编号"},
+		{url.Values{"role": {"health"}, "name": {"疾控"}, "venue": {v.ID}}, "venue", "请留空"},
+		{url.Values{"role": {"provider"}, "name": {"实验室"}}, "kind", "须选择一类数据"},
+		{url.Values{"role": {"org"}, "name": {"学校"}}, "org", "必须填写所管理的组织编号"},
+		{url.Values{"role": {"peer"}, "name": {"上海"}, "region": {"SH"}}, "region", "6 位行政区划代码"},
+	} {
+		p = admin.post("/admin/tokens", tt.form)
+		if !strings.Contains(p.Body, `id="err-`+tt.field+`"`) {
+			t.Errorf("token %v: no message beside %s", tt.form, tt.field)
+		}
+		noEnglish(fmt.Sprint("token ", tt.form), text(p), tt.want)
+	}
+
+	for _, tt := range []struct{ areas, want string }{
+		{"330106,文三路街道,high,soon,\n", "第 1 行：开始时间应为日期"},
+		{"330106,文三路街道,high,2026-11-20,later\n", "第 1 行：结束时间应为"},
+		{"330106,文三路街道\n", "第 1 行：应为"},
+		{"330106,文三路街道,severe,2026-11-20,\n", "第 1 个地区的等级：须为"},
+		{"330106,文三路街道,high,2026-11-20,2026-11-19\n", "第 1 个地区的结束：须晚于开始时间"},
+		{"330106,文三路街道,high,2026-11-20,\n3301,x,high,2026-11-20,\n", "第 2 个地区的地区代码"},
+	} {
+		p = health.post("/health/risk-areas", url.Values{"areas": {tt.areas}})
+		noEnglish(tt.areas, text(p), tt.want)
+	}
+
+	// A decision that ends in the past.
+	cz, personID := s.citizen(t, "13800138000", "11010519491231002X", "zh")
+	if p := cz.post("/me/appeals", url.Values{"reason": {"我的核酸是阴性的，请核实"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("POST /me/appeals: %d\n%s", p.Status, p.Body)
+	}
+	p = health.get("/health/appeals?purpose=" + url.QueryEscape("申诉审核"))
+	appealID := between(p.Body, `action="/health/appeals/`, `"`)
+	p = health.post("/health/appeals/"+appealID, url.Values{"decision": {"accept"}, "colour": {"green"}, "until": {"2020-01-01"},
+		"reason": {"复核为阴性"}, "purpose": {"申诉审核"}})
+	noEnglish("an appeal's end in the past", text(p), "须为将来的时间")
+
+	// A read by a trace's report, in the person's access log.
+	staff := &healthcode.Caller{Role: healthcode.RoleHealth, TokenID: 1, Name: "西湖区疾控"}
+	if err := s.Audit.Record(ctx, staff, personID, "trace 5", "流调"); err != nil {
+		t.Fatal(err)
+	}
+	p = cz.get("/me/access-log")
+	if body := between(p.Body, "<tbody>", "</tbody>"); !strings.Contains(body, "流调 5") || strings.Contains(body, "trace 5") {
+		t.Errorf("the access log shows a trace's read as %s", body)
 	}
 }

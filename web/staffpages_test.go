@@ -269,7 +269,7 @@ func TestHealthPages(t *testing.T) {
 			}
 			p = c.post("/health/risk-areas", url.Values{"areas": {"3301,x,severe,2026-11-20,\n"}})
 			checkPage(t, lang, "POST /health/risk-areas (bad)", p, http.StatusBadRequest)
-			if msg := between(p.Body, `id="err-areas">`, "</p>"); !strings.Contains(msg, "area 1") {
+			if msg := between(p.Body, `id="err-areas">`, "</p>"); !strings.Contains(msg, map[string]string{"zh": "第 1 个地区", "en": "area 1"}[lang]) {
 				t.Errorf("the bad area is not named: %q", msg)
 			}
 
