@@ -90,11 +90,13 @@ func TestCheckinPage(t *testing.T) {
 		}
 
 		// Refused codes, beside the field.
-		words := map[string][3]string{
-			"zh": {"必填", "这是健康码，不是场所码", "这不是场所码"},
-			"en": {"required", "This is a health code, not a place code", "This is not a place code"},
+		// A place code cut short or mistyped is said to be unreadable,
+		// not to be no place code.
+		words := map[string][4]string{
+			"zh": {"必填", "这是健康码，不是场所码", "无法读取或核验这个场所码", "这不是场所码"},
+			"en": {"required", "This is a health code, not a place code", "This place code cannot be read or checked", "This is not a place code"},
 		}[lang]
-		for j, code := range []string{" ", s.code(t, personID).Code, "CNPC1:NOT+A+CODE"} {
+		for j, code := range []string{" ", s.code(t, personID).Code, "CNPC1:NOT+A+CODE", "WIFI:S:guest;;"} {
 			p = c.post("/me/checkin", url.Values{"place_code": {code}})
 			checkPage(t, lang, "POST /me/checkin (refused)", p, http.StatusBadRequest)
 			wantFieldError(t, p, "place_code", words[j])

@@ -155,6 +155,10 @@ func placeCodeMessage(r *request, code, reason string) string {
 	}
 	for _, e := range placeCodeErrors {
 		if strings.Contains(reason, e.phrase) {
+			if e.key == "checkin.err_not_place" && strings.HasPrefix(code, hcode.PlacePrefix) {
+				// A place code cut or mistyped: it is one, but unreadable.
+				return r.Lang.T("checkin.err_unreadable")
+			}
 			return r.Lang.T(e.key)
 		}
 	}

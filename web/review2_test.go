@@ -293,3 +293,16 @@ func TestServiceMessagesInChinese(t *testing.T) {
 		t.Errorf("the access log shows a trace's read as %s", body)
 	}
 }
+
+// TestStaffSignInSaysWhereTokensComeFrom: the hint names the admin's page
+// that makes tokens, not a venue's device page that does not exist.
+func TestStaffSignInSaysWhereTokensComeFrom(t *testing.T) {
+	s := newStack(t)
+	for lang, want := range map[string]string{"zh": "“系统管理”页", "en": "Administration page"} {
+		p := s.client(t, browserLangs[lang]).get("/signin/staff")
+		checkPage(t, lang, "/signin/staff", p, http.StatusOK)
+		if !strings.Contains(p.Body, want) || strings.Contains(p.Body, "设备管理") || strings.Contains(p.Body, "device page") {
+			t.Errorf("%s: the staff sign-in does not say tokens come from the admin's page:\n%s", lang, between(p.Body, "<main", "</main>"))
+		}
+	}
+}
