@@ -85,7 +85,7 @@ type DenyReason struct {
 }
 
 var denyTexts = map[string][2]string{
-	DenyMalformed:      {"无法识别的二维码", "Not a health code"},
+	DenyMalformed:      {"无法识别的二维码：读不出健康码", "Unreadable code: no health code could be read from it"},
 	DenyForged:         {"健康码签名无效，疑似伪造", "The code's signature is invalid: possibly forged"},
 	DenyExpired:        {"健康码已过期（可能是截图），请刷新后再出示", "The code has expired (a screenshot?): refresh it and show it again"},
 	DenyNotYetValid:    {"健康码时间异常，请核对手机时间", "The code is dated in the future: check the phone's clock"},
@@ -97,7 +97,7 @@ var denyTexts = map[string][2]string{
 	DenyActionRequired: {"需先完成防疫要求（如核酸检测）", "The person must first do what their status asks (e.g. get tested)"},
 	DenyVenueFull:      {"场所已达限流人数，请稍候", "The venue is full: please wait"},
 	DenyUnknownPerson:  {"本地区无此人信息", "No such person in this region"},
-	DenyWrongCodeKind:  {"这不是健康码", "This is not a health code"},
+	DenyWrongCodeKind:  {"这是其他类型的码（如场所码），不是健康码", "A different kind of code (a place code, say), not a health code"},
 	DenyNotEmployed:    {"非本单位人员", "Not on this employer's staff"},
 	DenyHubUnavailable: {"无法连接国家枢纽，该地区健康码须经枢纽核验", "The national hub cannot be reached, and codes of this region are checked only through it"},
 	DenyViaHub:         {"依据国家枢纽核验的全国状态判定", "Judged on the national status from the hub"},
