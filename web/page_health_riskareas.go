@@ -75,6 +75,19 @@ func (h *Handler) handleRiskAreasSubmit(w http.ResponseWriter, r *request) {
 		}
 		return
 	}
+	if len(areas) == 0 && r.PostForm.Get("clear") != "1" {
+		// An emptied box clears every area and re-evaluates everyone who
+		// stayed in one: said in so many words, not done on a stray click.
+		held, err := h.RiskAreas.RiskAreas(r.Context())
+		if err != nil {
+			h.renderErr(w, r, err)
+			return
+		}
+		if len(held) > 0 {
+			refuse(r.Lang.T("health.risk_err.clear", len(held)))
+			return
+		}
+	}
 	job, touched, err := h.RiskAreas.ChangeRiskAreas(r.Context(), areas)
 	if err != nil {
 		if fields := healthcode.ErrorFields(err); len(fields) > 0 {

@@ -272,6 +272,22 @@ func TestHealthPages(t *testing.T) {
 			if msg := between(p.Body, `id="err-areas">`, "</p>"); !strings.Contains(msg, map[string]string{"zh": "第 1 个地区", "en": "area 1"}[lang]) {
 				t.Errorf("the bad area is not named: %q", msg)
 			}
+			// An emptied list clears the areas only when that is ticked.
+			p = c.post("/health/risk-areas", url.Values{"areas": {""}})
+			checkPage(t, lang, "POST /health/risk-areas (emptied)", p, http.StatusBadRequest)
+			if msg := between(p.Body, `id="err-areas">`, "</p>"); !strings.Contains(msg, map[string]string{"zh": "清空现有的 1 个风险地区", "en": "clears all 1 risk areas"}[lang]) {
+				t.Errorf("an emptied list is not questioned: %q", msg)
+			}
+			if p := c.get("/health/risk-areas"); !strings.Contains(between(p.Body, `id="list-h"`, "</section>"), "文三路街道") {
+				t.Errorf("an emptied list, not ticked, cleared the areas")
+			}
+			p = c.post("/health/risk-areas", url.Values{"areas": {""}, "clear": {"1"}})
+			if p.Status != http.StatusSeeOther {
+				t.Fatalf("POST /health/risk-areas (cleared): %d\n%s", p.Status, p.Body)
+			}
+			if p := c.get("/health/risk-areas"); strings.Contains(between(p.Body, `id="list-h"`, "</section>"), "文三路街道") {
+				t.Errorf("a ticked emptied list did not clear the areas")
+			}
 
 			// The person look-up asks for a purpose and is logged.
 			checkPage(t, lang, "/health/persons", c.get("/health/persons"), http.StatusOK)
