@@ -47,6 +47,7 @@ func (g *Registry) PutKeys(ctx context.Context, c *healthcode.Caller, region, si
 	if err != nil {
 		return 0, err
 	}
+	g.changed()
 	if added, revoked := keyChanges(held, s.set.Keys); len(added)+len(revoked) > 0 && g.Logger != nil {
 		// A region's keys decide which codes verify everywhere: a change
 		// is worth a line, the same set published again at every refresh

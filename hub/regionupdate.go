@@ -49,5 +49,6 @@ func (g *Registry) UpdateRegion(ctx context.Context, id string, u healthcode.Reg
 		}
 		u.ColourMap = &m
 	}
+	defer g.changed()
 	return g.Store.UpdateRegion(ctx, id, u)
 }

@@ -42,6 +42,7 @@ type Registry struct {
 
 	listMu sync.Mutex
 	list   *cachedList
+	gen    generationCache
 
 	national *node.KeyRing // the keys of region CN
 	limits   exchangeLimits
@@ -107,6 +108,7 @@ func (g *Registry) AddRegion(ctx context.Context, r *healthcode.Region, keys []*
 	if err := g.Store.CreateRegion(ctx, r, keys); err != nil {
 		return "", err
 	}
+	g.changed()
 	return g.peerToken(ctx, r.ID, now)
 }
 
@@ -129,6 +131,7 @@ func (g *Registry) peerToken(ctx context.Context, region string, now time.Time) 
 // RevokeKey revokes a region's key for good: no later key set of the
 // region brings it back, and the next trust list marks it revoked.
 func (g *Registry) RevokeKey(ctx context.Context, region string, kid []byte) error {
+	defer g.changed()
 	return g.Store.RevokeRegionKey(ctx, region, kid)
 }
 

@@ -67,7 +67,7 @@ func (r *Resolver) regionsAt(ctx context.Context, gen int64) (*resolveRegions, e
 // registered): the hook the hub's national code takes
 // (Registry.NationalColour).
 func (r *Resolver) NationalColour(ctx context.Context, region string, local healthcode.Colour) (healthcode.Colour, error) {
-	gen, err := r.Hub.Store.HubGeneration(ctx)
+	gen, err := r.Hub.generation(ctx)
 	if err != nil {
 		return 0, err
 	}

@@ -53,7 +53,7 @@ func (g *Registry) TrustList(ctx context.Context) (*healthcode.SignedTrustList, 
 func (g *Registry) current(ctx context.Context) (*cachedList, error) {
 	// The generation is read before the list: a change in between makes
 	// the next call build again, never serves a stale list as current.
-	gen, err := g.Store.HubGeneration(ctx)
+	gen, err := g.generation(ctx)
 	if err != nil {
 		return nil, err
 	}
