@@ -60,13 +60,17 @@ func (c *HubClient) fetchTrust(ctx context.Context) (err error) {
 		return &healthcode.Error{Code: healthcode.EUNAVAILABLE, Message: "the hub did not serve its trust list",
 			Err: fmt.Errorf("GET /hub/v1/trust answered %s: %s", resp.Status, msg)}
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxTrustList+1))
+	data, err := readBody(resp, maxTrustList+1)
 	if err != nil {
 		c.Metrics.fetched(HubUnreachable)
 		return &healthcode.Error{Code: healthcode.EUNAVAILABLE, Message: "the hub's trust list was cut short", Err: err}
 	}
+	// The copy for the next start is written (and synced) while the list
+	// is checked, and put in place only once it holds.
+	staged := c.stageCache(data)
 	list, result, err := c.check(data)
 	if err != nil {
+		staged.discard()
 		c.Metrics.fetched(result)
 		return err
 	}
@@ -75,10 +79,24 @@ func (c *HubClient) fetchTrust(ctx context.Context) (err error) {
 	c.log().InfoContext(ctx, "hub: trust list taken", "issued_at", list.IssuedAt, "regions", len(list.Regions))
 	// The list is in use either way; a cache that cannot be written only
 	// costs the next start while the hub is down.
-	if err := c.writeCache(data); err != nil {
+	if err := staged.commit(); err != nil {
 		c.log().ErrorContext(ctx, "hub: trust list not cached", "path", c.cachePath(), "err", err)
 	}
 	return nil
+}
+
+// readBody reads a response body of at most limit bytes, in one buffer of
+// its Content-Length when it gives one (a list is half a megabyte: read
+// in growing pieces, it was copied a dozen times).
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	if n := resp.ContentLength; n > 0 && n <= limit {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, buf); err != nil {
+			return nil, err
+		}
+		return buf, nil
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, limit))
 }
 
 // LoadCache holds the trust list kept in DataDir, checked like one from the
@@ -131,15 +149,54 @@ func (c *HubClient) hold(list *trust.List, etag string) {
 
 func (c *HubClient) cachePath() string { return filepath.Join(c.DataDir, HubTrustFile) }
 
-// writeCache replaces the cache file atomically: a crash leaves the old
-// copy or the new one, never half of one.
-func (c *HubClient) writeCache(data []byte) error {
-	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+// stagedCache is a list being written to a temporary file beside the
+// cache, on a goroutine of its own: commit puts it in place atomically (a
+// crash leaves the old copy or the new one, never half of one), discard
+// removes it.
+type stagedCache struct {
+	done chan struct{}
+	tmp  string // the file written, "" when none could be made
+	err  error
+	path string
+}
+
+func (c *HubClient) stageCache(data []byte) *stagedCache {
+	s := &stagedCache{done: make(chan struct{}), path: c.cachePath()}
+	go func() {
+		defer close(s.done)
+		s.tmp, s.err = writeTemp(c.DataDir, data)
+	}()
+	return s
+}
+
+func (s *stagedCache) commit() error {
+	<-s.done
+	if s.err != nil {
+		return s.err
+	}
+	if err := os.Rename(s.tmp, s.path); err != nil {
+		os.Remove(s.tmp)
 		return err
 	}
-	f, err := os.CreateTemp(c.DataDir, ".hub-trust-*.tmp") // mode 0600
+	return nil
+}
+
+func (s *stagedCache) discard() {
+	<-s.done
+	if s.tmp != "" {
+		os.Remove(s.tmp)
+	}
+}
+
+// writeTemp writes data to a new file in dir, mode 0600, synced; it
+// returns the file's name, or "" and the error (nothing left behind).
+func writeTemp(dir string, data []byte) (string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	f, err := os.CreateTemp(dir, ".hub-trust-*.tmp") // mode 0600
 	if err != nil {
-		return err
+		return "", err
 	}
 	_, err = f.Write(data)
 	if err == nil {
@@ -148,13 +205,11 @@ func (c *HubClient) writeCache(data []byte) error {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil {
-		err = os.Rename(f.Name(), c.cachePath())
-	}
 	if err != nil {
 		os.Remove(f.Name())
+		return "", err
 	}
-	return err
+	return f.Name(), nil
 }
 
 func readLimited(path string, n int64) ([]byte, error) {

@@ -726,6 +726,14 @@ func TestHubRefusesBadLists(t *testing.T) {
 			if again, _ := os.ReadFile(filepath.Join(e.dir, node.HubTrustFile)); !bytes.Equal(again, cached) {
 				t.Error("the cached list was replaced")
 			}
+			// The copy written while the list was checked is gone too.
+			if files, _ := os.ReadDir(e.dir); len(files) != 1 || files[0].Name() != node.HubTrustFile {
+				var names []string
+				for _, f := range files {
+					names = append(names, f.Name())
+				}
+				t.Errorf("data dir holds %v, want the cached list alone", names)
+			}
 			res, err := e.scans.Scan(ctx, cp, gz.code(t, now), "in")
 			wantVerdict(t, res, err, "pass")
 			if got := metric(t, e.reg, "healthcode_hub_fetch_total", tt.result); got != 1 {
