@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -195,17 +194,7 @@ func TestStaffPurposeRequired(t *testing.T) {
 	if traces.Status != http.StatusSeeOther {
 		t.Fatalf("POST /health/traces: %d\n%s", traces.Status, traces.Body)
 	}
-	traceID, _ := strconv.ParseInt(strings.TrimPrefix(traces.Location, "/health/traces/"), 10, 64)
-	for range 200 {
-		tr, err := s.Traces.FindTrace(ctx, traceID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tr.State == healthcode.JobDone || tr.State == healthcode.JobFailed {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	s.waitTrace(t, traces.Location)
 	p = c.get(traces.Location + "?purpose=")
 	wantFieldError(t, p, "purpose", "必填")
 }

@@ -32,6 +32,27 @@ type staffPages struct {
 	Traces    *node.TraceService
 }
 
+// waitTrace waits (up to 4 s) for the trace a POST /health/traces sent
+// the browser to at location to end, and returns its id.
+func (s *staffPages) waitTrace(t *testing.T, location string) int64 {
+	t.Helper()
+	id, err := strconv.ParseInt(strings.TrimPrefix(location, "/health/traces/"), 10, 64)
+	if err != nil {
+		t.Fatalf("not a trace's page: %q", location)
+	}
+	for range 200 {
+		tr, err := s.Traces.FindTrace(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tr.State == healthcode.JobDone || tr.State == healthcode.JobFailed {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return id
+}
+
 func newStaffPages(t testing.TB) *staffPages {
 	t.Helper()
 	s := newStack(t)
@@ -337,17 +358,7 @@ func TestHealthPages(t *testing.T) {
 				t.Fatalf("POST /health/traces: %d\n%s", p.Status, p.Body)
 			}
 			tracePath := p.Location
-			traceID, _ := strconv.ParseInt(strings.TrimPrefix(tracePath, "/health/traces/"), 10, 64)
-			for range 200 {
-				tr, err := s.Traces.FindTrace(ctx, traceID)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if tr.State == healthcode.JobDone || tr.State == healthcode.JobFailed {
-					break
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
+			s.waitTrace(t, tracePath)
 			checkPage(t, lang, "/health/traces/{id}", c.get(tracePath), http.StatusOK)
 			p = c.get(tracePath + "?purpose=" + url.QueryEscape("流调 118"))
 			checkPage(t, lang, "/health/traces/{id}?purpose=", p, http.StatusOK)
