@@ -137,6 +137,9 @@ func TestJobSaysWhereItCameFrom(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Ended before the next is asked for: a job still queued would be
+		// answered for it, with its own reason.
+		waitJob(t, s, job.ID)
 		path := "/health/jobs/" + strconv.FormatInt(job.ID, 10)
 		p := health.get(path)
 		checkPage(t, "zh", path, p, http.StatusOK)
