@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/healthcode/healthcode"
 )
@@ -30,7 +31,12 @@ func (g *Registry) AcceptBatch(ctx context.Context, c *healthcode.Caller, signed
 	}
 	b := s.batch
 	if b.From != c.Region {
-		return nil, false, healthcode.Errorf(healthcode.EFORBIDDEN, "the batch is from %s, but this peer token acts for %s: a region sends its own batches only", b.From, c.Region)
+		// Fields names "from", so that the sender can tell its token (or
+		// its region) gone wrong, which no batch mends, from a batch
+		// refused.
+		return nil, false, &healthcode.Error{Code: healthcode.EFORBIDDEN,
+			Message: fmt.Sprintf("the batch is from %s, but this peer token acts for %s: a region sends its own batches only", b.From, c.Region),
+			Fields:  map[string]string{"from": "not the region of this peer token, " + c.Region}}
 	}
 	held, err := g.Store.RegionKeys(ctx, b.From)
 	if err != nil {

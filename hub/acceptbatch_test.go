@@ -83,11 +83,13 @@ func TestAcceptBatchRules(t *testing.T) {
 		{name: "a hub admin", caller: admin, signed: hubtest.Sign(t, cur, batch(1, nil)), code: healthcode.EFORBIDDEN},
 		{name: "health staff", caller: &healthcode.Caller{Role: healthcode.RoleHealth, Region: hz}, signed: hubtest.Sign(t, cur, batch(1, nil)), code: healthcode.EFORBIDDEN},
 		{name: "peer token bound to no region", caller: peer(""), signed: hubtest.Sign(t, cur, batch(1, nil)), code: healthcode.EFORBIDDEN},
-		{name: "peer of the receiving region", caller: peer(gz), signed: hubtest.Sign(t, cur, batch(1, nil)), code: healthcode.EFORBIDDEN},
+		// Names "from": the sender's token, not the batch (a node stops
+		// there rather than count the batch refused).
+		{name: "peer of the receiving region", caller: peer(gz), signed: hubtest.Sign(t, cur, batch(1, nil)), code: healthcode.EFORBIDDEN, field: "from"},
 		{name: "from another region, signed by its key", caller: peer(hz), signed: hubtest.Sign(t, gzKey, batch(1, func(b *hubtest.Batch) {
 			b.From, b.To = gz, hz
 			b.Records[0] = map[string]any{"record_kind": "tests", "id": gz + "/t-1"}
-		})), code: healthcode.EFORBIDDEN},
+		})), code: healthcode.EFORBIDDEN, field: "from"},
 		{name: "signed by another region's key", caller: peer(hz), signed: hubtest.Sign(t, gzKey, batch(1, nil)), code: healthcode.EFORBIDDEN},
 		{name: "signed by a key the hub does not hold", caller: peer(hz), signed: hubtest.Sign(t, stranger, batch(1, nil)), code: healthcode.EFORBIDDEN},
 		{name: "signature by another key under a held kid", caller: peer(hz),
@@ -127,6 +129,9 @@ func TestAcceptBatchRules(t *testing.T) {
 			wantCode(t, err, tt.code)
 			if tt.field != "" && healthcode.ErrorFields(err)[tt.field] == "" {
 				t.Fatalf("fields %v, want a reason under %s", healthcode.ErrorFields(err), tt.field)
+			}
+			if tt.field == "" && healthcode.ErrorFields(err)["from"] != "" {
+				t.Fatalf("fields %v name from: a sender would take its token for wrong", healthcode.ErrorFields(err))
 			}
 			stored, _ := e.db.BatchesTo(ctx, gz, 0, 10, 1<<30)
 			national, _ := e.db.BatchesTo(ctx, "CN-540100", 0, 10, 1<<30)

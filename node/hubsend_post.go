@@ -63,7 +63,14 @@ func (s *HubSender) post(ctx context.Context, b *healthcode.OutboxBatch) error {
 			Err: fmt.Errorf("POST batch %s answered %s: %s", b.ID, resp.Status, msg)}
 	case resp.StatusCode/100 == 4 && resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusRequestTimeout:
 		s.Metrics.sent(HubRefused)
-		code, msg := refusalOf(resp.Body)
+		code, msg, fields := refusalOf(resp.Body)
+		if resp.StatusCode == http.StatusForbidden && fields["from"] != "" {
+			// The token is another region's (or --region is not the
+			// token's): as a 401, no batch mends it.
+			return &healthcode.Error{Code: healthcode.EFORBIDDEN,
+				Message: "the hub takes this node's peer token (--hub-token) for another region than --region " + s.Client.Region + ": batches wait until it is put right",
+				Err:     fmt.Errorf("POST batch %s answered %s: %s", b.ID, resp.Status, msg)}
+		}
 		return s.refuse(ctx, b, healthcode.OutboxRefusal{Status: resp.StatusCode, Code: code, Message: msg, At: s.now()})
 	default:
 		s.Metrics.sent(HubUnreachable)
@@ -107,7 +114,7 @@ const maxRefusalMessage = 1000
 // the fields it names when there are several (a 400 names each bad field,
 // and its message then says only "invalid input"), cut to
 // maxRefusalMessage bytes.
-func refusalOf(body io.Reader) (code, message string) {
+func refusalOf(body io.Reader) (code, message string, fields map[string]string) {
 	data, _ := io.ReadAll(io.LimitReader(body, 16<<10))
 	var e struct {
 		Error struct {
@@ -118,7 +125,7 @@ func refusalOf(body io.Reader) (code, message string) {
 	}
 	if json.Unmarshal(data, &e) != nil || e.Error.Message == "" {
 		code, message = hubError(bytes.NewReader(data))
-		return code, clip(message, maxRefusalMessage)
+		return code, clip(message, maxRefusalMessage), nil
 	}
 	message = e.Error.Message
 	if len(e.Error.Fields) > 1 {
@@ -128,7 +135,7 @@ func refusalOf(body io.Reader) (code, message string) {
 		}
 		message += " (" + strings.Join(fields, "; ") + ")"
 	}
-	return e.Error.Code, clip(message, maxRefusalMessage)
+	return e.Error.Code, clip(message, maxRefusalMessage), e.Error.Fields
 }
 
 // clip cuts s to n bytes, on a character boundary, and marks the cut.

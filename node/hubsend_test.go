@@ -496,20 +496,27 @@ func TestHubSenderRefused(t *testing.T) {
 
 // TestHubSenderRefusalMessage: of a 400 naming several fields, the
 // refusal keeps each field's reason (the message alone says "invalid
-// input"); a 429 is the hub busy and a 401 the node's token, neither a
-// refusal of the batch: the round stops and the batch is not counted
-// refused (nor, after many 401s, parked).
+// input"); a 429 is the hub busy and a 401 the node's token (as a 403
+// naming "from", the token of another region), none a refusal of the
+// batch: the round stops and the batch is not counted refused (nor,
+// after many of them, parked).
 func TestHubSenderRefusalMessage(t *testing.T) {
 	e := newSenderEnv(t)
 	ctx := context.Background()
 	fields := map[string]string{"records[0].id": "must be the sending region", "to": "is not a region of the hub"}
-	var busy, badToken atomic.Bool
+	var busy, badToken, otherRegion atomic.Bool
 	busy.Store(true)
 	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if badToken.Load() {
 			w.WriteHeader(http.StatusUnauthorized)
 			json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": "unauthorized", "message": "unknown token"}})
+			return
+		}
+		if otherRegion.Load() { // as hub.AcceptBatch answers a token of another region
+			w.WriteHeader(http.StatusForbidden)
+			json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": "forbidden",
+				"message": "the batch is from CN-330100, but this peer token acts for CN-440100", "fields": map[string]string{"from": "not the region of this peer token, CN-440100"}}})
 			return
 		}
 		if busy.Load() {
@@ -539,7 +546,21 @@ func TestHubSenderRefusalMessage(t *testing.T) {
 	if err != nil || len(unsent) != 1 || unsent[0].Refusals != 0 || !unsent[0].ParkedAt.IsZero() {
 		t.Fatalf("after 401s: %+v, %v", unsent, err)
 	}
+	// Another region's token: the same, a 403 naming "from".
 	badToken.Store(false)
+	otherRegion.Store(true)
+	for range node.DefaultHubParkAfter + 1 {
+		err := s.Send(ctx)
+		wantCode(t, err, healthcode.EFORBIDDEN)
+		if !strings.Contains(err.Error(), "--hub-token") {
+			t.Errorf("error %q does not name --hub-token", err)
+		}
+	}
+	unsent, err = e.db.UnsentOutboxBatches(ctx)
+	if err != nil || len(unsent) != 1 || unsent[0].Refusals != 0 || !unsent[0].ParkedAt.IsZero() {
+		t.Fatalf("after 403s of another region's token: %+v, %v", unsent, err)
+	}
+	otherRegion.Store(false)
 	busy.Store(false)
 	if err := s.Send(ctx); err != nil {
 		t.Fatal(err)
