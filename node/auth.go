@@ -9,13 +9,11 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
-	"sync"
 	"time"
 
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/idnum"
 	"github.com/healthcode/healthcode/secret"
-	"golang.org/x/time/rate"
 )
 
 // Sign-in limits. The issue fixes the first three; the send limits keep an
@@ -49,8 +47,11 @@ type AuthService struct {
 
 	otpByAddr     *KeyLimiter
 	sessionByAddr *KeyLimiter
-	failedSends   failedSends
-	staffTokens   tokenCache
+	// failedSends counts the password sends that failed, per phone, and
+	// only those (Spend): OTPFailedSendsBurst, then one every
+	// OTPFailedSendEvery.
+	failedSends *KeyLimiter
+	staffTokens tokenCache
 }
 
 // NewAuthService returns an AuthService with the default per-address limits:
@@ -62,6 +63,7 @@ func NewAuthService(store healthcode.Store, box *secret.Box, sender OTPSender) *
 		Logger:        slog.Default(),
 		otpByAddr:     NewKeyLimiter(10, 10),
 		sessionByAddr: NewKeyLimiter(30, 30),
+		failedSends:   NewKeyLimiterEvery(OTPFailedSendEvery, OTPFailedSendsBurst),
 	}
 }
 
@@ -119,7 +121,7 @@ func (s *AuthService) RequestOTP(ctx context.Context, phone, clientAddr string) 
 	if ok, wait := s.otpByAddr.Allow(clientAddr, now); !ok {
 		return nil, rateLimited(wait, "password requests from this address")
 	}
-	if wait := s.failedSends.wait(phone, now); wait > 0 {
+	if wait := s.failedSends.Wait(phone, now); wait > 0 {
 		return nil, rateLimited(wait, "failed password sends for this phone")
 	}
 	code, err := sixDigits()
@@ -154,7 +156,7 @@ func (s *AuthService) RequestOTP(ctx context.Context, phone, clientAddr string) 
 		return nil, err
 	}
 	if err := s.Sender.SendOTP(ctx, phone, code, expires); err != nil {
-		s.failedSends.add(phone, now)
+		s.failedSends.Spend(phone, now)
 		s.Logger.WarnContext(ctx, "one-time password not sent; the request does not count against the phone's limits", "err", err)
 		// The request may have been cancelled: the reservation is undone all the same.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -205,58 +207,6 @@ func (s *AuthService) releaseOTP(ctx context.Context, phone string, reserved []b
 		return nil
 	}
 	return err
-}
-
-// failedSends counts, per phone, the password sends that failed, in this
-// process's memory: a token bucket of OTPFailedSendsBurst refilled one
-// every OTPFailedSendEvery, which only a failure drains. A phone with
-// none left is not sent to until one is back. With several nodes on one
-// store a phone gets the bound at each; a restart forgets it.
-type failedSends struct {
-	mu      sync.Mutex
-	byPhone map[string]*rate.Limiter
-	swept   time.Time
-}
-
-// wait returns how long phone waits before a send may be tried again, 0
-// when one may be tried now.
-func (f *failedSends) wait(phone string, now time.Time) time.Duration {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	lim := f.byPhone[phone]
-	if lim == nil {
-		return 0
-	}
-	tokens := lim.TokensAt(now)
-	if tokens >= 1 {
-		return 0
-	}
-	return time.Duration((1 - tokens) / float64(lim.Limit()) * float64(time.Second))
-}
-
-// add counts a failed send to phone at now.
-func (f *failedSends) add(phone string, now time.Time) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if now.Sub(f.swept) > 10*time.Minute {
-		// A phone whose bucket is full again is as one never seen.
-		for p, lim := range f.byPhone {
-			if lim.TokensAt(now) >= OTPFailedSendsBurst {
-				delete(f.byPhone, p)
-			}
-		}
-		f.swept = now
-	}
-	lim := f.byPhone[phone]
-	if lim == nil {
-		if f.byPhone == nil {
-			f.byPhone = map[string]*rate.Limiter{}
-		}
-		lim = rate.NewLimiter(rate.Every(OTPFailedSendEvery), OTPFailedSendsBurst)
-		f.byPhone[phone] = lim
-	}
-	// Drains a token, or goes into debt when sends failed concurrently.
-	lim.ReserveN(now, 1)
 }
 
 func sixDigits() (string, error) {
