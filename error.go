@@ -3,6 +3,7 @@ package healthcode
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Machine-readable error codes. The HTTP layer maps each to a status.
@@ -107,4 +108,17 @@ func (f FieldErrors) Err() error {
 		}
 	}
 	return &Error{Code: EINVALID, Message: msg, Fields: map[string]string(f)}
+}
+
+// Clip cuts s to at most n bytes, on a character boundary, with "…" after
+// it when it was cut: for what a message quotes of input or of another
+// party's answer, which may be any size.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

@@ -25,22 +25,11 @@ const maxQuoted = 64
 
 // clip returns s cut to at most maxQuoted bytes, on a rune boundary, with
 // "…" after it when it was cut: what a message quotes of the input.
-func clip(s string) string { return clipTo(s, maxQuoted) }
+func clip(s string) string { return healthcode.Clip(s, maxQuoted) }
 
 // clipID is a row's id as a rejected row names it: whole when it may be an
 // id (maxIDLen), cut as clip cuts otherwise.
-func clipID(s string) string { return clipTo(s, maxIDLen) }
-
-func clipTo(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	i := n
-	for i > 0 && !utf8.RuneStart(s[i]) {
-		i--
-	}
-	return s[:i] + "…"
-}
+func clipID(s string) string { return healthcode.Clip(s, maxIDLen) }
 
 func newCSVSource(r io.Reader, kind string, spec *kindSpec) (*csvSource, error) {
 	cr := csv.NewReader(r)

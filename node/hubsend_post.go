@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/healthcode/healthcode"
 )
@@ -125,7 +124,7 @@ func refusalOf(body io.Reader) (code, message string, fields map[string]string) 
 	}
 	if json.Unmarshal(data, &e) != nil || e.Error.Message == "" {
 		code, message = hubError(bytes.NewReader(data))
-		return code, clip(message, maxRefusalMessage), nil
+		return code, healthcode.Clip(message, maxRefusalMessage), nil
 	}
 	message = e.Error.Message
 	if len(e.Error.Fields) > 1 {
@@ -135,16 +134,5 @@ func refusalOf(body io.Reader) (code, message string, fields map[string]string) 
 		}
 		message += " (" + strings.Join(fields, "; ") + ")"
 	}
-	return e.Error.Code, clip(message, maxRefusalMessage), e.Error.Fields
-}
-
-// clip cuts s to n bytes, on a character boundary, and marks the cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
+	return e.Error.Code, healthcode.Clip(message, maxRefusalMessage), e.Error.Fields
 }
