@@ -2,7 +2,6 @@ package hub
 
 import (
 	"context"
-	"sync/atomic"
 	"time"
 )
 
@@ -38,6 +37,3 @@ func (g *Registry) generation(ctx context.Context) (int64, error) {
 
 // changed forgets the generation read: this Registry has just moved it.
 func (g *Registry) changed() { g.gen.Store(nil) }
-
-// generationCache is the Registry's field: the last generation read.
-type generationCache = atomic.Pointer[readGeneration]

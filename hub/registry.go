@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/healthcode/healthcode"
@@ -42,7 +43,7 @@ type Registry struct {
 
 	listMu sync.Mutex
 	list   *cachedList
-	gen    generationCache
+	gen    atomic.Pointer[readGeneration] // the store's generation last read (generation.go)
 
 	national *node.KeyRing // the keys of region CN
 	limits   exchangeLimits
