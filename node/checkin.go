@@ -38,22 +38,13 @@ func (s *ScanService) Checkin(ctx context.Context, personID int64, placeCode, di
 	}
 	// As for a health code: no check-in without a profile and a
 	// declaration, or someone nobody knows would pass on a default green.
-	if _, err := s.Citizens.Profile(ctx, personID); err != nil {
-		return nil, err
-	}
-	st, err := s.Citizens.Status(ctx, personID)
+	h, err := s.Citizens.holder(ctx, personID)
 	if err != nil {
 		return nil, err
 	}
-	if !st.Declared {
-		return nil, errNoDeclaration
-	}
-	person, err := s.Store.FindPerson(ctx, personID)
-	if err != nil {
-		return nil, err
-	}
+	st := h.Status
 	sc := &healthcode.Scan{VenueID: v.ID, Source: healthcode.ScanCheckin, Direction: direction,
-		Region: s.Region, Subject: person.Subject, PersonID: personID, Colour: st.Colour, At: now}
+		Region: s.Region, Subject: h.Subject, PersonID: personID, Colour: st.Colour, At: now}
 	employee, err := s.employee(ctx, &v.Policy, personID)
 	if err != nil {
 		return nil, err

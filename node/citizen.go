@@ -168,26 +168,38 @@ func (s *CitizenService) judge(facts *healthcode.Facts, prev *healthcode.Status,
 	return st
 }
 
-// Code issues a fresh health code. It needs a profile (the code carries the
-// masked name and document number) and a declaration.
-func (s *CitizenService) Code(ctx context.Context, personID int64) (*healthcode.IssuedCode, error) {
-	now := s.Now()
+// holder reads what a code, or a check-in, is judged on: the person's
+// subject, profile and status, in one read of the store, the status
+// evaluated again when missing or outdated. Without a profile or a
+// declaration there is no code: errNoProfile, errNoDeclaration.
+func (s *CitizenService) holder(ctx context.Context, personID int64) (*healthcode.CodeHolder, error) {
 	h, err := s.Store.FindCodeHolder(ctx, personID)
 	if err != nil {
 		return nil, err
 	}
-	st := h.Status
-	if st == nil || s.outdated(st) {
-		if st, err = s.evaluate(ctx, personID, st); err != nil {
+	if h.Status == nil || s.outdated(h.Status) {
+		if h.Status, err = s.evaluate(ctx, personID, h.Status); err != nil {
 			return nil, err
 		}
 	}
 	switch {
 	case h.Profile == nil:
 		return nil, errNoProfile
-	case !st.Declared:
+	case !h.Status.Declared:
 		return nil, errNoDeclaration
 	}
+	return h, nil
+}
+
+// Code issues a fresh health code. It needs a profile (the code carries the
+// masked name and document number) and a declaration.
+func (s *CitizenService) Code(ctx context.Context, personID int64) (*healthcode.IssuedCode, error) {
+	now := s.Now()
+	h, err := s.holder(ctx, personID)
+	if err != nil {
+		return nil, err
+	}
+	st := h.Status
 	signer, issuer, home, err := s.signer(ctx, now)
 	if err != nil {
 		return nil, err
