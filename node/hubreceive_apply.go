@@ -20,11 +20,11 @@ const maxReceivedRecordBytes = 32 << 10
 // maxLoggedRecords bounds the records of one batch named in the log.
 const maxLoggedRecords = 20
 
-// apply imports the records of p, kind by kind, through the node's import
-// path, and sums up what became of them. An error is one of the store or
-// of the import path itself: the batch is then not applied and comes again.
-func (r *HubReceiver) apply(ctx context.Context, imports *ImportService, p *receivedBatch) (*healthcode.InboxSummary, error) {
-	a := &batchApply{r: r, imports: imports, ctx: ctx, batch: p, rows: map[string][][]string{}, names: map[string][]string{}}
+// readBatch decodes the records of p, finds the people they name by subject
+// and sorts their values by kind, for run. It stores nothing; an error is
+// one of the store.
+func (r *HubReceiver) readBatch(ctx context.Context, p *receivedBatch) (*batchApply, error) {
+	a := &batchApply{r: r, ctx: ctx, batch: p, rows: map[string][][]string{}, names: map[string][]string{}}
 	a.sum.Records = int64(len(p.Records))
 	recs, err := a.read()
 	if err != nil {
@@ -33,13 +33,22 @@ func (r *HubReceiver) apply(ctx context.Context, imports *ImportService, p *rece
 	for _, rec := range recs {
 		a.add(rec)
 	}
+	return a, nil
+}
+
+// run imports the records read, kind by kind, through the node's import
+// path, and sums up what became of them. An error is one of the store or
+// of the import path itself: the batch is then not applied and comes
+// again.
+func (a *batchApply) run(imports *ImportService) (*healthcode.InboxSummary, error) {
+	a.imports = imports
 	for _, kind := range healthcode.RecordKinds {
 		if err := a.importKind(kind); err != nil {
 			return nil, err
 		}
 	}
 	if a.logged > maxLoggedRecords {
-		r.log().WarnContext(ctx, "hub: more records of the batch not applied", "batch", p.ID, "not_logged", a.logged-maxLoggedRecords)
+		a.r.log().WarnContext(a.ctx, "hub: more records of the batch not applied", "batch", a.batch.ID, "not_logged", a.logged-maxLoggedRecords)
 	}
 	return &a.sum, nil
 }
