@@ -377,13 +377,35 @@ func (r *HubReceiver) fetch(ctx context.Context, since int64) ([]listedInboxBatc
 	if resp.StatusCode != http.StatusOK {
 		return nil, hubAnswer(resp, "GET /hub/v1/batches")
 	}
-	var page struct {
-		Batches []listedInboxBatch `json:"batches"`
+	body, err := readBatchPage(resp)
+	if err == nil {
+		if page, ok := decodeBatchPage(body); ok {
+			return page, nil
+		}
+		var page struct {
+			Batches []listedInboxBatch `json:"batches"`
+		}
+		if err = json.NewDecoder(bytes.NewReader(body)).Decode(&page); err == nil {
+			return page.Batches, nil
+		}
 	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, maxBatchPage)).Decode(&page); err != nil {
-		return nil, &healthcode.Error{Code: healthcode.EUNAVAILABLE, Message: "the hub's page of batches does not read", Err: err}
+	return nil, &healthcode.Error{Code: healthcode.EUNAVAILABLE, Message: "the hub's page of batches does not read", Err: err}
+}
+
+// readBatchPage reads the body of a page, up to maxBatchPage, into one
+// buffer of its Content-Length when the hub says it.
+func readBatchPage(resp *http.Response) ([]byte, error) {
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && n <= maxBatchPage {
+		buf.Grow(int(n) + bytes.MinRead)
 	}
-	return page.Batches, nil
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxBatchPage+1)); err != nil {
+		return nil, err
+	}
+	if buf.Len() > maxBatchPage {
+		return nil, fmt.Errorf("the page is over %d bytes", maxBatchPage)
+	}
+	return buf.Bytes(), nil
 }
 
 // ack tells the hub every batch up to through is dealt with.

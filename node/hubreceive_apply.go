@@ -84,7 +84,9 @@ func (a *batchApply) read() ([]receivedRecord, error) {
 	var subjects [][]byte
 	for i, raw := range a.batch.Records {
 		rec := &recs[i]
-		if err := json.Unmarshal(raw, &rec.fields); err != nil || rec.fields == nil {
+		if f, ok := splitRecord(raw); ok {
+			rec.fields = f
+		} else if err := json.Unmarshal(raw, &rec.fields); err != nil || rec.fields == nil {
 			rec.bad = "not a JSON object"
 			continue
 		}
