@@ -64,6 +64,9 @@ const CrashAfterBatchImport = "hub-receive-after-import"
 // DefaultRecomputeEvery is RecomputeEvery when 0.
 const DefaultRecomputeEvery = 50_000
 
+// firstReceivePage is the most batches asked for in a round's first page.
+const firstReceivePage = 4
+
 // DefaultReceiveLimit is the page size when Limit is 0.
 const DefaultReceiveLimit = 100
 
@@ -111,7 +114,9 @@ func (r *HubReceiver) Receive(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := r.fetch(ctx, since)
+	// The first page is small, so that batches start landing while the
+	// hub lists the next, full page.
+	page, err := r.fetch(ctx, since, min(firstReceivePage, r.limit()))
 	for {
 		if err != nil {
 			return err
@@ -132,7 +137,7 @@ func (r *HubReceiver) Receive(ctx context.Context) error {
 		// after this page's last seq, where the cursor will be once this
 		// page is through. Its batches are applied only after this
 		// page's, in seq order.
-		next := r.prefetch(ctx, page[len(page)-1].Seq)
+		next := r.prefetch(ctx, page[len(page)-1].Seq, r.limit())
 		last, err := r.applyPage(ctx, round, since, page)
 		if err == nil {
 			// The batches passed over are behind the cursor too.
@@ -160,10 +165,10 @@ type fetched struct {
 }
 
 // prefetch reads the page after since in the background.
-func (r *HubReceiver) prefetch(ctx context.Context, since int64) <-chan fetched {
+func (r *HubReceiver) prefetch(ctx context.Context, since int64, limit int) <-chan fetched {
 	ch := make(chan fetched, 1)
 	go func() {
-		page, err := r.fetch(ctx, since)
+		page, err := r.fetch(ctx, since, limit)
 		ch <- fetched{page, err}
 	}()
 	return ch
@@ -362,8 +367,8 @@ func (r *HubReceiver) check(ctx context.Context, round *receiveRound, b listedIn
 }
 
 // fetch returns the page of batches after since.
-func (r *HubReceiver) fetch(ctx context.Context, since int64) ([]listedInboxBatch, error) {
-	q := url.Values{"since": {strconv.FormatInt(since, 10)}, "limit": {strconv.Itoa(r.limit())}}
+func (r *HubReceiver) fetch(ctx context.Context, since int64, limit int) ([]listedInboxBatch, error) {
+	q := url.Values{"since": {strconv.FormatInt(since, 10)}, "limit": {strconv.Itoa(limit)}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.Client.endpoint("/hub/v1/batches?"+q.Encode()), nil)
 	if err != nil {
 		return nil, healthcode.Internal(err, "hub batches request")

@@ -44,6 +44,7 @@ type inboxHub struct {
 	ackDown   bool   // POST /hub/v1/batches/ack answers 503
 	batches   []inboxListed
 	sinces    []int64
+	limits    []int
 	acks      []int64
 }
 
@@ -112,6 +113,7 @@ func (h *inboxHub) listBatches(w http.ResponseWriter, r *http.Request) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.sinces = append(h.sinces, since)
+	h.limits = append(h.limits, limit)
 	page := []inboxListed{}
 	next := since
 	for _, b := range h.batches {
@@ -139,6 +141,13 @@ func (h *inboxHub) ack(w http.ResponseWriter, r *http.Request) {
 	}
 	h.acks = append(h.acks, body.Through)
 	io.WriteString(w, `{"acked":1}`)
+}
+
+// limitsAsked are the page sizes asked for, in order.
+func (h *inboxHub) limitsAsked() []int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]int(nil), h.limits...)
 }
 
 func (h *inboxHub) asked() (sinces, acks []int64) {
@@ -493,8 +502,9 @@ func TestHubReceiveRefusesUnverifiedBatches(t *testing.T) {
 	if c := e.cursor(t); c != last {
 		t.Errorf("cursor = %d, want %d: refused batches are passed", c, last)
 	}
-	if _, acks := e.hub.asked(); len(acks) != 1 || acks[0] != last {
-		t.Errorf("acks = %v, want [%d]", acks, last)
+	// A page is acked once through; the first page of a round is small.
+	if _, acks := e.hub.asked(); len(acks) == 0 || acks[len(acks)-1] != last || !slices.IsSorted(acks) {
+		t.Errorf("acks = %v, want rising to %d", acks, last)
 	}
 	if n := metric(t, e.reg, "healthcode_hub_batches_total", node.ReceiveRefused); n != float64(len(refused)) {
 		t.Errorf("refused batches counted %v, want %d", n, len(refused))
@@ -616,6 +626,28 @@ func TestHubReceivePages(t *testing.T) {
 	e.receive(t)
 	if sinces, acks := e.hub.asked(); len(sinces) != 5 || sinces[4] != 5 || len(acks) != 3 {
 		t.Errorf("after a round with nothing new: sinces %v, acks %v", sinces, acks)
+	}
+}
+
+// A round's first page is small, so that batches land while the hub lists
+// the next; the pages after it are as large as Limit.
+func TestHubReceiveFirstPageSmall(t *testing.T) {
+	e := newInboxEnv(t)
+	id := e.readyCitizen(t)
+	for i := range 6 {
+		b := e.newBatch(contactBySubject(sender+"/f-"+strconv.Itoa(i), e.subject(t, id), "companion", e.clock.Now().Add(-time.Hour)))
+		e.send(t, e.key, b)
+	}
+	e.receive(t)
+	sinces, acks := e.hub.asked()
+	if want := []int64{0, 4, 6}; !slices.Equal(sinces, want) {
+		t.Errorf("sinces asked = %v, want %v", sinces, want)
+	}
+	if want := []int{4, node.DefaultReceiveLimit, node.DefaultReceiveLimit}; !slices.Equal(e.hub.limitsAsked(), want) {
+		t.Errorf("limits asked = %v, want %v", e.hub.limitsAsked(), want)
+	}
+	if want := []int64{4, 6}; !slices.Equal(acks, want) {
+		t.Errorf("acks = %v, want %v", acks, want)
 	}
 }
 
