@@ -66,7 +66,7 @@ func (s *CitizenService) Profile(ctx context.Context, personID int64) (*healthco
 }
 
 var (
-	errNoProfile     = healthcode.Errorf(healthcode.ENOTFOUND, "no profile yet: save your profile first (PUT /api/v1/me/profile)")
+	errNoProfile     = healthcode.Errorf(healthcode.ENOTFOUND, "no profile yet: save your profile first (PUT /api/v1/me/profile; on the hub, /regions/{region}/api/v1/me/profile)")
 	errNoDeclaration = healthcode.Errorf(healthcode.ENOTFOUND, "no declaration yet: declare first (POST /api/v1/me/declarations)")
 )
 
