@@ -629,6 +629,67 @@ func TestHubReceivePages(t *testing.T) {
 	}
 }
 
+// The import of one batch fails in the middle of a page: the round stops
+// there, the batches before it stay applied and the ones after it (read
+// ahead already) are not, and the next round applies the rest, each once.
+func TestHubReceiveStopsAtAFailedImport(t *testing.T) {
+	e := newInboxEnv(t)
+	id := e.readyCitizen(t)
+	var ids []string
+	var seqs []int64
+	for i := range 3 {
+		b := e.newBatch(contactBySubject(sender+"/s-"+strconv.Itoa(i), e.subject(t, id), "companion", e.clock.Now().Add(-time.Hour)))
+		seqs = append(seqs, e.send(t, e.key, b))
+		ids = append(ids, b.ID)
+	}
+	failing := &failingImports{ImportStore: e.receiver.Import.Store, failAt: 2}
+	e.receiver.Import.Store = failing
+	err := e.receiver.Receive(context.Background())
+	if err == nil || !strings.Contains(err.Error(), ids[1]) || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("err = %v, want the failure of batch %s", err, ids[1])
+	}
+	e.applied(t, ids[0])
+	e.notApplied(t, ids[1])
+	e.notApplied(t, ids[2])
+	if n := e.stored(t, "contacts", sender+"/s-2"); n != 0 {
+		t.Errorf("the batch after the failed one was imported")
+	}
+	if _, acks := e.hub.asked(); len(acks) != 0 {
+		t.Errorf("acks = %v after a failed page, want none", acks)
+	}
+
+	failing.failAt = 0
+	e.receive(t)
+	for i, id := range ids {
+		e.applied(t, id)
+		if n := e.stored(t, "contacts", sender+"/s-"+strconv.Itoa(i)); n != 1 {
+			t.Errorf("record of batch %d stored %d times, want once", i, n)
+		}
+	}
+	if c := e.cursor(t); c != seqs[2] {
+		t.Errorf("cursor = %d, want %d", c, seqs[2])
+	}
+}
+
+// failingImports fails the failAt-th import (counting from 1; 0: none).
+type failingImports struct {
+	healthcode.ImportStore
+	mu     sync.Mutex
+	calls  int
+	failAt int
+}
+
+func (f *failingImports) ImportRecords(ctx context.Context, src healthcode.ImportSource, now time.Time) (*healthcode.ImportSummary, error) {
+	f.mu.Lock()
+	f.calls++
+	fail := f.failAt != 0 && f.calls == f.failAt
+	f.mu.Unlock()
+	if fail {
+		return nil, healthcode.Errorf(healthcode.EUNAVAILABLE, "disk full")
+	}
+	return f.ImportStore.ImportRecords(ctx, src, now)
+}
+
 // A round's first page is small, so that batches land while the hub lists
 // the next; the pages after it are as large as Limit.
 func TestHubReceiveFirstPageSmall(t *testing.T) {
