@@ -1,9 +1,9 @@
 package trust
 
 import (
-	"bytes"
 	"time"
-	"unicode/utf8"
+
+	"github.com/healthcode/healthcode/jsonscan"
 )
 
 // decodeRegion reads a region's JSON text into wr as json.Unmarshal would,
@@ -14,22 +14,22 @@ import (
 // first time is 400 regions, and encoding/json's reflection was two thirds
 // of reading it. FuzzDecodeRegion holds it to encoding/json.
 func decodeRegion(b []byte, wr *wireRegion) bool {
-	d := regionDecoder{b: b}
-	ok := d.object(regionFields, func(name string) {
+	d := regionDecoder{jsonscan.Scanner{B: b}}
+	ok := d.Object(regionFields, func(name string) {
 		switch name {
 		case "id":
-			wr.ID = d.str()
+			wr.ID = d.Str()
 		case "name":
-			wr.Name = d.str()
+			wr.Name = d.Str()
 		case "mode":
-			wr.Mode = d.str()
+			wr.Mode = d.Str()
 		case "endpoint":
-			wr.Endpoint = d.str()
+			wr.Endpoint = d.Str()
 		case "keys":
 			wr.Keys = d.keys()
 		}
 	})
-	return ok && !d.bad && d.space() == len(b)
+	return ok && d.End()
 }
 
 // The fields decodeRegion reads, of a region and of a key.
@@ -38,198 +38,52 @@ var (
 	keyFields    = []string{"kid", "alg", "public_key", "not_before", "not_after", "revoked"}
 )
 
-// regionDecoder walks a region's text; bad is set at the first thing
+// regionDecoder walks a region's text; Bad is set at the first thing
 // decodeRegion leaves to encoding/json.
 type regionDecoder struct {
-	b   []byte
-	i   int
-	bad bool
-}
-
-func (d *regionDecoder) space() int {
-	for d.i < len(d.b) && (d.b[d.i] == ' ' || d.b[d.i] == '\t' || d.b[d.i] == '\r' || d.b[d.i] == '\n') {
-		d.i++
-	}
-	return d.i
-}
-
-// object reads {"key": value, …} whose keys are among names, each once,
-// calling read with the key to read its value; false for anything else.
-func (d *regionDecoder) object(names []string, read func(name string)) bool {
-	if d.space() == len(d.b) || d.b[d.i] != '{' {
-		return false
-	}
-	d.i++
-	if d.space() < len(d.b) && d.b[d.i] == '}' {
-		d.i++
-		return true
-	}
-	var seen uint64 // by index in names
-	for {
-		key := d.quoted()
-		if d.bad || d.space() == len(d.b) || d.b[d.i] != ':' {
-			return false
-		}
-		d.i++
-		d.space()
-		i := fieldIndex(names, key[1:len(key)-1])
-		if i < 0 || seen&(1<<i) != 0 {
-			return false
-		}
-		seen |= 1 << i
-		if read(names[i]); d.bad || d.space() == len(d.b) {
-			return false
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-			d.space()
-		case '}':
-			d.i++
-			return true
-		default:
-			return false
-		}
-	}
-}
-
-// fieldIndex is key's index in names, -1 when none (compared as bytes:
-// no string is made of the key).
-func fieldIndex(names []string, key []byte) int {
-	for i, name := range names {
-		if name == string(key) {
-			return i
-		}
-	}
-	return -1
-}
-
-// str reads a string without escapes or control characters, in valid
-// UTF-8 (encoding/json would replace bad bytes).
-func (d *regionDecoder) str() string {
-	raw := d.quoted()
-	if d.bad {
-		return ""
-	}
-	return string(raw[1 : len(raw)-1])
-}
-
-// quoted reads a string as str does and returns it with its quotes.
-func (d *regionDecoder) quoted() []byte {
-	if d.i >= len(d.b) || d.b[d.i] != '"' {
-		d.bad = true
-		return nil
-	}
-	n := bytes.IndexByte(d.b[d.i+1:], '"')
-	if n < 0 {
-		d.bad = true
-		return nil
-	}
-	raw := d.b[d.i : d.i+n+2]
-	ascii := true
-	for _, c := range raw[1 : n+1] {
-		if c < 0x20 || c == '\\' {
-			d.bad = true
-			return nil
-		}
-		ascii = ascii && c < utf8.RuneSelf
-	}
-	if !ascii && !utf8.Valid(raw[1:n+1]) {
-		d.bad = true
-		return nil
-	}
-	d.i += n + 2
-	return raw
+	jsonscan.Scanner
 }
 
 // keys reads an array of keys; never null (left to encoding/json).
 func (d *regionDecoder) keys() []WireKey {
-	if d.i >= len(d.b) || d.b[d.i] != '[' {
-		d.bad = true
+	keys := make([]WireKey, 0, 4) // a region holds a few
+	if !d.Array(func() bool {
+		var k WireKey
+		ok := d.key(&k)
+		keys = append(keys, k)
+		return ok
+	}) {
+		d.Bad = true
 		return nil
 	}
-	d.i++
-	keys := make([]WireKey, 0, 4) // a region holds a few
-	if d.space() < len(d.b) && d.b[d.i] == ']' {
-		d.i++
-		return keys
-	}
-	for !d.bad {
-		var k WireKey
-		if !d.key(&k) {
-			d.bad = true
-			return nil
-		}
-		keys = append(keys, k)
-		if d.space() == len(d.b) {
-			break
-		}
-		switch d.b[d.i] {
-		case ',':
-			d.i++
-			d.space()
-		case ']':
-			d.i++
-			return keys
-		default:
-			d.bad = true
-		}
-	}
-	d.bad = true
-	return nil
+	return keys
 }
 
 func (d *regionDecoder) key(k *WireKey) bool {
-	return d.object(keyFields, func(name string) {
+	return d.Object(keyFields, func(name string) {
 		switch name {
 		case "kid":
-			k.KID = d.str()
+			k.KID = d.Str()
 		case "alg":
-			k.Alg = d.str()
+			k.Alg = d.Str()
 		case "public_key":
-			k.PublicKey = d.str()
+			k.PublicKey = d.Str()
 		case "not_before":
 			k.NotBefore = d.time()
 		case "not_after":
 			k.NotAfter = d.time()
 		case "revoked":
-			k.Revoked = d.boolean()
+			k.Revoked = d.Bool()
 		}
 	})
-}
-
-func (d *regionDecoder) boolean() bool {
-	switch {
-	case bytes.HasPrefix(d.b[d.i:], []byte("true")):
-		d.i += 4
-		return d.delimited(true)
-	case bytes.HasPrefix(d.b[d.i:], []byte("false")):
-		d.i += 5
-		return d.delimited(false)
-	}
-	d.bad = true
-	return false
-}
-
-// delimited returns v when the literal just read ends where a value may
-// (not "truex").
-func (d *regionDecoder) delimited(v bool) bool {
-	if d.i < len(d.b) {
-		switch d.b[d.i] {
-		case ',', '}', ']', ' ', '\t', '\r', '\n':
-		default:
-			d.bad = true
-		}
-	}
-	return v
 }
 
 // time reads a time as time.Time's UnmarshalJSON does. The form a hub
 // writes for a whole second in UTC, "2026-11-27T08:00:00Z", is read here;
 // any other goes to UnmarshalJSON.
 func (d *regionDecoder) time() time.Time {
-	raw := d.quoted()
-	if d.bad {
+	raw := d.Quoted()
+	if d.Bad {
 		return time.Time{}
 	}
 	if t, ok := utcSecond(raw); ok {
@@ -237,7 +91,7 @@ func (d *regionDecoder) time() time.Time {
 	}
 	var t time.Time
 	if t.UnmarshalJSON(raw) != nil {
-		d.bad = true
+		d.Bad = true
 	}
 	return t
 }
