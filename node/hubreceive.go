@@ -250,7 +250,10 @@ func (r *HubReceiver) fetch(ctx context.Context, since int64, limit int) ([]list
 	if resp.StatusCode != http.StatusOK {
 		return nil, hubAnswer(resp, "GET /hub/v1/batches")
 	}
-	body, err := readBatchPage(resp)
+	body, err := readBody(resp, maxBatchPage+1)
+	if err == nil && len(body) > maxBatchPage {
+		err = fmt.Errorf("the page is over %d bytes", maxBatchPage)
+	}
 	if err == nil {
 		if page, ok := decodeBatchPage(body); ok {
 			return page, nil
@@ -263,22 +266,6 @@ func (r *HubReceiver) fetch(ctx context.Context, since int64, limit int) ([]list
 		}
 	}
 	return nil, &healthcode.Error{Code: healthcode.EUNAVAILABLE, Message: "the hub's page of batches does not read", Err: err}
-}
-
-// readBatchPage reads the body of a page, up to maxBatchPage, into one
-// buffer of its Content-Length when the hub says it.
-func readBatchPage(resp *http.Response) ([]byte, error) {
-	var buf bytes.Buffer
-	if n := resp.ContentLength; n > 0 && n <= maxBatchPage {
-		buf.Grow(int(n) + bytes.MinRead)
-	}
-	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, maxBatchPage+1)); err != nil {
-		return nil, err
-	}
-	if buf.Len() > maxBatchPage {
-		return nil, fmt.Errorf("the page is over %d bytes", maxBatchPage)
-	}
-	return buf.Bytes(), nil
 }
 
 // ack tells the hub every batch up to through is dealt with.
