@@ -47,6 +47,10 @@ func (a *batchApply) run(imports *ImportService) (*healthcode.InboxSummary, erro
 			return nil, err
 		}
 	}
+	for _, n := range a.notes {
+		a.r.log().WarnContext(a.ctx, "hub: record of the batch not applied", "batch", a.batch.ID, "from", a.batch.From,
+			"record", n.id, "reason", n.reason)
+	}
 	if a.logged > maxLoggedRecords {
 		a.r.log().WarnContext(a.ctx, "hub: more records of the batch not applied", "batch", a.batch.ID, "not_logged", a.logged-maxLoggedRecords)
 	}
@@ -63,7 +67,8 @@ type batchApply struct {
 	rows    map[string][][]string          // values by kind, in importer.Fields order
 	names   map[string][]string            // importer.Fields by kind
 	sum     healthcode.InboxSummary
-	logged  int // records named in the log so far
+	logged  int          // records not applied so far
+	notes   []recordNote // the first maxLoggedRecords of them, logged by run
 }
 
 // receivedRecord is one record of a batch, read.
@@ -213,12 +218,15 @@ func (a *batchApply) importKind(kind string) error {
 	return nil
 }
 
-// note logs a record of the batch that is not applied, up to
-// maxLoggedRecords of them.
+// note holds a record of the batch that is not applied, for run to log
+// (the first maxLoggedRecords of them): the batch is read ahead, and a
+// round may stop before it lands.
 func (a *batchApply) note(id, reason string) {
 	a.logged++
 	if a.logged <= maxLoggedRecords {
-		a.r.log().WarnContext(a.ctx, "hub: record of the batch not applied", "batch", a.batch.ID, "from", a.batch.From,
-			"record", id, "reason", reason)
+		a.notes = append(a.notes, recordNote{id, reason})
 	}
 }
+
+// recordNote is a record of the batch not applied, and why.
+type recordNote struct{ id, reason string }

@@ -44,6 +44,9 @@ func (r *HubReceiver) applyPage(ctx context.Context, round *receiveRound, since 
 		if b.Seq <= last {
 			return 0, healthcode.Errorf(healthcode.EUNAVAILABLE, "the hub listed batch %s at seq %d, not after %d", b.ID, b.Seq, last)
 		}
+		if pb.reached != nil {
+			pb.reached()
+		}
 		if pb.err != nil {
 			return 0, pb.err
 		}
@@ -60,6 +63,10 @@ type preparedBatch struct {
 	listed listedInboxBatch
 	apply  *batchApply // nil: nothing to import (applied already, or refused)
 	err    error       // the round stops at this batch
+	// reached counts and logs what the preparation found, once the round
+	// reaches the batch: a round may stop before a batch read ahead, which
+	// then comes again.
+	reached func()
 }
 
 // prepare checks a listed batch and reads its records, unless it was
@@ -67,8 +74,10 @@ type preparedBatch struct {
 func (r *HubReceiver) prepare(ctx context.Context, round *receiveRound, b listedInboxBatch) *preparedBatch {
 	pb := &preparedBatch{listed: b}
 	if _, err := r.Store.FindInboxBatch(ctx, b.ID); err == nil {
-		r.Metrics.received(ReceiveDuplicate)
-		r.log().DebugContext(ctx, "hub: batch applied already", "batch", b.ID, "from", b.From, "seq", b.Seq)
+		pb.reached = func() {
+			r.Metrics.received(ReceiveDuplicate)
+			r.log().DebugContext(ctx, "hub: batch applied already", "batch", b.ID, "from", b.From, "seq", b.Seq)
+		}
 		return pb
 	} else if healthcode.ErrorCode(err) != healthcode.ENOTFOUND {
 		pb.err = err
@@ -85,20 +94,22 @@ func (r *HubReceiver) prepare(ctx context.Context, round *receiveRound, b listed
 		// region's token (or the hub has gone wrong). Passing it over would
 		// ack it, and its region would never see it: the round stops
 		// before it, and it waits for the node it is for.
-		r.Metrics.received(ReceiveFailed)
+		pb.reached = func() { r.Metrics.received(ReceiveFailed) }
 		pb.err = healthcode.Errorf(healthcode.EFORBIDDEN, "the hub listed batch %s for this node, but it is %s: "+
 			"check --hub-token, which looks like another region's peer token; the batch was neither applied nor acknowledged",
 			b.ID, no.message)
 		return pb
 	}
 	if no != nil {
-		r.Metrics.received(ReceiveRefused)
-		r.log().WarnContext(ctx, "hub: batch refused, not applied", "batch", b.ID, "from", b.From, "seq", b.Seq,
-			"reason", no.reason, "err", no.message)
+		pb.reached = func() {
+			r.Metrics.received(ReceiveRefused)
+			r.log().WarnContext(ctx, "hub: batch refused, not applied", "batch", b.ID, "from", b.From, "seq", b.Seq,
+				"reason", no.reason, "err", no.message)
+		}
 		return pb
 	}
 	if pb.apply, err = r.readBatch(ctx, p); err != nil {
-		r.Metrics.received(ReceiveFailed)
+		pb.reached = func() { r.Metrics.received(ReceiveFailed) }
 		pb.err = fmt.Errorf("batch %s from %s: %w", p.ID, p.From, err)
 	}
 	return pb

@@ -631,17 +631,23 @@ func TestHubReceivePages(t *testing.T) {
 
 // The import of one batch fails in the middle of a page: the round stops
 // there, the batches before it stay applied and the ones after it (read
-// ahead already) are not, and the next round applies the rest, each once.
+// ahead already) are neither applied nor counted, and the next round
+// applies the rest, each once.
 func TestHubReceiveStopsAtAFailedImport(t *testing.T) {
 	e := newInboxEnv(t)
 	id := e.readyCitizen(t)
 	var ids []string
 	var seqs []int64
-	for i := range 3 {
+	for i := range 2 {
 		b := e.newBatch(contactBySubject(sender+"/s-"+strconv.Itoa(i), e.subject(t, id), "companion", e.clock.Now().Add(-time.Hour)))
 		seqs = append(seqs, e.send(t, e.key, b))
 		ids = append(ids, b.ID)
 	}
+	// The third is signed by a revoked key: refused when reached.
+	revoked := e.newBatch(contactBySubject(sender+"/s-2", e.subject(t, id), "companion", e.clock.Now().Add(-time.Hour)))
+	seqs = append(seqs, e.send(t, e.revoked, revoked))
+	ids = append(ids, revoked.ID)
+
 	failing := &failingImports{ImportStore: e.receiver.Import.Store, failAt: 2}
 	e.receiver.Import.Store = failing
 	err := e.receiver.Receive(context.Background())
@@ -651,21 +657,26 @@ func TestHubReceiveStopsAtAFailedImport(t *testing.T) {
 	e.applied(t, ids[0])
 	e.notApplied(t, ids[1])
 	e.notApplied(t, ids[2])
-	if n := e.stored(t, "contacts", sender+"/s-2"); n != 0 {
-		t.Errorf("the batch after the failed one was imported")
-	}
 	if _, acks := e.hub.asked(); len(acks) != 0 {
 		t.Errorf("acks = %v after a failed page, want none", acks)
+	}
+	if n := metric(t, e.reg, "healthcode_hub_batches_total", node.ReceiveRefused); n != 0 || strings.Contains(e.log.String(), "batch refused") {
+		t.Errorf("the batch read ahead past the failure was counted (%v) or logged as refused:\n%s", n, e.log.String())
 	}
 
 	failing.failAt = 0
 	e.receive(t)
-	for i, id := range ids {
-		e.applied(t, id)
+	e.applied(t, ids[1])
+	e.notApplied(t, ids[2])
+	for i := range 2 {
 		if n := e.stored(t, "contacts", sender+"/s-"+strconv.Itoa(i)); n != 1 {
 			t.Errorf("record of batch %d stored %d times, want once", i, n)
 		}
 	}
+	if n := metric(t, e.reg, "healthcode_hub_batches_total", node.ReceiveRefused); n != 1 {
+		t.Errorf("refused batches counted %v, want 1", n)
+	}
+	e.wantLogged(t, "batch refused", "batch="+ids[2], "reason=key_revoked")
 	if c := e.cursor(t); c != seqs[2] {
 		t.Errorf("cursor = %d, want %d", c, seqs[2])
 	}
