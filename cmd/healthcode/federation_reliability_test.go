@@ -142,7 +142,11 @@ func TestFederationReliability(t *testing.T) {
 
 	// A crashed between the import of a batch and its record, by the
 	// failpoint there: the import committed, the batch neither recorded
-	// nor acked. Its records come again, every one a duplicate.
+	// nor acked. Its records come again, every one a duplicate. A is
+	// stopped only once it has acked every batch: with all the records
+	// stored it may still be between the last batch's import and its
+	// record, and that batch would then be the one to meet the failpoint.
+	relWait(t, 10*time.Second, "A acking every batch before it is stopped", func() bool { return len(f.hubBatchesForA(t, 1)) == 0 })
 	f.a.kill()
 	f.a.start(t, failpoint.EnvVar+"="+node.CrashAfterBatchImport)
 	importAtB(aKilledBeforeRecord, 1000)
