@@ -72,18 +72,25 @@ func TestPasswordExpiresAfterFiveMinutes(t *testing.T) {
 	wantCode(t, err, healthcode.EUNAUTHORIZED)
 }
 
+// requestOTP has a password sent to phone from 10.0.0.1 and returns it
+// with a wrong one.
+func requestOTP(t *testing.T, e *env, phone string) (right, wrong string) {
+	t.Helper()
+	if _, err := e.auth.RequestOTP(context.Background(), phone, "10.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	right, wrong = e.sms.code(phone), "000000"
+	if right == wrong {
+		wrong = "111111"
+	}
+	return right, wrong
+}
+
 func TestFiveWrongPasswordsLockThePhone(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	phone := "13800138000"
-	if _, err := e.auth.RequestOTP(ctx, phone, "10.0.0.1"); err != nil {
-		t.Fatal(err)
-	}
-	right := e.sms.code(phone)
-	wrong := "000000"
-	if right == wrong {
-		wrong = "111111"
-	}
+	right, wrong := requestOTP(t, e, phone)
 	for i := 1; i <= 4; i++ {
 		_, _, err := e.auth.CreateSession(ctx, phone, wrong, "10.0.0.1")
 		wantCode(t, err, healthcode.EUNAUTHORIZED)
@@ -280,14 +287,7 @@ func TestFailedSendKeepsTheLastPassword(t *testing.T) {
 			gw := &gateway{next: e.sms}
 			e.auth.Sender = gw
 			const phone = "13800138000"
-			if _, err := e.auth.RequestOTP(ctx, phone, "10.0.0.1"); err != nil {
-				t.Fatal(err)
-			}
-			first := e.sms.code(phone)
-			wrong := "000000"
-			if first == wrong {
-				wrong = "111111"
-			}
+			first, wrong := requestOTP(t, e, phone)
 			for range tc.wrongBefore {
 				e.auth.CreateSession(ctx, phone, wrong, "10.0.0.1")
 			}
