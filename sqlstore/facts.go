@@ -42,8 +42,11 @@ func recordsQuery(lead, from, where, order string) string {
 	return b.String()
 }
 
-// recordsOf reads every record of one person key, oldest first.
-var recordsOf = recordsQuery("", "", "WHERE r.person_key = $1", "3, 2")
+// recordsOf reads every record of one person, oldest first: those linked
+// to the person's id ($1), and those of the key ($2) that nobody is
+// linked to yet, which only a key nobody registered with has
+// (recordperson.go).
+var recordsOf = recordsQuery("", "", "WHERE r.person_id = $1 OR (r.person_key = $2 AND r.person_id IS NULL)", "3, 2")
 
 // overrideOf reads the person's latest accepted appeal.
 const overrideOf = `SELECT id, COALESCE(corrected_colour, 0), decision_reason, decided_at, override_until
@@ -64,7 +67,7 @@ func (db *DB) Facts(ctx context.Context, personID int64, personKey []byte, now t
 		return nil, err
 	}
 	if personKey != nil {
-		rows, err := db.db.QueryContext(ctx, recordsOf, personKey)
+		rows, err := db.db.QueryContext(ctx, recordsOf, personID, personKey)
 		if err != nil {
 			return nil, db.wrap(err, "facts: records")
 		}

@@ -45,13 +45,21 @@ func (db *DB) CheckRosterByID(ctx context.Context, orgID string, ids []int64) (m
 
 // HomeQuarantinedMembers lists the organisation's members with an order
 // of home quarantine or home monitoring in force at some time of
-// [from, to), one line per order, in unit then member order.
+// [from, to), one line per order, in unit then member order. A
+// registered member's orders are found by person id, an unregistered
+// one's by key among the pending records (recordperson.go).
 func (db *DB) HomeQuarantinedMembers(ctx context.Context, orgID string, from, to time.Time) ([]*healthcode.QuarantinedMember, error) {
+	const inForce = `m.org_id = $1 AND q.kind IN ('home', 'home_monitoring')
+			AND q.from_at < $3 AND (q.until_at = 0 OR q.until_at > $2)`
+	// ORDER BY 7, 5, 3, 1 is m.unit, m.id, q.from_at, q.id.
 	rows, err := db.db.QueryContext(ctx, `SELECT q.id, q.kind, q.from_at, q.until_at, `+checkMemberColumns+`
-		FROM org_members m JOIN quarantines q ON q.person_key = m.person_key
-		WHERE m.org_id = $1 AND q.kind IN ('home', 'home_monitoring')
-			AND q.from_at < $3 AND (q.until_at = 0 OR q.until_at > $2)
-		ORDER BY m.unit, m.id, q.from_at, q.id`, orgID, micros(from), micros(to))
+		FROM org_members m JOIN quarantines q ON q.person_id = m.person_id
+		WHERE m.person_id IS NOT NULL AND `+inForce+`
+		UNION ALL
+		SELECT q.id, q.kind, q.from_at, q.until_at, `+checkMemberColumns+`
+		FROM org_members m JOIN quarantines q ON q.person_key = m.person_key AND q.person_id IS NULL
+		WHERE `+inForce+`
+		ORDER BY 7, 5, 3, 1`, orgID, micros(from), micros(to))
 	if err != nil {
 		return nil, db.wrap(err, "home quarantined members")
 	}

@@ -197,6 +197,15 @@ func TestHealthChecks(t *testing.T) {
 		qm[0].Quarantine.Kind != healthcode.QuarantineHome || !qm[0].Quarantine.Until.Equal(us(t0.AddDate(0, 0, 4))) {
 		t.Fatalf("home quarantined members %+v, %v", qm, err)
 	}
+	// Once the resident registers, the order is found through the person.
+	registeredResident := mustPerson(t, db, "13800000037")
+	if err := db.SaveProfile(ctx, profileOf(registeredResident.ID, "330106198001010012")); err != nil {
+		t.Fatal(err)
+	}
+	qm, err = db.HomeQuarantinedMembers(ctx, community, t0, t0.AddDate(0, 0, 1))
+	if err != nil || len(qm) != 1 || qm[0].Member.ID != resident.ID || qm[0].Quarantine.ID == 0 {
+		t.Fatalf("home quarantined members once registered %+v, %v", qm, err)
+	}
 	if qm, err := db.HomeQuarantinedMembers(ctx, community, t0.AddDate(0, 0, 5), t0.AddDate(0, 0, 6)); err != nil || len(qm) != 0 {
 		t.Fatalf("after the order: %d, %v", len(qm), err)
 	}

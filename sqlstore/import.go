@@ -509,6 +509,14 @@ func (imp *importer) relink(ctx context.Context) error {
 		imp.started.Add(-relinkMargin).UnixMicro()))(changed); err != nil {
 		return imp.db.wrap(err, "import: changed profiles")
 	}
+	// Every former holder lets go of its rows before any new holder takes
+	// the pending ones: a key may have changed hands during the import,
+	// and this import's rows may name the former holder.
+	for key, id := range changed {
+		if err := imp.db.unlinkTable(ctx, imp.tx, imp.kind.table, id, []byte(key)); err != nil {
+			return err
+		}
+	}
 	for key, id := range changed {
 		linked, err := imp.db.linkTable(ctx, imp.tx, imp.kind.table, id, []byte(key))
 		if err != nil {

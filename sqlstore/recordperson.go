@@ -9,9 +9,16 @@ import (
 // A record names its person by person_key, the keyed hash of a document
 // number, so that a record can arrive before anyone registered with it.
 // Each record row also carries the id of the registered person with that
-// key (NULL while nobody did): the bulk recompute reads a chunk of people's
-// records by id. Every writer of records looks the ids up; saving a
-// profile links and unlinks rows as its key comes and goes. On PostgreSQL,
+// key (NULL while nobody did), and every read of a registered person's
+// records goes by that id: the bulk recompute's chunks, Facts, the
+// rosters' joins. Only pending rows (person_id NULL) are looked up by key,
+// to link them, so only they are in a key index (migration 0029): hashed
+// keys land all over an index, and one of every record was the costliest
+// part of storing it. That holds because person_id always names the
+// holder of the row's key: every writer of records looks the ids up;
+// saving a profile unlinks the rows of its former key and links the
+// pending rows of its new one; profiles.person_key is unique, so no other
+// profile's rows can carry the new key. On PostgreSQL,
 // where a registration and a writer of records can run side by side, the
 // writer holds profiles in SHARE mode from its last look-up to its commit
 // (lockProfiles), so a registration either is seen by that look-up or
@@ -110,6 +117,9 @@ func lockProfiles(ctx context.Context, tx *sql.Tx) error {
 // document number changed or was set for the first time.
 func (db *DB) linkRecords(ctx context.Context, tx *sql.Tx, personID int64, key []byte) error {
 	for _, t := range recordTables {
+		if err := db.unlinkTable(ctx, tx, t, personID, key); err != nil {
+			return err
+		}
 		if _, err := db.linkTable(ctx, tx, t, personID, key); err != nil {
 			return err
 		}
@@ -117,15 +127,21 @@ func (db *DB) linkRecords(ctx context.Context, tx *sql.Tx, personID int64, key [
 	return nil
 }
 
-// linkTable is linkRecords for the rows of one table; it returns how many
-// rows it pointed at personID.
+// unlinkTable points the rows of table that point at personID under
+// another key than key at nobody.
+func (db *DB) unlinkTable(ctx context.Context, tx *sql.Tx, table string, personID int64, key []byte) error {
+	_, err := tx.ExecContext(ctx, `UPDATE `+table+` SET person_id = NULL WHERE person_id = $1 AND person_key <> $2`,
+		personID, key)
+	return db.wrap(err, "unlink "+table)
+}
+
+// linkTable points the pending rows of key in table at personID and
+// returns how many. Rows of key that point at somebody else are the
+// former holder's, for unlinkTable of that holder to let go first: each
+// is found by person_id, and only pending rows are indexed by key.
 func (db *DB) linkTable(ctx context.Context, tx *sql.Tx, table string, personID int64, key []byte) (int64, error) {
-	if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET person_id = NULL WHERE person_id = $1 AND person_key <> $2`,
-		personID, key); err != nil {
-		return 0, db.wrap(err, "unlink "+table)
-	}
-	res, err := tx.ExecContext(ctx, `UPDATE `+table+` SET person_id = $1 WHERE person_key = $2
-		AND (person_id IS NULL OR person_id <> $1)`, personID, key)
+	res, err := tx.ExecContext(ctx, `UPDATE `+table+` SET person_id = $1 WHERE person_key = $2 AND person_id IS NULL`,
+		personID, key)
 	if err != nil {
 		return 0, db.wrap(err, "link "+table)
 	}

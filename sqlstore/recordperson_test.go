@@ -51,10 +51,10 @@ func recordIDs(f healthcode.Facts) []string {
 	return ids
 }
 
-// The bulk recompute reads records by the person id stored on each row:
-// rows that arrive before their person registers, and rows of a document
-// number a person leaves or takes, must follow the profile exactly as the
-// single read (by person key) does.
+// Both reads of a person's records, the bulk recompute's and Facts, go by
+// the person id stored on each row: rows that arrive before their person
+// registers, and rows of a document number a person leaves or takes, must
+// follow the profile.
 func TestBulkRecordsFollowTheProfile(t *testing.T) {
 	db := storetest.MustOpenDB(t)
 	key1, key2 := db.Box().PersonKey(residentID(1)), db.Box().PersonKey(residentID(2))
@@ -153,5 +153,56 @@ func TestImportLinksAPersonWhoRegisteredMeanwhile(t *testing.T) {
 	}
 	if got := fmtList(recordIDs(bulkFacts(t, db, p.ID))); got != "[test t1]" {
 		t.Errorf("bulk read %s, want [test t1]", got)
+	}
+}
+
+// A document number that changes hands while an import runs, after the
+// import looked its rows' key up for the former holder, still ends with
+// the new holder: the import lets the former holder's rows go before it
+// links the pending ones, whatever order it meets the two profiles in.
+// (Only PostgreSQL lets the profiles change during an import.)
+func TestImportRelinksAKeyThatChangedHands(t *testing.T) {
+	db := storetest.MustOpenDB(t)
+	if db.Backend() != "postgres" {
+		t.Skip("SQLite's write lock keeps every registration out of a running import")
+	}
+	alice := registered(t, db, "13800000001", residentID(1))
+	bob := mustPerson(t, db, "13800000002")
+	once := false
+	defer sqlstore.SetAfterPeopleLookup(func() {
+		if once {
+			return
+		}
+		once = true
+		// Alice corrects her number; Bob registers the one she left.
+		if err := db.SaveProfile(ctx, profileOf(alice, residentID(2))); err != nil {
+			t.Error(err)
+		}
+		if err := db.SaveProfile(ctx, profileOf(bob.ID, residentID(1))); err != nil {
+			t.Error(err)
+		}
+	})()
+	sum := mustImport(t, db, healthcode.KindTests, testsHeader+"t1,"+residentID(1)+",2026-11-19,,positive\n", importNow)
+	if !once {
+		t.Fatal("the import looked nobody up")
+	}
+	if sum.Accepted != 1 || sum.Pending != 0 {
+		t.Errorf("summary = %+v, want 1 accepted, none pending", sum)
+	}
+	key1, key2 := db.Box().PersonKey(residentID(1)), db.Box().PersonKey(residentID(2))
+	for _, c := range []struct {
+		name     string
+		personID int64
+		key      []byte
+		want     string
+	}{{"bob", bob.ID, key1, "[test t1]"}, {"alice", alice, key2, "[]"}} {
+		single, err := db.Facts(ctx, c.personID, c.key, importNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bulk := fmtList(recordIDs(bulkFacts(t, db, c.personID)))
+		if one := fmtList(recordIDs(*single)); bulk != c.want || one != c.want {
+			t.Errorf("%s: bulk read %s, single read %s; want %s", c.name, bulk, one, c.want)
+		}
 	}
 }

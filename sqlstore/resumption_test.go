@@ -76,6 +76,22 @@ func TestStaysOutside(t *testing.T) {
 		t.Errorf("李四: %+v, want the declared stay in 420102 ending 5 days ago, person %d", s, lisi.ID)
 	}
 
+	// Once 张三 registers, his travel is found through him, as every record
+	// of a registered person is.
+	zhang := mustPerson(t, db, "13800000001")
+	if err := db.SaveProfile(ctx, profileOf(zhang.ID, "110101199003070011")); err != nil {
+		t.Fatal(err)
+	}
+	stays, err = db.StaysOutside(ctx, c.ID, "", "3301", now.Add(-14*day), now)
+	if err != nil || len(stays) != 2 {
+		t.Fatalf("returnees once 张三 registered: %+v %v", stays, err)
+	}
+	for _, s := range stays {
+		if s.Name == "张三" && (s.Division != "440305" || s.PersonID != zhang.ID) {
+			t.Errorf("张三 registered: %+v, want the stay in 440305, person %d", s, zhang.ID)
+		}
+	}
+
 	unit, err := db.StaysOutside(ctx, c.ID, "2幢", "3301", now.Add(-14*day), now)
 	if err != nil || len(unit) != 1 || unit[0].Name != "李四" {
 		t.Fatalf("unit 2幢: %+v %v", unit, err)

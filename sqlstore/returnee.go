@@ -10,10 +10,11 @@ import (
 
 // StaysOutside returns, for each member of orgID (of unit, when not "")
 // with a stay outside the divisions starting with prefix that ended in
-// [since, until], the last such stay: from travel records (by the
-// member's person_key) and declared stays (through the registered person
-// the member's row is linked to), in one query driven by the roster. Each member's name is
-// opened once. A prefix of "" covers every division: nobody is outside.
+// [since, until], the last such stay: from travel records and declared
+// stays, in one query driven by the roster. A registered member's travel
+// is read by person id (the member's row is linked to the person, as each
+// record is), an unregistered one's by key among the pending records
+// (recordperson.go). Each member's name is opened once. A prefix of "" covers every division: nobody is outside.
 func (db *DB) StaysOutside(ctx context.Context, orgID, unit, prefix string, since, until time.Time) ([]*healthcode.StayOutside, error) {
 	if prefix == "" {
 		return []*healthcode.StayOutside{}, nil
@@ -30,7 +31,12 @@ func (db *DB) StaysOutside(ctx context.Context, orgID, unit, prefix string, sinc
 	}
 	rows, err := db.db.QueryContext(ctx, `SELECT m.id, m.unit, m.name, m.person_id, t.division, t.to_at
 		FROM org_members m
-		JOIN travel t ON t.person_key = m.person_key
+		JOIN travel t ON t.person_id = m.person_id
+		WHERE `+where+` AND m.person_id IS NOT NULL AND `+outside("t")+`
+		UNION ALL
+		SELECT m.id, m.unit, m.name, m.person_id, t.division, t.to_at
+		FROM org_members m
+		JOIN travel t ON t.person_key = m.person_key AND t.person_id IS NULL
 		WHERE `+where+` AND `+outside("t")+`
 		UNION ALL
 		SELECT m.id, m.unit, m.name, m.person_id, ds.division, ds.to_at
