@@ -14,17 +14,18 @@ import (
 // rosters' joins. Only pending rows (person_id NULL) are looked up by key,
 // to link them, so only they are in a key index (migration 0029): hashed
 // keys land all over an index, and one of every record was the costliest
-// part of storing it. That holds because person_id always names the
-// holder of the row's key: every writer of records looks the ids up;
+// part of storing it. Reading by id finds every record of the key because
+// person_id always names the holder of the row's key: every writer of records looks the ids up;
 // saving a profile unlinks the rows of its former key and links the
 // pending rows of its new one; profiles.person_key is unique, so no other
-// profile's rows can carry the new key. On PostgreSQL,
-// where a registration and a writer of records can run side by side, the
-// writer holds profiles in SHARE mode from its last look-up to its commit
-// (lockProfiles), so a registration either is seen by that look-up or
-// starts after the commit and links the rows itself. An import looks up
-// on another connection and puts right at its end the profiles changed
-// since it started (importer.relink).
+// profile's rows can carry the new key.
+//
+// On PostgreSQL, where a registration and a writer of records can run side
+// by side, the writer holds profiles in SHARE mode from its last look-up to
+// its commit (lockProfiles), so a registration either is seen by that
+// look-up or starts after the commit and links the rows itself. An import
+// looks up on another connection and puts right at its end the profiles
+// changed since it started (importer.relink).
 
 // recordTables are the tables whose rows carry person_key and person_id.
 var recordTables = []string{"tests", "vaccinations", "cases", "contacts", "quarantines", "travel",

@@ -14,7 +14,8 @@ import (
 // stays, in one query driven by the roster. A registered member's travel
 // is read by person id (the member's row is linked to the person, as each
 // record is), an unregistered one's by key among the pending records
-// (recordperson.go). Each member's name is opened once. A prefix of "" covers every division: nobody is outside.
+// (recordperson.go). Each member's name is opened once. A prefix of ""
+// covers every division: nobody is outside.
 func (db *DB) StaysOutside(ctx context.Context, orgID, unit, prefix string, since, until time.Time) ([]*healthcode.StayOutside, error) {
 	if prefix == "" {
 		return []*healthcode.StayOutside{}, nil
