@@ -128,26 +128,14 @@ func TestImportLinksAPersonWhoRegisteredMeanwhile(t *testing.T) {
 		t.Skip("SQLite's write lock keeps every registration out of a running import")
 	}
 	p := mustPerson(t, db, "13800000001")
-	once := false
-	defer sqlstore.SetAfterPeopleLookup(func() {
-		if once {
-			return
-		}
-		once = true
+	importWhileProfilesChange(t, db, func() {
 		if err := db.SaveProfile(ctx, profileOf(p.ID, residentID(1))); err != nil {
 			t.Error(err)
 		}
 		if err := db.SaveStatus(ctx, p.ID, &healthcode.Status{Colour: healthcode.Green, EvaluatedAt: importNow}); err != nil {
 			t.Error(err)
 		}
-	})()
-	sum := mustImport(t, db, healthcode.KindTests, testsHeader+"t1,"+residentID(1)+",2026-11-19,,positive\n", importNow)
-	if !once {
-		t.Fatal("the import looked nobody up")
-	}
-	if sum.Accepted != 1 || sum.Pending != 0 {
-		t.Errorf("summary = %+v, want 1 accepted, none pending", sum)
-	}
+	})
 	if got := dueAt(t, db, p.ID); got != importNow.UnixMicro() {
 		t.Errorf("status due at %d, want the import time %d", got, importNow.UnixMicro())
 	}
@@ -168,12 +156,7 @@ func TestImportRelinksAKeyThatChangedHands(t *testing.T) {
 	}
 	alice := registered(t, db, "13800000001", residentID(1))
 	bob := mustPerson(t, db, "13800000002")
-	once := false
-	defer sqlstore.SetAfterPeopleLookup(func() {
-		if once {
-			return
-		}
-		once = true
+	importWhileProfilesChange(t, db, func() {
 		// Alice corrects her number; Bob registers the one she left.
 		if err := db.SaveProfile(ctx, profileOf(alice, residentID(2))); err != nil {
 			t.Error(err)
@@ -181,14 +164,7 @@ func TestImportRelinksAKeyThatChangedHands(t *testing.T) {
 		if err := db.SaveProfile(ctx, profileOf(bob.ID, residentID(1))); err != nil {
 			t.Error(err)
 		}
-	})()
-	sum := mustImport(t, db, healthcode.KindTests, testsHeader+"t1,"+residentID(1)+",2026-11-19,,positive\n", importNow)
-	if !once {
-		t.Fatal("the import looked nobody up")
-	}
-	if sum.Accepted != 1 || sum.Pending != 0 {
-		t.Errorf("summary = %+v, want 1 accepted, none pending", sum)
-	}
+	})
 	key1, key2 := db.Box().PersonKey(residentID(1)), db.Box().PersonKey(residentID(2))
 	for _, c := range []struct {
 		name     string
@@ -204,5 +180,26 @@ func TestImportRelinksAKeyThatChangedHands(t *testing.T) {
 		if one := fmtList(recordIDs(*single)); bulk != c.want || one != c.want {
 			t.Errorf("%s: bulk read %s, single read %s; want %s", c.name, bulk, one, c.want)
 		}
+	}
+}
+
+// importWhileProfilesChange imports one positive test of residentID(1),
+// running change once the import has looked the row's key up, and fails
+// unless the row is stored for a registered person.
+func importWhileProfilesChange(t *testing.T, db *sqlstore.DB, change func()) {
+	t.Helper()
+	once := false
+	defer sqlstore.SetAfterPeopleLookup(func() {
+		if !once {
+			once = true
+			change()
+		}
+	})()
+	sum := mustImport(t, db, healthcode.KindTests, testsHeader+"t1,"+residentID(1)+",2026-11-19,,positive\n", importNow)
+	if !once {
+		t.Fatal("the import looked nobody up")
+	}
+	if sum.Accepted != 1 || sum.Pending != 0 {
+		t.Errorf("summary = %+v, want 1 accepted, none pending", sum)
 	}
 }
