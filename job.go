@@ -94,7 +94,9 @@ func AbandonedTraceError(lastHeard time.Time) string {
 type DueStatus struct {
 	PersonID int64
 	Prev     *Status // the stored status
-	Facts    Facts
+	// Facts as the store's Facts reads them, except that its records are
+	// read by person id and carry no PersonKey: evaluating needs none.
+	Facts Facts
 }
 
 // DueChunk is a set of due statuses taken by one recompute, in person

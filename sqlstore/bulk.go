@@ -361,53 +361,29 @@ func (db *DB) readRecords(ctx context.Context, tx *sql.Tx, c *healthcode.DueChun
 		return db.wrap(err, "chunk: record kinds")
 	}
 
-	keys := make([][]byte, len(c.Statuses))
-	haveKeys := false
-	rows, err := tx.QueryContext(ctx, `SELECT person_id, person_key FROM profiles WHERE person_id `+db.inIDs(1), ids)
-	if err != nil {
-		return db.wrap(err, "chunk: person keys")
-	}
-	for rows.Next() {
-		var id int64
-		var key []byte
-		if err := rows.Scan(&id, &key); err != nil {
-			rows.Close()
-			return db.wrap(err, "chunk: scan person key")
+	// By person id, whose index holds a chunk's people side by side, and
+	// which only a registered person's records carry (recordperson.go):
+	// the person's key is not needed, and not read (DueStatus.Facts).
+	// Unordered: sorting a chunk's rows in SQL costs more than sorting
+	// each person's few records below.
+	var personID int64
+	for i, k := range recordKinds {
+		if present[i] == 0 {
+			continue
 		}
-		if i, ok := index[id]; ok {
-			keys[i] = key
-			haveKeys = true
+		rows, err := tx.QueryContext(ctx, `SELECT r.person_id, '`+k.kind+`', `+k.cols+` FROM `+k.table+
+			` r WHERE r.person_id `+db.inIDs(1), ids)
+		if err != nil {
+			return db.wrap(err, "chunk: "+k.table)
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return db.wrap(err, "chunk: person keys")
-	}
-
-	if haveKeys {
-		var personID int64
-		for i, k := range recordKinds {
-			if present[i] == 0 {
-				continue
+		err = scanRecords(rows, &personID, func() (*healthcode.Facts, []byte) {
+			if i, ok := index[personID]; ok {
+				return &c.Statuses[i].Facts, nil
 			}
-			// By person id, whose index holds a chunk's people side by
-			// side (their hashed keys are all over the person_key one).
-			// Unordered: sorting a chunk's rows in SQL costs more than
-			// sorting each person's few records below.
-			rows, err := tx.QueryContext(ctx, `SELECT r.person_id, '`+k.kind+`', `+k.cols+` FROM `+k.table+
-				` r WHERE r.person_id `+db.inIDs(1), ids)
-			if err != nil {
-				return db.wrap(err, "chunk: "+k.table)
-			}
-			err = scanRecords(rows, &personID, func() (*healthcode.Facts, []byte) {
-				if i, ok := index[personID]; ok && keys[i] != nil {
-					return &c.Statuses[i].Facts, keys[i]
-				}
-				return nil, nil
-			})
-			if err != nil {
-				return db.wrap(err, "chunk: "+k.table)
-			}
+			return nil, nil
+		})
+		if err != nil {
+			return db.wrap(err, "chunk: "+k.table)
 		}
 	}
 
