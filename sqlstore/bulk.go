@@ -314,8 +314,8 @@ func (db *DB) readDeclarations(ctx context.Context, tx *sql.Tx, c *healthcode.Du
 	index := chunkIndex(c)
 	rows, err := tx.QueryContext(ctx, `SELECT `+declarationColumns+` FROM declarations d
 		WHERE d.person_id `+db.inIDs(2)+` AND (d.created_at >= $1 OR d.findings OR d.id = (
-			SELECT x.id FROM declarations x WHERE x.person_id = d.person_id ORDER BY x.created_at DESC, x.id DESC LIMIT 1))
-		ORDER BY d.person_id, d.created_at DESC, d.id DESC`, micros(now.Add(-DeclarationWindow)), ids)
+			SELECT x.id FROM declarations x WHERE x.person_id = d.person_id ORDER BY x.created_at DESC, x.id DESC LIMIT 1))`,
+		micros(now.Add(-DeclarationWindow)), ids)
 	if err != nil {
 		return db.wrap(err, "chunk: declarations")
 	}
@@ -326,6 +326,18 @@ func (db *DB) readDeclarations(ctx context.Context, tx *sql.Tx, c *healthcode.Du
 	for _, d := range ds {
 		if i, ok := index[d.PersonID]; ok {
 			c.Statuses[i].Facts.Declarations = append(c.Statuses[i].Facts.Declarations, d)
+		}
+	}
+	// Newest first, as Facts reads them: sorting each person's few here
+	// costs less than a sort of the chunk's rows in SQL.
+	for i := range c.Statuses {
+		if decls := c.Statuses[i].Facts.Declarations; len(decls) > 1 {
+			slices.SortFunc(decls, func(a, b healthcode.Declaration) int {
+				if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+					return c
+				}
+				return cmp.Compare(b.ID, a.ID)
+			})
 		}
 	}
 

@@ -233,6 +233,14 @@ func TestFactsDeclarationWindow(t *testing.T) {
 	if want := []int64{recent.ID, edge.ID, fever.ID}; !reflect.DeepEqual(ids, want) || !f.Declarations[2].Findings {
 		t.Fatalf("declarations %v, want %v with the old one's findings kept", ids, want)
 	}
+	// The bulk recompute reads the same, in the same order.
+	var bulk []int64
+	for _, d := range bulkFactsAt(t, db, p.ID, now).Declarations {
+		bulk = append(bulk, d.ID)
+	}
+	if !reflect.DeepEqual(bulk, ids) {
+		t.Fatalf("bulk read declarations %v, want %v as Facts", bulk, ids)
+	}
 
 	// Another person's declarations never show.
 	q := mustPerson(t, db, "13800000002")

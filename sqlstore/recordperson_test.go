@@ -16,12 +16,18 @@ var errPeek = errors.New("peek only")
 // person is made due, a chunk is taken and read, and rolled back unjudged.
 func bulkFacts(t *testing.T, db *sqlstore.DB, personID int64) healthcode.Facts {
 	t.Helper()
+	return bulkFactsAt(t, db, personID, importNow)
+}
+
+// bulkFactsAt is bulkFacts as of now.
+func bulkFactsAt(t *testing.T, db *sqlstore.DB, personID int64, now time.Time) healthcode.Facts {
+	t.Helper()
 	if err := db.SaveStatus(ctx, personID, &healthcode.Status{Colour: healthcode.Green,
-		ReevaluateAt: importNow.Add(-time.Hour), EvaluatedAt: importNow.Add(-2 * time.Hour)}); err != nil {
+		ReevaluateAt: now.Add(-time.Hour), EvaluatedAt: now.Add(-2 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	var facts *healthcode.Facts
-	_, err := db.RecomputeDue(ctx, importNow, 100, func(c *healthcode.DueChunk) ([]*healthcode.Status, []bool, error) {
+	_, err := db.RecomputeDue(ctx, now, 100, func(c *healthcode.DueChunk) ([]*healthcode.Status, []bool, error) {
 		for i := range c.Statuses {
 			if c.Statuses[i].PersonID == personID {
 				facts = &c.Statuses[i].Facts
