@@ -286,9 +286,9 @@ func idList(c *healthcode.DueChunk) string {
 	return string(b)
 }
 
-// readChunk fills the facts of a taken chunk: the person keys, the
-// declarations, each kind of record that has any rows at all, the
-// accepted appeals when there are any, and the risk areas.
+// readChunk fills the facts of a taken chunk: the declarations, the health
+// checks, each kind of record that has any rows at all, the accepted
+// appeals when there are any, and the risk areas.
 func (db *DB) readChunk(ctx context.Context, tx *sql.Tx, c *healthcode.DueChunk, now time.Time) error {
 	if err := db.readDeclarations(ctx, tx, c, now); err != nil {
 		return err
@@ -333,8 +333,8 @@ func (db *DB) readDeclarations(ctx context.Context, tx *sql.Tx, c *healthcode.Du
 	for i := range c.Statuses {
 		if decls := c.Statuses[i].Facts.Declarations; len(decls) > 1 {
 			slices.SortFunc(decls, func(a, b healthcode.Declaration) int {
-				if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
-					return c
+				if byTime := b.CreatedAt.Compare(a.CreatedAt); byTime != 0 {
+					return byTime
 				}
 				return cmp.Compare(b.ID, a.ID)
 			})
