@@ -21,7 +21,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/browsertest"
-	"github.com/healthcode/healthcode/qr"
 	"github.com/healthcode/healthcode/verify"
 )
 
@@ -124,12 +123,7 @@ func TestBrowserCitizenGetsAGreenCode(t *testing.T) {
 		t.Errorf("countdown %q", left)
 	}
 
-	shot := browsertest.CodeShot(t, ctx)
-	text, err := qr.DecodeImage(bytes.NewReader(shot))
-	if err != nil {
-		os.WriteFile(filepath.Join(t.TempDir(), "code.png"), shot, 0o644)
-		t.Fatalf("no QR code read from the screenshot: %v", err)
-	}
+	text := browsertest.ReadCode(t, ctx)
 	v, err := verify.NewVerifier(s.trustList(t))
 	if err != nil {
 		t.Fatal(err)

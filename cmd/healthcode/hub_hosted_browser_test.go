@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,7 +9,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/healthcode/healthcode"
 	"github.com/healthcode/healthcode/browsertest"
-	"github.com/healthcode/healthcode/qr"
 )
 
 // TestBrowserHostedRegionCitizen: in headless chromium, a citizen of a
@@ -74,13 +70,7 @@ func TestBrowserHostedRegionCitizen(t *testing.T) {
 		t.Errorf("the clock does not tick: %q then %q", clock1, clock2)
 	}
 
-	shot := browsertest.CodeShot(t, ctx)
-	text, err := qr.DecodeImage(bytes.NewReader(shot))
-	if err != nil {
-		file := filepath.Join(t.TempDir(), "code.png")
-		os.WriteFile(file, shot, 0o644)
-		t.Fatalf("no QR code read from the screenshot (%s): %v", file, err)
-	}
+	text := browsertest.ReadCode(t, ctx)
 	verdict := h.verifier(t).Verify(text, time.Now())
 	if !verdict.Valid || verdict.Region != healthcode.NationalRegion || verdict.Home != urumqi ||
 		verdict.Colour != healthcode.Green.String() || verdict.Name != "张*丰" {
